@@ -1,0 +1,7 @@
+//! netcard-bot: a Telegram shop for Idoom ADSL and 4G recharge cards bought on OneClickDZ.
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod i18n;
+pub mod oneclick;
+pub mod store;

@@ -1,0 +1,267 @@
+//! The wallet: an append-only ledger with the running balance and held amount kept beside it.
+use super::{Store, StoreError, now_ms};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Row, SqliteConnection};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerKind {
+    /// Admin adds money (after being paid in cash, BaridiMob, CCP).
+    Credit,
+    /// Admin removes money (a correction or a cash-out).
+    Debit,
+    /// An order reserves its price.
+    Hold,
+    /// The card was delivered: the reserved price is spent.
+    Capture,
+    /// The order failed or was refunded: the reserved price comes back.
+    Release,
+}
+
+impl LedgerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerKind::Credit => "credit",
+            LedgerKind::Debit => "debit",
+            LedgerKind::Hold => "hold",
+            LedgerKind::Capture => "capture",
+            LedgerKind::Release => "release",
+        }
+    }
+
+    fn parse(s: &str) -> Option<LedgerKind> {
+        [LedgerKind::Credit, LedgerKind::Debit, LedgerKind::Hold, LedgerKind::Capture, LedgerKind::Release]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// How an amount moves between spendable balance and held.
+    fn deltas(self, amount: i64) -> (i64, i64) {
+        match self {
+            LedgerKind::Credit => (amount, 0),
+            LedgerKind::Debit => (-amount, 0),
+            LedgerKind::Hold => (-amount, amount),
+            LedgerKind::Capture => (0, -amount),
+            LedgerKind::Release => (amount, -amount),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Balances {
+    /// Spendable now.
+    pub balance: i64,
+    /// Reserved by orders in progress.
+    pub held: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerEntry {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: LedgerKind,
+    pub amount: i64,
+    pub balance_after: i64,
+    pub held_after: i64,
+    pub order_id: Option<i64>,
+    pub admin_id: Option<i64>,
+    pub note: Option<String>,
+    pub created_at: i64,
+}
+
+impl<'r> FromRow<'r, SqliteRow> for LedgerEntry {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        let kind: String = row.try_get("kind")?;
+        Ok(LedgerEntry {
+            id: row.try_get("id")?,
+            user_id: row.try_get("user_id")?,
+            kind: LedgerKind::parse(&kind)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown ledger kind {kind}").into()))?,
+            amount: row.try_get("amount")?,
+            balance_after: row.try_get("balance_after")?,
+            held_after: row.try_get("held_after")?,
+            order_id: row.try_get("order_id")?,
+            admin_id: row.try_get("admin_id")?,
+            note: row.try_get("note")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+}
+
+/// Who caused a ledger row and why.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Reason<'a> {
+    pub order_id: Option<i64>,
+    pub admin_id: Option<i64>,
+    pub note: Option<&'a str>,
+}
+
+/// Applies one movement inside the caller's transaction. The balance update is conditional, so
+/// neither figure can go below zero however many transactions race; a refused movement writes
+/// nothing.
+pub(crate) async fn apply(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    kind: LedgerKind,
+    amount: i64,
+    reason: Reason<'_>,
+) -> Result<Balances, StoreError> {
+    if amount <= 0 {
+        return Err(StoreError::Corrupt(format!("ledger amount must be positive, got {amount}")));
+    }
+    let (db, dh) = kind.deltas(amount);
+    let updated: Option<(i64, i64)> = sqlx::query_as(
+        "UPDATE users SET balance = balance + ?1, held = held + ?2
+         WHERE id = ?3 AND balance + ?1 >= 0 AND held + ?2 >= 0
+         RETURNING balance, held",
+    )
+    .bind(db)
+    .bind(dh)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((balance, held)) = updated else {
+        let current: Option<(i64,)> =
+            sqlx::query_as("SELECT balance FROM users WHERE id = ?").bind(user_id).fetch_optional(&mut *conn).await?;
+        return match current {
+            None => Err(StoreError::NotFound("user")),
+            Some((available,)) => Err(StoreError::InsufficientFunds { available }),
+        };
+    };
+    sqlx::query(
+        "INSERT INTO ledger (user_id, kind, amount, balance_delta, held_delta, balance_after, held_after,
+                             order_id, admin_id, note, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(user_id)
+    .bind(kind.as_str())
+    .bind(amount)
+    .bind(db)
+    .bind(dh)
+    .bind(balance)
+    .bind(held)
+    .bind(reason.order_id)
+    .bind(reason.admin_id)
+    .bind(reason.note)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(Balances { balance, held })
+}
+
+impl Store {
+    /// An admin adds money to a wallet.
+    pub async fn credit(&self, user_id: i64, amount: i64, admin_id: i64, note: Option<&str>) -> Result<Balances, StoreError> {
+        self.admin_movement(user_id, LedgerKind::Credit, amount, admin_id, note).await
+    }
+
+    /// An admin removes money; refused (nothing written) if the spendable balance is short.
+    pub async fn debit(&self, user_id: i64, amount: i64, admin_id: i64, note: Option<&str>) -> Result<Balances, StoreError> {
+        self.admin_movement(user_id, LedgerKind::Debit, amount, admin_id, note).await
+    }
+
+    async fn admin_movement(
+        &self,
+        user_id: i64,
+        kind: LedgerKind,
+        amount: i64,
+        admin_id: i64,
+        note: Option<&str>,
+    ) -> Result<Balances, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let b = apply(&mut tx, user_id, kind, amount, Reason { order_id: None, admin_id: Some(admin_id), note }).await?;
+        tx.commit().await?;
+        Ok(b)
+    }
+
+    pub async fn balances(&self, user_id: i64) -> Result<Balances, StoreError> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT balance, held FROM users WHERE id = ?").bind(user_id).fetch_optional(&self.pool).await?;
+        row.map(|(balance, held)| Balances { balance, held }).ok_or(StoreError::NotFound("user"))
+    }
+
+    pub async fn recent_ledger(&self, user_id: i64, limit: i64) -> Result<Vec<LedgerEntry>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ?")
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// What the shop owes its customers: every wallet's spendable plus held money.
+    pub async fn total_owed(&self) -> Result<i64, StoreError> {
+        let (total,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(SUM(balance + held), 0) FROM users").fetch_one(&self.pool).await?;
+        Ok(total)
+    }
+
+    pub async fn total_held(&self) -> Result<i64, StoreError> {
+        let (total,): (i64,) = sqlx::query_as("SELECT COALESCE(SUM(held), 0) FROM users").fetch_one(&self.pool).await?;
+        Ok(total)
+    }
+
+    /// The invariant check: users whose balance or held amount differs from the sums of their
+    /// ledger rows, or whose held amount differs from the prices of their orders still holding.
+    /// Empty means the books add up.
+    pub async fn ledger_mismatches(&self) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT u.id FROM users u
+             LEFT JOIN (SELECT user_id, SUM(balance_delta) AS b, SUM(held_delta) AS h FROM ledger GROUP BY user_id) l
+                    ON l.user_id = u.id
+             LEFT JOIN (SELECT user_id, SUM(price) AS p FROM orders WHERE hold_state = 'held' GROUP BY user_id) o
+                    ON o.user_id = u.id
+             WHERE u.balance != COALESCE(l.b, 0) OR u.held != COALESCE(l.h, 0) OR u.held != COALESCE(o.p, 0)
+             ORDER BY u.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+    use crate::store::NewUser;
+    use crate::store::testing::temp_store;
+
+    pub(crate) async fn user(s: &Store, id: i64) {
+        s.touch_user(&NewUser { id, first_name: "U".into(), last_name: None, username: None, language: Lang::En, is_admin: false })
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn credit_and_debit_move_the_balance_and_are_recorded() {
+        let (s, _d) = temp_store().await;
+        user(&s, 5).await;
+        assert_eq!(s.credit(5, 2000, 1, Some("cash")).await.unwrap(), Balances { balance: 2000, held: 0 });
+        assert_eq!(s.debit(5, 500, 1, None).await.unwrap(), Balances { balance: 1500, held: 0 });
+        assert!(matches!(s.debit(5, 1501, 1, None).await, Err(StoreError::InsufficientFunds { available: 1500 })));
+        assert!(matches!(s.credit(6, 10, 1, None).await, Err(StoreError::NotFound(_))));
+        let entries = s.recent_ledger(5, 10).await.unwrap();
+        assert_eq!(entries.len(), 2, "a refused debit writes nothing");
+        assert_eq!(entries[0].kind, LedgerKind::Debit);
+        assert_eq!(entries[1].note.as_deref(), Some("cash"));
+        assert_eq!(s.total_owed().await.unwrap(), 1500);
+        assert!(s.ledger_mismatches().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_ledger_cannot_be_rewritten() {
+        let (s, _d) = temp_store().await;
+        user(&s, 5).await;
+        s.credit(5, 100, 1, None).await.unwrap();
+        assert!(sqlx::query("UPDATE ledger SET amount = 1").execute(s.pool()).await.is_err());
+        assert!(sqlx::query("DELETE FROM ledger").execute(s.pool()).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_tampered_balance_is_detected() {
+        let (s, _d) = temp_store().await;
+        user(&s, 5).await;
+        s.credit(5, 100, 1, None).await.unwrap();
+        sqlx::query("UPDATE users SET balance = 1000 WHERE id = 5").execute(s.pool()).await.unwrap();
+        assert_eq!(s.ledger_mismatches().await.unwrap(), vec![5]);
+    }
+}

@@ -1,0 +1,122 @@
+//! SQLite storage. Every public function is one transaction named for what it does; money and order
+//! status change together or not at all.
+pub mod dialogues;
+pub mod ledger;
+pub mod orders;
+pub mod prices;
+pub mod settings;
+pub mod users;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use ledger::{Balances, LedgerEntry, LedgerKind};
+pub use orders::{NewOrder, Order, PlaceOutcome, StatusUpdate};
+pub use users::{NewUser, User};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("could not create the database folder {0}: {1}")]
+    Folder(String, std::io::Error),
+    #[error("not enough balance: {available} available")]
+    InsufficientFunds { available: i64 },
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    #[error("illegal order transition {from} -> {to}")]
+    IllegalTransition { from: &'static str, to: &'static str },
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// Milliseconds since the Unix epoch: our one clock for rows and schedules.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Store {
+    /// Opens (creating file and folder if needed) and migrates the database.
+    pub async fn open(database_url: &str) -> Result<Store, StoreError> {
+        let opts = SqliteConnectOptions::from_str(database_url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        if let Some(dir) = opts.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Folder(dir.display().to_string(), e))?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(opts)
+            .await?;
+        sqlx::migrate!().run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// The folder holding the database file, where the card key file lives by default.
+    pub fn database_path(database_url: &str) -> Option<std::path::PathBuf> {
+        SqliteConnectOptions::from_str(database_url).ok().map(|o| o.get_filename().to_path_buf())
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// A write transaction that takes the write lock up front, so two writers never deadlock on
+    /// a lock upgrade and the busy timeout applies.
+    async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A migrated store on a real file in a temp dir (kept alive by the returned guard).
+    pub async fn temp_store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        (Store::open(&url).await.unwrap(), dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn migrations_apply_to_an_empty_file_and_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("nested/dir/db.sqlite").display());
+        let s = Store::open(&url).await.unwrap();
+        s.close().await;
+        let s = Store::open(&url).await.unwrap();
+        let tables: Vec<(String,)> =
+            sqlx::query_as("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").fetch_all(s.pool()).await.unwrap();
+        let names: Vec<_> = tables.into_iter().map(|t| t.0).collect();
+        for t in ["users", "ledger", "orders", "prices", "dialogues", "broadcasts", "broadcast_recipients", "settings"] {
+            assert!(names.iter().any(|n| n == t), "missing table {t}: {names:?}");
+        }
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(s.pool()).await.unwrap();
+        assert_eq!(mode.to_lowercase(), "wal");
+        let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(s.pool()).await.unwrap();
+        assert_eq!(fk, 1);
+    }
+}

@@ -1,0 +1,509 @@
+//! Orders and the money they hold. A status change and its wallet effect are one transaction.
+use super::ledger::{self, Balances, LedgerKind, Reason};
+use super::{Store, StoreError, now_ms};
+use crate::domain::{CardType, HoldEffect, OrderStatus};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Row, SqliteConnection};
+
+#[derive(Clone, PartialEq)]
+pub struct Order {
+    pub id: i64,
+    pub r#ref: String,
+    pub user_id: i64,
+    pub chat_id: i64,
+    pub message_id: Option<i32>,
+    pub card_type: CardType,
+    pub number: String,
+    pub value: i64,
+    pub price: i64,
+    pub cost: Option<i64>,
+    pub status: OrderStatus,
+    pub hold_state: String,
+    pub send_attempted_at: Option<i64>,
+    pub topup_id: Option<String>,
+    pub topup_ref: Option<String>,
+    pub card_code_enc: Option<Vec<u8>>,
+    pub num_trans: Option<String>,
+    pub date_traitement: Option<String>,
+    pub failure_reason: Option<String>,
+    pub upstream_status: Option<String>,
+    pub fast_until: Option<i64>,
+    pub next_check_at: Option<i64>,
+    pub notify_pending: bool,
+    pub was_queued: bool,
+    pub check_failures: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+// The encrypted code is left out on purpose: logs get the ref and the status, nothing more.
+impl std::fmt::Debug for Order {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Order")
+            .field("id", &self.id)
+            .field("ref", &self.r#ref)
+            .field("user_id", &self.user_id)
+            .field("card_type", &self.card_type)
+            .field("value", &self.value)
+            .field("price", &self.price)
+            .field("status", &self.status)
+            .field("hold_state", &self.hold_state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'r> FromRow<'r, SqliteRow> for Order {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        let decode = |what: &str, v: &str| sqlx::Error::Decode(format!("bad {what} {v:?}").into());
+        let card_type: String = row.try_get("card_type")?;
+        let status: String = row.try_get("status")?;
+        Ok(Order {
+            id: row.try_get("id")?,
+            r#ref: row.try_get("ref")?,
+            user_id: row.try_get("user_id")?,
+            chat_id: row.try_get("chat_id")?,
+            message_id: row.try_get("message_id")?,
+            card_type: CardType::parse(&card_type).ok_or_else(|| decode("card_type", &card_type))?,
+            number: row.try_get("number")?,
+            value: row.try_get("value")?,
+            price: row.try_get("price")?,
+            cost: row.try_get("cost")?,
+            status: OrderStatus::parse(&status).ok_or_else(|| decode("status", &status))?,
+            hold_state: row.try_get("hold_state")?,
+            send_attempted_at: row.try_get("send_attempted_at")?,
+            topup_id: row.try_get("topup_id")?,
+            topup_ref: row.try_get("topup_ref")?,
+            card_code_enc: row.try_get("card_code_enc")?,
+            num_trans: row.try_get("num_trans")?,
+            date_traitement: row.try_get("date_traitement")?,
+            failure_reason: row.try_get("failure_reason")?,
+            upstream_status: row.try_get("upstream_status")?,
+            fast_until: row.try_get("fast_until")?,
+            next_check_at: row.try_get("next_check_at")?,
+            notify_pending: row.try_get("notify_pending")?,
+            was_queued: row.try_get("was_queued")?,
+            check_failures: row.try_get("check_failures")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+            finished_at: row.try_get("finished_at")?,
+        })
+    }
+}
+
+/// A confirmed draft, about to become an order.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub r#ref: String,
+    pub user_id: i64,
+    pub chat_id: i64,
+    pub message_id: Option<i32>,
+    pub card_type: CardType,
+    pub number: String,
+    pub value: i64,
+    pub price: i64,
+    pub cost: Option<i64>,
+    /// How long after placing the order it is polled at the fast interval.
+    pub fast_window_ms: i64,
+}
+
+#[derive(Debug)]
+pub enum PlaceOutcome {
+    Placed { order: Order, balances: Balances },
+    /// The ref exists already: a replayed or doubled confirm. Nothing was written.
+    Duplicate(Order),
+    /// Not enough spendable money. Nothing was written.
+    InsufficientFunds { available: i64 },
+}
+
+/// What one look at the order upstream (or the send's answer) changes.
+#[derive(Debug, Clone, Default)]
+pub struct StatusUpdate {
+    pub topup_id: Option<String>,
+    pub topup_ref: Option<String>,
+    pub card_code_enc: Option<Vec<u8>>,
+    pub num_trans: Option<String>,
+    pub date_traitement: Option<String>,
+    pub upstream_status: Option<String>,
+    pub failure_reason: Option<String>,
+    /// When to look again; ignored for final statuses.
+    pub next_check_at: Option<i64>,
+    /// The chat must be told about this status (the tracker keeps the order due until it is).
+    pub notify: bool,
+}
+
+async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Order, StoreError> {
+    sqlx::query_as("SELECT * FROM orders WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound("order"))
+}
+
+impl Store {
+    /// Writes the order with its unique ref and holds its price, in one transaction, before
+    /// anything is sent upstream.
+    pub async fn place_order_with_hold(&self, o: &NewOrder) -> Result<PlaceOutcome, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let existing: Option<Order> =
+            sqlx::query_as("SELECT * FROM orders WHERE ref = ?").bind(&o.r#ref).fetch_optional(&mut *tx).await?;
+        if let Some(order) = existing {
+            return Ok(PlaceOutcome::Duplicate(order));
+        }
+        let now = now_ms();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO orders (ref, user_id, chat_id, message_id, card_type, number, value, price, cost,
+                                 status, hold_state, fast_until, next_check_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PLACED', 'held', ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&o.r#ref)
+        .bind(o.user_id)
+        .bind(o.chat_id)
+        .bind(o.message_id)
+        .bind(o.card_type.as_api())
+        .bind(&o.number)
+        .bind(o.value)
+        .bind(o.price)
+        .bind(o.cost)
+        .bind(now + o.fast_window_ms)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let reason = Reason { order_id: Some(id), admin_id: None, note: Some(&o.r#ref) };
+        let balances = if o.price > 0 {
+            match ledger::apply(&mut tx, o.user_id, LedgerKind::Hold, o.price, reason).await {
+                Ok(b) => b,
+                Err(StoreError::InsufficientFunds { available }) => {
+                    tx.rollback().await?;
+                    return Ok(PlaceOutcome::InsufficientFunds { available });
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            self.balances(o.user_id).await?
+        };
+        let order = load(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(PlaceOutcome::Placed { order, balances })
+    }
+
+    /// Claims the one and only send of an order. Committed before the POST, so after a crash the
+    /// order is reconciled by ref instead of being sent again. False if already claimed.
+    pub async fn claim_send(&self, id: i64) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let r = sqlx::query(
+            "UPDATE orders SET send_attempted_at = ?1, updated_at = ?1
+             WHERE id = ?2 AND status = 'PLACED' AND send_attempted_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Moves an order to `status`, settling its hold when the status is final, in one transaction.
+    /// Re-applying the current status only refreshes the schedule; an illegal move is refused.
+    pub async fn apply_status(&self, id: i64, status: OrderStatus, u: StatusUpdate) -> Result<Order, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let order = load(&mut tx, id).await?;
+        if order.status == status && status.is_final() {
+            return Ok(order);
+        }
+        if !order.status.can_move_to(status) {
+            return Err(StoreError::IllegalTransition { from: order.status.as_str(), to: status.as_str() });
+        }
+        let mut hold_state = order.hold_state.clone();
+        let effect = status.hold_effect();
+        if effect != HoldEffect::Keep {
+            if order.hold_state != "held" {
+                return Err(StoreError::Corrupt(format!("order {} settles twice", order.r#ref)));
+            }
+            let (kind, state) = match effect {
+                HoldEffect::Capture => (LedgerKind::Capture, "captured"),
+                _ => (LedgerKind::Release, "released"),
+            };
+            if order.price > 0 {
+                let reason = Reason { order_id: Some(id), admin_id: None, note: Some(&order.r#ref) };
+                ledger::apply(&mut tx, order.user_id, kind, order.price, reason).await?;
+            }
+            hold_state = state.to_owned();
+        }
+        let now = now_ms();
+        let changed = order.status != status;
+        let pending = if changed { u.notify } else { order.notify_pending || u.notify };
+        let next_check_at = if status.is_final() { pending.then_some(now) } else { u.next_check_at.or(Some(now)) };
+        sqlx::query(
+            "UPDATE orders SET status = ?1, hold_state = ?2,
+                topup_id = COALESCE(?3, topup_id), topup_ref = COALESCE(?4, topup_ref),
+                card_code_enc = COALESCE(?5, card_code_enc), num_trans = COALESCE(?6, num_trans),
+                date_traitement = COALESCE(?7, date_traitement), upstream_status = COALESCE(?8, upstream_status),
+                failure_reason = COALESCE(?9, failure_reason), next_check_at = ?10,
+                notify_pending = ?11, was_queued = was_queued OR ?12, check_failures = 0,
+                finished_at = CASE WHEN ?13 THEN ?14 ELSE finished_at END, updated_at = ?14
+             WHERE id = ?15",
+        )
+        .bind(status.as_str())
+        .bind(&hold_state)
+        .bind(&u.topup_id)
+        .bind(&u.topup_ref)
+        .bind(&u.card_code_enc)
+        .bind(&u.num_trans)
+        .bind(&u.date_traitement)
+        .bind(&u.upstream_status)
+        .bind(&u.failure_reason)
+        .bind(next_check_at)
+        .bind(pending)
+        .bind(status == OrderStatus::Queued)
+        .bind(status.is_final())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let order = load(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    /// No change upstream (or the check failed): look again at `next_check_at`.
+    pub async fn reschedule(&self, id: i64, next_check_at: i64, failed_check: bool) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE orders SET next_check_at = ?1, check_failures = check_failures + ?2, updated_at = ?3
+             WHERE id = ?4 AND next_check_at IS NOT NULL",
+        )
+        .bind(next_check_at)
+        .bind(i64::from(failed_check))
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The chat has been told (or cannot be told) about the current status. A final order then
+    /// leaves the tracker's queue.
+    pub async fn mark_notified(&self, id: i64, message_id: Option<i32>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE orders SET notify_pending = 0, message_id = COALESCE(?1, message_id),
+                next_check_at = CASE WHEN status IN ('FULFILLED', 'REFUNDED', 'FAILED') THEN NULL ELSE next_check_at END,
+                updated_at = ?2
+             WHERE id = ?3",
+        )
+        .bind(message_id)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_order_message(&self, id: i64, message_id: i32) -> Result<(), StoreError> {
+        sqlx::query("UPDATE orders SET message_id = ? WHERE id = ?").bind(message_id).bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Orders whose next check is due, oldest first.
+    pub async fn due_orders(&self, now: i64, limit: i64) -> Result<Vec<Order>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM orders WHERE next_check_at IS NOT NULL AND next_check_at <= ?
+             ORDER BY next_check_at, id LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// When the tracker next has work, if ever.
+    pub async fn next_check_time(&self) -> Result<Option<i64>, StoreError> {
+        let (t,): (Option<i64>,) =
+            sqlx::query_as("SELECT MIN(next_check_at) FROM orders WHERE next_check_at IS NOT NULL").fetch_one(&self.pool).await?;
+        Ok(t)
+    }
+
+    pub async fn order(&self, id: i64) -> Result<Option<Order>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM orders WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    pub async fn order_by_ref(&self, r#ref: &str) -> Result<Option<Order>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM orders WHERE ref = ?").bind(r#ref).fetch_optional(&self.pool).await?)
+    }
+
+    /// A user's orders, newest first, one page at a time.
+    pub async fn orders_of_user(&self, user_id: i64, offset: i64, limit: i64) -> Result<Vec<Order>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM orders WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?")
+            .bind(user_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn count_orders_of_user(&self, user_id: i64) -> Result<i64, StoreError> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM orders WHERE user_id = ?").bind(user_id).fetch_one(&self.pool).await?;
+        Ok(n)
+    }
+
+    /// Numbers this user bought for before, most recent first, for one-tap reuse.
+    pub async fn recent_numbers(&self, user_id: i64, card_type: CardType, limit: i64) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT number FROM orders WHERE user_id = ? AND card_type = ?
+             GROUP BY number ORDER BY MAX(id) DESC LIMIT ?",
+        )
+        .bind(user_id)
+        .bind(card_type.as_api())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+    use crate::store::NewUser;
+    use crate::store::testing::temp_store;
+    use OrderStatus::*;
+
+    async fn funded_user(s: &Store, id: i64, money: i64) {
+        s.touch_user(&NewUser { id, first_name: "U".into(), last_name: None, username: None, language: Lang::En, is_admin: false })
+            .await
+            .unwrap();
+        if money > 0 {
+            s.credit(id, money, 1, None).await.unwrap();
+        }
+    }
+
+    fn new_order(user: i64, r: &str, price: i64) -> NewOrder {
+        NewOrder {
+            r#ref: r.into(),
+            user_id: user,
+            chat_id: user,
+            message_id: Some(10),
+            card_type: CardType::Adsl,
+            number: "036362608".into(),
+            value: 1000,
+            price,
+            cost: Some(980),
+            fast_window_ms: 300_000,
+        }
+    }
+
+    async fn place(s: &Store, o: &NewOrder) -> Order {
+        match s.place_order_with_hold(o).await.unwrap() {
+            PlaceOutcome::Placed { order, .. } => order,
+            other => panic!("expected placed, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn placing_holds_the_price_once() {
+        let (s, _d) = temp_store().await;
+        funded_user(&s, 5, 1500).await;
+        let o = place(&s, &new_order(5, "r1", 1000)).await;
+        assert_eq!((o.status, o.hold_state.as_str()), (Placed, "held"));
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 500, held: 1000 });
+        assert!(matches!(s.place_order_with_hold(&new_order(5, "r1", 1000)).await.unwrap(), PlaceOutcome::Duplicate(_)));
+        assert!(matches!(
+            s.place_order_with_hold(&new_order(5, "r2", 1000)).await.unwrap(),
+            PlaceOutcome::InsufficientFunds { available: 500 }
+        ));
+        assert!(s.order_by_ref("r2").await.unwrap().is_none(), "a refused order leaves no row");
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 500, held: 1000 });
+        assert!(s.ledger_mismatches().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn concurrent_confirms_with_money_for_one_pass_exactly_once() {
+        let (s, _d) = temp_store().await;
+        funded_user(&s, 5, 1000).await;
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move { s.place_order_with_hold(&new_order(5, &format!("race-{i}"), 1000)).await.unwrap() })
+            })
+            .collect();
+        let mut placed = 0;
+        for t in tasks {
+            if let PlaceOutcome::Placed { .. } = t.await.unwrap() {
+                placed += 1;
+            }
+        }
+        assert_eq!(placed, 1);
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 0, held: 1000 });
+        assert!(s.ledger_mismatches().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn send_is_claimed_once() {
+        let (s, _d) = temp_store().await;
+        funded_user(&s, 5, 1000).await;
+        let o = place(&s, &new_order(5, "r1", 1000)).await;
+        assert!(s.claim_send(o.id).await.unwrap());
+        assert!(!s.claim_send(o.id).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn fulfilled_captures_and_refunded_releases() {
+        let (s, _d) = temp_store().await;
+        funded_user(&s, 5, 3000).await;
+        let a = place(&s, &new_order(5, "a", 1000)).await;
+        let b = place(&s, &new_order(5, "b", 1200)).await;
+        s.apply_status(a.id, Handling, StatusUpdate { topup_id: Some("t1".into()), ..Default::default() }).await.unwrap();
+        let a = s
+            .apply_status(a.id, Fulfilled, StatusUpdate { card_code_enc: Some(vec![1, 2]), notify: true, ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!((a.hold_state.as_str(), a.notify_pending), ("captured", true));
+        assert_eq!(a.topup_id.as_deref(), Some("t1"));
+        s.apply_status(b.id, Queued, StatusUpdate::default()).await.unwrap();
+        let b = s.apply_status(b.id, Refunded, StatusUpdate { notify: true, ..Default::default() }).await.unwrap();
+        assert_eq!(b.hold_state, "released");
+        assert!(b.was_queued);
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 2000, held: 0 });
+        // Settling again is a no-op, and a final order never moves.
+        s.apply_status(a.id, Fulfilled, StatusUpdate::default()).await.unwrap();
+        assert!(matches!(s.apply_status(a.id, Refunded, StatusUpdate::default()).await, Err(StoreError::IllegalTransition { .. })));
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 2000, held: 0 });
+        assert!(s.ledger_mismatches().await.unwrap().is_empty());
+        // Notified final orders leave the queue.
+        assert_eq!(s.due_orders(i64::MAX, 10).await.unwrap().len(), 2);
+        s.mark_notified(a.id, Some(99)).await.unwrap();
+        s.mark_notified(b.id, None).await.unwrap();
+        assert!(s.due_orders(i64::MAX, 10).await.unwrap().is_empty());
+        assert_eq!(s.order(a.id).await.unwrap().unwrap().message_id, Some(99));
+    }
+
+    #[tokio::test]
+    async fn due_orders_come_oldest_first() {
+        let (s, _d) = temp_store().await;
+        funded_user(&s, 5, 3000).await;
+        let a = place(&s, &new_order(5, "a", 100)).await;
+        let b = place(&s, &new_order(5, "b", 100)).await;
+        s.reschedule(a.id, 2_000, false).await.unwrap();
+        s.reschedule(b.id, 1_000, true).await.unwrap();
+        let due: Vec<_> = s.due_orders(5_000, 10).await.unwrap().into_iter().map(|o| o.r#ref).collect();
+        assert_eq!(due, vec!["b", "a"]);
+        assert_eq!(s.next_check_time().await.unwrap(), Some(1_000));
+        assert!(s.due_orders(500, 10).await.unwrap().is_empty());
+        assert_eq!(s.order(b.id).await.unwrap().unwrap().check_failures, 1);
+    }
+
+    #[tokio::test]
+    async fn recent_numbers_are_distinct_newest_first() {
+        let (s, _d) = temp_store().await;
+        funded_user(&s, 5, 3000).await;
+        for (r, n) in [("a", "031000001"), ("b", "031000002"), ("c", "031000001")] {
+            let mut o = new_order(5, r, 100);
+            o.number = n.into();
+            place(&s, &o).await;
+        }
+        assert_eq!(s.recent_numbers(5, CardType::Adsl, 5).await.unwrap(), vec!["031000001", "031000002"]);
+        assert!(s.recent_numbers(5, CardType::FourG, 5).await.unwrap().is_empty());
+    }
+}
