@@ -43,7 +43,12 @@ impl Lang {
 
     /// Maps a Telegram `language_code` (`fr`, `fr-FR`, `ar-DZ`) to one of ours.
     pub fn from_code(code: &str) -> Option<Lang> {
-        let primary = code.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        let primary = code
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match primary.as_str() {
             "en" => Some(Lang::En),
             "fr" => Some(Lang::Fr),
@@ -81,6 +86,11 @@ impl From<i32> for Arg {
 impl From<u32> for Arg {
     fn from(n: u32) -> Arg {
         Arg::Num(n.into())
+    }
+}
+impl From<u64> for Arg {
+    fn from(n: u64) -> Arg {
+        Arg::Num(i64::try_from(n).unwrap_or(i64::MAX))
     }
 }
 impl From<usize> for Arg {
@@ -178,6 +188,9 @@ mod tests {
 
     #[test]
     fn missing_key_falls_back_to_the_key() {
-        assert_eq!(t(Lang::Fr, "no-such-key-anywhere", &[]), "no-such-key-anywhere");
+        assert_eq!(
+            t(Lang::Fr, "no-such-key-anywhere", &[]),
+            "no-such-key-anywhere"
+        );
     }
 }

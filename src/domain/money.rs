@@ -1,7 +1,9 @@
 //! Whole dinars. Card values and wallet amounts are integers; fractions never reach a wallet.
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub struct Dinars(pub i64);
 
 /// Why an amount typed by an admin was refused.
@@ -72,7 +74,7 @@ impl Dinars {
             out.push('-');
         }
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push('\u{202f}');
             }
             out.push(c);
@@ -101,8 +103,14 @@ mod tests {
         assert_eq!(Dinars::parse_positive("-5"), Err(AmountError::NotPositive));
         assert_eq!(Dinars::parse_positive("abc"), Err(AmountError::NotANumber));
         assert_eq!(Dinars::parse_positive(""), Err(AmountError::NotANumber));
-        assert_eq!(Dinars::parse_positive("99999999999999999999999"), Err(AmountError::TooLarge));
-        assert_eq!(Dinars::parse_positive("100000001"), Err(AmountError::TooLarge));
+        assert_eq!(
+            Dinars::parse_positive("99999999999999999999999"),
+            Err(AmountError::TooLarge)
+        );
+        assert_eq!(
+            Dinars::parse_positive("100000001"),
+            Err(AmountError::TooLarge)
+        );
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! SQLite storage. Every public function is one transaction named for what it does; money and order
 //! status change together or not at all.
+pub mod broadcasts;
 pub mod dialogues;
 pub mod ledger;
 pub mod orders;
 pub mod prices;
 pub mod settings;
+pub mod stats;
 pub mod users;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -12,8 +14,10 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use broadcasts::{Audience, BroadcastJob, BroadcastProgress, RecipientStatus};
 pub use ledger::{Balances, LedgerEntry, LedgerKind};
 pub use orders::{NewOrder, Order, PlaceOutcome, StatusUpdate};
+pub use stats::Stats;
 pub use users::{NewUser, User};
 
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +33,10 @@ pub enum StoreError {
     #[error("no such {0}")]
     NotFound(&'static str),
     #[error("illegal order transition {from} -> {to}")]
-    IllegalTransition { from: &'static str, to: &'static str },
+    IllegalTransition {
+        from: &'static str,
+        to: &'static str,
+    },
     #[error("corrupt row: {0}")]
     Corrupt(String),
 }
@@ -53,8 +60,13 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        if let Some(dir) = opts.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Folder(dir.display().to_string(), e))?;
+        if let Some(dir) = opts
+            .get_filename()
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Folder(dir.display().to_string(), e))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -67,7 +79,9 @@ impl Store {
 
     /// The folder holding the database file, where the card key file lives by default.
     pub fn database_path(database_url: &str) -> Option<std::path::PathBuf> {
-        SqliteConnectOptions::from_str(database_url).ok().map(|o| o.get_filename().to_path_buf())
+        SqliteConnectOptions::from_str(database_url)
+            .ok()
+            .map(|o| o.get_filename().to_path_buf())
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -104,19 +118,40 @@ mod tests {
     #[tokio::test]
     async fn migrations_apply_to_an_empty_file_and_twice() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("nested/dir/db.sqlite").display());
+        let url = format!(
+            "sqlite://{}",
+            dir.path().join("nested/dir/db.sqlite").display()
+        );
         let s = Store::open(&url).await.unwrap();
         s.close().await;
         let s = Store::open(&url).await.unwrap();
         let tables: Vec<(String,)> =
-            sqlx::query_as("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").fetch_all(s.pool()).await.unwrap();
+            sqlx::query_as("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+                .fetch_all(s.pool())
+                .await
+                .unwrap();
         let names: Vec<_> = tables.into_iter().map(|t| t.0).collect();
-        for t in ["users", "ledger", "orders", "prices", "dialogues", "broadcasts", "broadcast_recipients", "settings"] {
+        for t in [
+            "users",
+            "ledger",
+            "orders",
+            "prices",
+            "dialogues",
+            "broadcasts",
+            "broadcast_recipients",
+            "settings",
+        ] {
             assert!(names.iter().any(|n| n == t), "missing table {t}: {names:?}");
         }
-        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(s.pool()).await.unwrap();
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
         assert_eq!(mode.to_lowercase(), "wal");
-        let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(s.pool()).await.unwrap();
+        let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
         assert_eq!(fk, 1);
     }
 }

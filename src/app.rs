@@ -1,0 +1,185 @@
+//! Start-up and shutdown, shared by `main` and the end-to-end tests.
+use crate::bot::state::DbStorage;
+use crate::bot::{Ctx, Tg, schema::schema, setup};
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::crypto::CardCipher;
+use crate::oneclick::{ClientConfig, OneClickClient, OneClickError};
+use crate::store::Store;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use teloxide::adaptors::throttle::{Limits, Throttle};
+use teloxide::prelude::*;
+use teloxide::update_listeners::Polling;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Fix the configuration and start again (exit code 2).
+    #[error("{0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("card key: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
+}
+
+impl StartError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StartError::Config(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+fn card_cipher(cfg: &Config) -> Result<CardCipher, StartError> {
+    if let Some(k) = &cfg.card_encryption_key {
+        return Ok(CardCipher::from_hex(k.expose())?);
+    }
+    let db = Store::database_path(&cfg.database_url)
+        .ok_or_else(|| StartError::Config("DATABASE_URL: not a valid sqlite:// URL".into()))?;
+    let path = db
+        .parent()
+        .map(|d| d.join("card.key"))
+        .unwrap_or_else(|| "card.key".into());
+    let (cipher, created) = CardCipher::from_key_file(&path)?;
+    if created {
+        tracing::warn!(path = %path.display(), "created a new card encryption key: back it up with the database, codes cannot be read without it");
+    }
+    Ok(cipher)
+}
+
+fn telegram(cfg: &Config) -> Tg {
+    let mut bot = Bot::new(cfg.telegram_token.expose());
+    if let Some(url) = &cfg.telegram_api_url {
+        bot = bot.set_api_url(url.clone());
+    }
+    let limits = if cfg.telegram_throttle {
+        Limits::default()
+    } else {
+        // Pacing off (benchmarks): the same code path with limits out of reach. Throttle sizes its
+        // history by these numbers, so "unlimited" is a large but finite figure.
+        const OFF: u32 = 100_000;
+        Limits {
+            messages_per_sec_chat: OFF,
+            messages_per_min_chat: OFF * 60,
+            messages_per_min_channel_or_supergroup: OFF * 60,
+            messages_per_sec_overall: OFF,
+        }
+    };
+    Throttle::new_spawn(bot, limits)
+}
+
+/// Runs the bot until `shutdown` resolves, then stops taking updates, lets handlers and workers
+/// finish their current step, and returns.
+pub async fn run(
+    cfg: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let cfg = Arc::new(cfg);
+    if cfg.admin_ids.is_empty() {
+        tracing::warn!("ADMIN_IDS is empty: nobody can credit wallets or run admin commands");
+    }
+    let store = Store::open(&cfg.database_url).await?;
+    let cipher = card_cipher(&cfg)?;
+    let mut client_cfg =
+        ClientConfig::new(cfg.oneclick_base_url.clone(), cfg.oneclick_api_key.expose());
+    client_cfg.request_timeout = cfg.oneclick_timeout;
+    client_cfg.requests_per_minute = cfg.oneclick_requests_per_minute;
+    let client = OneClickClient::new(client_cfg)
+        .map_err(|e| StartError::Config(format!("ONECLICK_BASE_URL: {e}")))?;
+    match client.validate().await {
+        Ok(key) => {
+            tracing::info!(environment = %key.environment, scope = ?key.scope, "OneClickDZ key valid")
+        }
+        Err(e @ (OneClickError::InvalidKey | OneClickError::ApiDisabled)) => {
+            return Err(StartError::Config(format!(
+                "ONECLICK_API_KEY: OneClickDZ refused the key ({e}); copy a valid key from the OneClickDZ dashboard"
+            )));
+        }
+        Err(e @ (OneClickError::IpBlocked | OneClickError::IpNotAllowed)) => {
+            return Err(StartError::Config(format!(
+                "ONECLICK_API_KEY: OneClickDZ refuses this machine's IP ({e}); add it to the key's whitelist in the dashboard"
+            )));
+        }
+        // OneClickDZ down at start: run anyway; the health check closes the shop if it stays down.
+        Err(e) => tracing::warn!(error = %e, "OneClickDZ not reachable at start"),
+    }
+    let catalog = Arc::new(Catalog::new(
+        client,
+        store.clone(),
+        cfg.products_cache_ttl,
+        cfg.balance_cache_ttl,
+    ));
+    let maintenance = store.flag(crate::store::settings::MAINTENANCE).await?;
+    let ctx = Arc::new(Ctx::new(
+        cfg.clone(),
+        store.clone(),
+        catalog,
+        cipher,
+        maintenance,
+    ));
+    let bot = telegram(&cfg);
+
+    let me = bot.get_me().await.map_err(|e| {
+        StartError::Config(format!("TELOXIDE_TOKEN: Telegram refused the token ({e})"))
+    })?;
+    tracing::info!(username = ?me.username, "connected to Telegram");
+    setup::register_commands(&bot, &ctx).await;
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = vec![
+        tokio::spawn(crate::workers::tracker::run(
+            bot.clone(),
+            ctx.clone(),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(crate::workers::health::run(
+            bot.clone(),
+            ctx.clone(),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(crate::workers::broadcaster::run(
+            bot.clone(),
+            ctx.clone(),
+            stop_rx.clone(),
+        )),
+    ];
+
+    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
+        .dependencies(dptree::deps![ctx.clone(), DbStorage::erased(store.clone())])
+        .default_handler(|_| async {})
+        .error_handler(LoggingErrorHandler::with_custom_text("handler error"))
+        .build();
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        let _ = stop_tx.send(true);
+        // The dispatcher refuses to stop before it has started; retry until it takes the request.
+        loop {
+            match token.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    });
+    dispatcher
+        .dispatch_with_listener(
+            Polling::builder(bot.clone())
+                .timeout(Duration::from_secs(10))
+                .build(),
+            LoggingErrorHandler::with_custom_text("update listener error"),
+        )
+        .await;
+    for w in workers {
+        let _ = tokio::time::timeout(Duration::from_secs(6), w).await;
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,403 @@
+//! Admin commands. Anyone else reaching here is a bug: the router answers them as for an
+//! unknown command.
+use super::commands::Command;
+use super::state::{Dlg, State};
+use super::{Ctx, HandlerResult, Tg, keyboards, notify, render, ui};
+use crate::domain::pricing::check_price_against_cost;
+use crate::domain::{CardType, Dinars, OrderStatus, PriceTier, Role};
+use crate::i18n::{Lang, html_escape, money};
+use crate::store::{Audience, StoreError, User};
+use crate::tr;
+use teloxide::prelude::*;
+use teloxide::types::MessageId;
+
+pub async fn command(
+    bot: &Tg,
+    ctx: &Ctx,
+    admin: &User,
+    dlg: &Dlg,
+    chat: ChatId,
+    cmd: Command,
+    args: &[&str],
+) -> HandlerResult {
+    let lang = admin.language;
+    let reply = match cmd {
+        Command::Credit | Command::Debit => money_command(bot, ctx, admin, cmd, args).await?,
+        Command::SetRole => set_role(ctx, lang, args).await?,
+        Command::User => user_profile(ctx, lang, args).await?,
+        Command::SetPrice => set_price(ctx, admin, args).await?,
+        Command::Ban | Command::Unban => ban(ctx, lang, cmd == Command::Ban, args).await?,
+        Command::Maintenance => maintenance(bot, ctx, lang, args).await?,
+        Command::Stats => super::stats::render(ctx, lang).await?,
+        Command::Broadcast => {
+            dlg.update(State::BroadcastCompose).await?;
+            tr!(lang, "broadcast-compose")
+        }
+        Command::BroadcastCancel => match ctx.store.cancel_running_broadcasts().await? {
+            0 => tr!(lang, "broadcast-none-running"),
+            n => tr!(lang, "broadcast-cancelled", count = n),
+        },
+        _ => tr!(lang, "unknown-command"),
+    };
+    ui::send(bot, chat, reply, None).await?;
+    Ok(())
+}
+
+fn user_id_arg(arg: Option<&&str>) -> Option<i64> {
+    arg.and_then(|s| s.trim_start_matches('#').parse::<i64>().ok())
+        .filter(|id| *id > 0)
+}
+
+async fn money_command(
+    bot: &Tg,
+    ctx: &Ctx,
+    admin: &User,
+    cmd: Command,
+    args: &[&str],
+) -> Result<String, StoreError> {
+    let lang = admin.language;
+    let usage_key = if cmd == Command::Credit {
+        "usage-credit"
+    } else {
+        "usage-debit"
+    };
+    let (Some(target), Some(amount)) = (
+        user_id_arg(args.first()),
+        args.get(1).and_then(|a| Dinars::parse_positive(a).ok()),
+    ) else {
+        return Ok(tr!(lang, usage_key));
+    };
+    let note = (args.len() > 2).then(|| args[2..].join(" "));
+    let Some(user) = ctx.store.user(target).await? else {
+        return Ok(tr!(lang, "admin-user-unknown", id = target.to_string()));
+    };
+    let result = if cmd == Command::Credit {
+        ctx.store
+            .credit(target, amount.get(), admin.id, note.as_deref())
+            .await
+    } else {
+        ctx.store
+            .debit(target, amount.get(), admin.id, note.as_deref())
+            .await
+    };
+    match result {
+        Ok(b) => {
+            tracing::info!(admin = admin.id, user = target, amount = amount.get(), kind = ?cmd, "wallet changed by admin");
+            if cmd == Command::Credit {
+                let ul = user.language;
+                let text = tr!(
+                    ul,
+                    "credit-received",
+                    amount = money(ul, amount),
+                    balance = money(ul, Dinars(b.balance))
+                );
+                if let Err(e) = ui::send(bot, ChatId(target), text, None).await {
+                    tracing::info!(user = target, error = %e, "credit notice not delivered");
+                }
+            }
+            let key = if cmd == Command::Credit {
+                "admin-credited"
+            } else {
+                "admin-debited"
+            };
+            Ok(tr!(
+                lang,
+                key,
+                user = html_escape(&user.display_name()),
+                id = target.to_string(),
+                amount = money(lang, amount),
+                balance = money(lang, Dinars(b.balance))
+            ))
+        }
+        Err(StoreError::InsufficientFunds { available }) => Ok(tr!(
+            lang,
+            "admin-debit-short",
+            available = money(lang, Dinars(available))
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+async fn set_role(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, StoreError> {
+    let role = args
+        .get(1)
+        .and_then(|r| Role::parse(r))
+        .filter(|r| *r != Role::Admin);
+    let (Some(id), Some(role)) = (user_id_arg(args.first()), role) else {
+        return Ok(tr!(lang, "usage-setrole"));
+    };
+    if ctx.cfg.is_admin(id) {
+        return Ok(tr!(lang, "admin-role-config"));
+    }
+    match ctx.store.set_role(id, role).await {
+        Ok(()) => Ok(tr!(
+            lang,
+            "admin-role-set",
+            id = id.to_string(),
+            role = tr!(lang, &format!("role-{}", role.as_str()))
+        )),
+        Err(StoreError::NotFound(_)) => Ok(tr!(lang, "admin-user-unknown", id = id.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
+async fn user_profile(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, StoreError> {
+    let Some(id) = user_id_arg(args.first()) else {
+        return Ok(tr!(lang, "usage-user"));
+    };
+    let Some(u) = ctx.store.user(id).await? else {
+        return Ok(tr!(lang, "admin-user-unknown", id = id.to_string()));
+    };
+    let role = if ctx.cfg.is_admin(id) {
+        Role::Admin
+    } else {
+        u.role
+    };
+    let mut text = tr!(
+        lang,
+        "admin-user-profile",
+        id = id.to_string(),
+        name = html_escape(&u.display_name()),
+        username = u
+            .username
+            .as_deref()
+            .map(|s| format!("@{}", html_escape(s)))
+            .unwrap_or_else(|| "—".into()),
+        role = tr!(lang, &format!("role-{}", role.as_str())),
+        language = u.language.code(),
+        balance = money(lang, Dinars(u.balance)),
+        held = money(lang, Dinars(u.held)),
+        banned = if u.banned {
+            tr!(lang, "yes")
+        } else {
+            tr!(lang, "no")
+        },
+        unreachable = if u.unreachable {
+            tr!(lang, "yes")
+        } else {
+            tr!(lang, "no")
+        },
+        since = render::local_time(u.created_at),
+        seen = render::local_time(u.last_seen_at)
+    );
+    let orders = ctx.store.orders_of_user(id, 0, 5).await?;
+    for o in &orders {
+        text.push_str("\n• ");
+        text.push_str(&html_escape(&render::order_button(lang, o)));
+        text.push_str(&format!(" · <code>{}</code>", html_escape(&o.r#ref)));
+    }
+    Ok(text)
+}
+
+/// `/setprice <ADSL|4G> <value> <price> [reseller]`
+async fn set_price(ctx: &Ctx, admin: &User, args: &[&str]) -> Result<String, StoreError> {
+    let lang = admin.language;
+    let t = args.first().and_then(|a| CardType::parse(a));
+    let value = args.get(1).and_then(|a| Dinars::parse_positive(a).ok());
+    let price = args.get(2).and_then(|a| Dinars::parse_positive(a).ok());
+    let tier = match args.get(3).map(|s| s.to_ascii_lowercase()) {
+        None => Some(PriceTier::Customer),
+        Some(s) if s == "reseller" => Some(PriceTier::Reseller),
+        Some(s) if s == "customer" => Some(PriceTier::Customer),
+        Some(_) => None,
+    };
+    let (Some(t), Some(value), Some(price), Some(tier), true) =
+        (t, value, price, tier, args.len() <= 4)
+    else {
+        return Ok(tr!(lang, "usage-setprice"));
+    };
+    let products = match ctx.catalog.products(t, true).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "products unavailable for /setprice");
+            return Ok(tr!(lang, "service-unavailable"));
+        }
+    };
+    let Some(product) = products.iter().find(|p| p.value == value.get()) else {
+        return Ok(tr!(
+            lang,
+            "admin-price-unknown-value",
+            kind = render::card_type(lang, t),
+            value = value.get().to_string()
+        ));
+    };
+    let cost = Dinars::from_upstream_ceil(product.cost);
+    if let Err(cost) = check_price_against_cost(price, cost) {
+        return Ok(tr!(
+            lang,
+            "admin-price-below-cost",
+            price = money(lang, price),
+            cost = money(lang, cost)
+        ));
+    }
+    ctx.store
+        .set_price(t, value.get(), tier, price.get(), admin.id)
+        .await?;
+    Ok(tr!(
+        lang,
+        "admin-price-set",
+        kind = render::card_type(lang, t),
+        value = value.get().to_string(),
+        price = money(lang, price),
+        tier = tr!(lang, &format!("role-{}", tier.as_str())),
+        margin = money(lang, Dinars(price.get() - cost.get()))
+    ))
+}
+
+async fn ban(ctx: &Ctx, lang: Lang, on: bool, args: &[&str]) -> Result<String, StoreError> {
+    let Some(id) = user_id_arg(args.first()) else {
+        return Ok(tr!(lang, if on { "usage-ban" } else { "usage-unban" }));
+    };
+    if on && ctx.cfg.is_admin(id) {
+        return Ok(tr!(lang, "admin-role-config"));
+    }
+    match ctx.store.set_banned(id, on).await {
+        Ok(()) => Ok(tr!(
+            lang,
+            if on { "admin-banned" } else { "admin-unbanned" },
+            id = id.to_string()
+        )),
+        Err(StoreError::NotFound(_)) => Ok(tr!(lang, "admin-user-unknown", id = id.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
+async fn maintenance(bot: &Tg, ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, StoreError> {
+    let on = match args.first().map(|a| a.to_ascii_lowercase()) {
+        Some(a) if a == "on" => true,
+        Some(a) if a == "off" => false,
+        _ => {
+            return Ok(tr!(
+                lang,
+                "usage-maintenance",
+                state = maintenance_state(ctx, lang)
+            ));
+        }
+    };
+    ctx.set_maintenance(on).await?;
+    ctx.store
+        .set_flag(crate::store::settings::AUTO_MAINTENANCE, false)
+        .await?;
+    let _ = bot;
+    Ok(tr!(
+        lang,
+        "maintenance-set",
+        state = maintenance_state(ctx, lang)
+    ))
+}
+
+fn maintenance_state(ctx: &Ctx, lang: Lang) -> String {
+    tr!(
+        lang,
+        if ctx.in_maintenance() {
+            "state-on"
+        } else {
+            "state-off"
+        }
+    )
+}
+
+/// The admin sent the message to broadcast: show it back as a preview with the audience size.
+pub async fn broadcast_compose(
+    bot: &Tg,
+    ctx: &Ctx,
+    admin: &User,
+    dlg: &Dlg,
+    msg: &Message,
+) -> HandlerResult {
+    let lang = admin.language;
+    let chat = msg.chat.id;
+    let audience = Audience::Everyone;
+    let count = ctx.store.audience_size(&audience).await?;
+    if let Err(e) = bot.copy_message(chat, chat, msg.id).await {
+        tracing::warn!(error = %e, "broadcast preview failed");
+    }
+    let text = tr!(lang, "broadcast-preview", count = count);
+    let sent = ui::send(bot, chat, text, Some(keyboards::broadcast_confirm(lang))).await?;
+    dlg.update(State::BroadcastConfirm {
+        msg: sent.id.0,
+        from_chat: chat.0,
+        message_id: msg.id.0,
+        audience: audience.encode(),
+    })
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn broadcast_start(
+    bot: &Tg,
+    ctx: &Ctx,
+    admin: &User,
+    dlg: &Dlg,
+    chat: ChatId,
+    msg: MessageId,
+    from_chat: i64,
+    message_id: i32,
+    audience: &str,
+) -> HandlerResult {
+    dlg.update(State::Idle).await?;
+    let lang = admin.language;
+    let audience = Audience::decode(audience).unwrap_or(Audience::Everyone);
+    let job = ctx
+        .store
+        .create_broadcast(admin.id, from_chat, message_id, &audience, chat.0, msg.0)
+        .await?;
+    tracing::info!(job = job.id, total = job.total, "broadcast started");
+    let text = tr!(lang, "broadcast-started", count = job.total);
+    ui::edit(
+        bot,
+        chat,
+        msg,
+        text,
+        Some(keyboards::broadcast_progress(lang, job.id)),
+    )
+    .await?;
+    ctx.broadcast_wake.notify_one();
+    Ok(())
+}
+
+pub async fn broadcast_abort(
+    bot: &Tg,
+    admin: &User,
+    dlg: &Dlg,
+    chat: ChatId,
+    msg: MessageId,
+) -> HandlerResult {
+    dlg.update(State::Idle).await?;
+    ui::edit(
+        bot,
+        chat,
+        msg,
+        tr!(admin.language, "broadcast-aborted"),
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn broadcast_stop(
+    bot: &Tg,
+    ctx: &Ctx,
+    admin: &User,
+    chat: ChatId,
+    job: i64,
+) -> HandlerResult {
+    let text = if ctx.store.cancel_broadcast(job).await? {
+        tr!(admin.language, "broadcast-cancelled", count = 1)
+    } else {
+        tr!(admin.language, "broadcast-none-running")
+    };
+    ui::send(bot, chat, text, None).await?;
+    Ok(())
+}
+
+/// Admin alert for orders that need a human look.
+pub async fn alert_order(bot: &Tg, ctx: &Ctx, order: &crate::store::Order) {
+    let key = match order.status {
+        OrderStatus::Refunded => "alert-order-refunded",
+        OrderStatus::Queued => "alert-order-queued",
+        _ => return,
+    };
+    notify::admins_order(bot, ctx, order, key).await;
+}

@@ -1,0 +1,151 @@
+//! Button payloads. `callback_data` is at most 64 bytes, so buttons carry short tags and ids; a
+//! payload that does not parse is treated as tampered and changes nothing.
+use crate::domain::CardType;
+use crate::i18n::Lang;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cb {
+    Menu(MenuItem),
+    Type(CardType),
+    Number(String),
+    Value(i64),
+    Confirm,
+    Back,
+    Cancel,
+    Order(i64),
+    OrdersPage(i64),
+    Language(Lang),
+    BroadcastConfirm,
+    BroadcastCancel,
+    BroadcastStop(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuItem {
+    Order,
+    Balance,
+    Orders,
+    Language,
+    Help,
+    Main,
+}
+
+impl MenuItem {
+    fn tag(self) -> &'static str {
+        match self {
+            MenuItem::Order => "order",
+            MenuItem::Balance => "balance",
+            MenuItem::Orders => "orders",
+            MenuItem::Language => "lang",
+            MenuItem::Help => "help",
+            MenuItem::Main => "main",
+        }
+    }
+}
+
+impl Cb {
+    pub fn encode(&self) -> String {
+        match self {
+            Cb::Menu(m) => format!("m:{}", m.tag()),
+            Cb::Type(t) => format!("t:{}", t.as_api()),
+            Cb::Number(n) => format!("n:{n}"),
+            Cb::Value(v) => format!("v:{v}"),
+            Cb::Confirm => "ok".into(),
+            Cb::Back => "back".into(),
+            Cb::Cancel => "x".into(),
+            Cb::Order(id) => format!("o:{id}"),
+            Cb::OrdersPage(p) => format!("op:{p}"),
+            Cb::Language(l) => format!("l:{}", l.code()),
+            Cb::BroadcastConfirm => "bc:ok".into(),
+            Cb::BroadcastCancel => "bc:x".into(),
+            Cb::BroadcastStop(id) => format!("bs:{id}"),
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<Cb> {
+        let (tag, arg) = data.split_once(':').unwrap_or((data, ""));
+        let num = || arg.parse::<i64>().ok().filter(|n| *n >= 0);
+        Some(match tag {
+            "m" => Cb::Menu(
+                [
+                    MenuItem::Order,
+                    MenuItem::Balance,
+                    MenuItem::Orders,
+                    MenuItem::Language,
+                    MenuItem::Help,
+                    MenuItem::Main,
+                ]
+                .into_iter()
+                .find(|m| m.tag() == arg)?,
+            ),
+            "t" => Cb::Type(CardType::parse(arg)?),
+            "n" if !arg.is_empty()
+                && arg.len() <= 16
+                && arg.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                Cb::Number(arg.to_owned())
+            }
+            "v" => Cb::Value(num()?),
+            "ok" if arg.is_empty() => Cb::Confirm,
+            "back" if arg.is_empty() => Cb::Back,
+            "x" if arg.is_empty() => Cb::Cancel,
+            "o" => Cb::Order(num()?),
+            "op" => Cb::OrdersPage(num()?),
+            "l" => Cb::Language(Lang::from_code(arg)?),
+            "bc" if arg == "ok" => Cb::BroadcastConfirm,
+            "bc" if arg == "x" => Cb::BroadcastCancel,
+            "bs" => Cb::BroadcastStop(num()?),
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_payload_round_trips_within_64_bytes() {
+        let all = [
+            Cb::Menu(MenuItem::Order),
+            Cb::Menu(MenuItem::Main),
+            Cb::Type(CardType::FourG),
+            Cb::Number("213665983439".into()),
+            Cb::Value(3500),
+            Cb::Confirm,
+            Cb::Back,
+            Cb::Cancel,
+            Cb::Order(i64::MAX),
+            Cb::OrdersPage(3),
+            Cb::Language(Lang::Ar),
+            Cb::BroadcastConfirm,
+            Cb::BroadcastCancel,
+            Cb::BroadcastStop(12),
+        ];
+        for cb in all {
+            let s = cb.encode();
+            assert!(s.len() <= 64, "{s}");
+            assert_eq!(Cb::parse(&s), Some(cb));
+        }
+    }
+
+    #[test]
+    fn tampered_payloads_are_rejected() {
+        for s in [
+            "",
+            "v:",
+            "v:-5",
+            "v:abc",
+            "t:5G",
+            "n:12a",
+            "ok:1",
+            "o:1e3",
+            "l:de",
+            "zz",
+            "m:nope",
+            &"n:".repeat(40),
+        ] {
+            assert_eq!(Cb::parse(s), None, "{s}");
+        }
+    }
+}

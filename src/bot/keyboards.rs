@@ -1,0 +1,161 @@
+//! Inline keyboards. Labels come from the locales; payloads from `callback::Cb`.
+use super::callback::{Cb, MenuItem};
+use crate::catalog::Offer;
+use crate::domain::CardType;
+use crate::i18n::{Lang, money};
+use crate::tr;
+use teloxide::types::{CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup};
+
+fn button(label: String, cb: Cb) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(label, cb.encode())
+}
+
+pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![
+        vec![button(
+            tr!(lang, "btn-new-order"),
+            Cb::Menu(MenuItem::Order),
+        )],
+        vec![
+            button(tr!(lang, "btn-balance"), Cb::Menu(MenuItem::Balance)),
+            button(tr!(lang, "btn-orders"), Cb::Menu(MenuItem::Orders)),
+        ],
+        vec![
+            button(tr!(lang, "btn-language"), Cb::Menu(MenuItem::Language)),
+            button(tr!(lang, "btn-help"), Cb::Menu(MenuItem::Help)),
+        ],
+    ])
+}
+
+pub fn back_to_menu(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![button(
+        tr!(lang, "btn-main-menu"),
+        Cb::Menu(MenuItem::Main),
+    )]])
+}
+
+fn back_cancel_row(lang: Lang) -> Vec<InlineKeyboardButton> {
+    vec![
+        button(tr!(lang, "btn-back"), Cb::Back),
+        button(tr!(lang, "btn-cancel"), Cb::Cancel),
+    ]
+}
+
+pub fn card_types(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![
+        vec![
+            button(tr!(lang, "btn-type-adsl"), Cb::Type(CardType::Adsl)),
+            button(tr!(lang, "btn-type-4g"), Cb::Type(CardType::FourG)),
+        ],
+        vec![button(tr!(lang, "btn-cancel"), Cb::Cancel)],
+    ])
+}
+
+/// Recently used numbers for one-tap reuse, then Back and Cancel.
+pub fn number_step(lang: Lang, recent: &[String]) -> InlineKeyboardMarkup {
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = recent
+        .iter()
+        .map(|n| vec![button(n.clone(), Cb::Number(n.clone()))])
+        .collect();
+    rows.push(back_cancel_row(lang));
+    InlineKeyboardMarkup::new(rows)
+}
+
+pub fn values(lang: Lang, offers: &[Offer]) -> InlineKeyboardMarkup {
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = offers
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .map(|o| {
+                    button(
+                        tr!(
+                            lang,
+                            "btn-value",
+                            value = o.value.to_string(),
+                            price = money(lang, crate::domain::Dinars(o.price))
+                        ),
+                        Cb::Value(o.value),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    rows.push(back_cancel_row(lang));
+    InlineKeyboardMarkup::new(rows)
+}
+
+pub fn confirm(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![
+        vec![button(tr!(lang, "btn-confirm"), Cb::Confirm)],
+        back_cancel_row(lang),
+    ])
+}
+
+/// Under a receipt: a real Copy button for the code, then the way on.
+pub fn receipt(lang: Lang, code: Option<&str>) -> InlineKeyboardMarkup {
+    let mut rows = Vec::new();
+    if let Some(code) = code.filter(|c| !c.is_empty() && c.chars().count() <= 256) {
+        rows.push(vec![InlineKeyboardButton::copy_text_button(
+            tr!(lang, "btn-copy-code"),
+            CopyTextButton {
+                text: code.to_owned(),
+            },
+        )]);
+    }
+    rows.push(vec![
+        button(tr!(lang, "btn-new-order"), Cb::Menu(MenuItem::Order)),
+        button(tr!(lang, "btn-orders"), Cb::Menu(MenuItem::Orders)),
+    ]);
+    InlineKeyboardMarkup::new(rows)
+}
+
+pub fn orders_page(
+    lang: Lang,
+    ids: &[(i64, String)],
+    page: i64,
+    pages: i64,
+) -> InlineKeyboardMarkup {
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = ids
+        .iter()
+        .map(|(id, label)| vec![button(label.clone(), Cb::Order(*id))])
+        .collect();
+    let mut nav = Vec::new();
+    if page > 0 {
+        nav.push(button(tr!(lang, "btn-prev"), Cb::OrdersPage(page - 1)));
+    }
+    if page + 1 < pages {
+        nav.push(button(tr!(lang, "btn-next"), Cb::OrdersPage(page + 1)));
+    }
+    if !nav.is_empty() {
+        rows.push(nav);
+    }
+    rows.push(vec![button(
+        tr!(lang, "btn-main-menu"),
+        Cb::Menu(MenuItem::Main),
+    )]);
+    InlineKeyboardMarkup::new(rows)
+}
+
+pub fn languages() -> InlineKeyboardMarkup {
+    // Each language is named in itself, whatever the current one.
+    InlineKeyboardMarkup::new(vec![
+        Lang::ALL
+            .iter()
+            .map(|l| button(tr!(*l, "language-name"), Cb::Language(*l)))
+            .collect::<Vec<_>>(),
+    ])
+}
+
+pub fn broadcast_confirm(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(tr!(lang, "btn-confirm"), Cb::BroadcastConfirm),
+        button(tr!(lang, "btn-cancel"), Cb::BroadcastCancel),
+    ]])
+}
+
+pub fn broadcast_progress(lang: Lang, job: i64) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![button(
+        tr!(lang, "btn-cancel"),
+        Cb::BroadcastStop(job),
+    )]])
+}

@@ -1,0 +1,221 @@
+//! Texts built from the locales for a given language: summaries, receipts, statuses, balances.
+use crate::domain::{CardType, Dinars, OrderStatus, PhoneError};
+use crate::i18n::{Lang, html_escape, money};
+use crate::store::{LedgerEntry, LedgerKind, Order};
+use crate::tr;
+
+/// Algeria keeps UTC+1 all year.
+pub fn local_time(ms: i64) -> String {
+    let offset = chrono::FixedOffset::east_opt(3600).expect("valid offset");
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+pub fn card_type(lang: Lang, t: CardType) -> String {
+    match t {
+        CardType::Adsl => tr!(lang, "type-adsl"),
+        CardType::FourG => tr!(lang, "type-4g"),
+    }
+}
+
+pub fn example_number(t: CardType) -> &'static str {
+    match t {
+        CardType::Adsl => "036362608",
+        CardType::FourG => "0661234567",
+    }
+}
+
+pub fn number_prompt(lang: Lang, t: CardType) -> String {
+    tr!(
+        lang,
+        "order-enter-number",
+        kind = card_type(lang, t),
+        example = example_number(t)
+    )
+}
+
+pub fn phone_error(lang: Lang, t: CardType, e: PhoneError) -> String {
+    let key = match (t, e) {
+        (_, PhoneError::Empty | PhoneError::NotDigits) => "phone-error-digits",
+        (CardType::Adsl, PhoneError::WrongLength) => "phone-error-adsl-length",
+        (CardType::Adsl, PhoneError::WrongPrefix) => "phone-error-adsl-prefix",
+        (CardType::FourG, PhoneError::WrongLength) => "phone-error-4g-length",
+        (CardType::FourG, PhoneError::WrongPrefix) => "phone-error-4g-prefix",
+    };
+    tr!(
+        lang,
+        key,
+        kind = card_type(lang, t),
+        example = example_number(t)
+    )
+}
+
+pub fn status_label(lang: Lang, s: OrderStatus) -> String {
+    let key = match s {
+        OrderStatus::Placed | OrderStatus::Handling => "status-processing",
+        OrderStatus::Queued => "status-queued",
+        OrderStatus::Fulfilled => "status-fulfilled",
+        OrderStatus::Refunded => "status-refunded",
+        OrderStatus::Failed => "status-failed",
+    };
+    tr!(lang, key)
+}
+
+pub fn summary(
+    lang: Lang,
+    t: CardType,
+    number: &str,
+    value: i64,
+    price: i64,
+    balance: i64,
+) -> String {
+    let mut text = tr!(
+        lang,
+        "order-summary",
+        kind = card_type(lang, t),
+        number = html_escape(number),
+        value = value.to_string(),
+        price = money(lang, Dinars(price)),
+        balance = money(lang, Dinars(balance)),
+        after = money(lang, Dinars(balance - price))
+    );
+    if balance < price {
+        text.push_str("\n\n");
+        text.push_str(&tr!(
+            lang,
+            "order-summary-short",
+            missing = money(lang, Dinars(price - balance))
+        ));
+    }
+    text
+}
+
+pub fn insufficient(lang: Lang, balance: i64, price: i64, support: &str) -> String {
+    let mut text = tr!(
+        lang,
+        "order-insufficient",
+        balance = money(lang, Dinars(balance)),
+        price = money(lang, Dinars(price)),
+        missing = money(lang, Dinars((price - balance).max(0)))
+    );
+    text.push_str("\n\n");
+    text.push_str(&topup_hint(lang, support));
+    text
+}
+
+pub fn topup_hint(lang: Lang, support: &str) -> String {
+    if support.is_empty() {
+        tr!(lang, "topup-how-admin")
+    } else {
+        tr!(lang, "topup-how", contact = html_escape(support))
+    }
+}
+
+/// The text an order's message shows for its current status. `code` is the decrypted card code
+/// for a fulfilled order; `balance` the wallet after a refund.
+pub fn order_message(lang: Lang, o: &Order, code: Option<&str>, balance: Option<i64>) -> String {
+    let kind = card_type(lang, o.card_type);
+    let number = html_escape(&o.number);
+    let value = o.value.to_string();
+    match o.status {
+        OrderStatus::Placed | OrderStatus::Handling => {
+            tr!(
+                lang,
+                "order-processing",
+                id = o.id,
+                kind = kind,
+                number = number,
+                value = value
+            )
+        }
+        OrderStatus::Queued => tr!(
+            lang,
+            "order-queued",
+            id = o.id,
+            kind = kind,
+            number = number,
+            value = value
+        ),
+        OrderStatus::Fulfilled => {
+            let howto = match o.card_type {
+                CardType::Adsl => tr!(lang, "howto-adsl"),
+                CardType::FourG => tr!(lang, "howto-4g"),
+            };
+            let code = match code {
+                Some(c) => html_escape(c),
+                None => tr!(lang, "order-code-unavailable"),
+            };
+            tr!(
+                lang,
+                "order-receipt",
+                id = o.id,
+                kind = kind,
+                number = number,
+                value = value,
+                price = money(lang, Dinars(o.price)),
+                code = code,
+                trans = html_escape(o.num_trans.as_deref().unwrap_or("—")),
+                date = html_escape(o.date_traitement.as_deref().unwrap_or("—")),
+                placed = local_time(o.created_at),
+                howto = howto
+            )
+        }
+        OrderStatus::Refunded | OrderStatus::Failed => {
+            let reason = match o.failure_reason.as_deref() {
+                Some("invalid_number") => tr!(lang, "fail-invalid-number"),
+                Some("out_of_stock") => tr!(lang, "fail-out-of-stock"),
+                Some("unavailable") => tr!(lang, "fail-unavailable"),
+                Some("not_sent") => tr!(lang, "fail-not-sent"),
+                _ if o.status == OrderStatus::Refunded => tr!(lang, "fail-refunded"),
+                _ => tr!(lang, "fail-unavailable"),
+            };
+            tr!(
+                lang,
+                "order-refunded",
+                id = o.id,
+                kind = kind,
+                number = number,
+                value = value,
+                price = money(lang, Dinars(o.price)),
+                reason = reason,
+                balance = money(lang, Dinars(balance.unwrap_or(0)))
+            )
+        }
+    }
+}
+
+/// One line of the order list, used as a button label (plain text, no HTML).
+pub fn order_button(lang: Lang, o: &Order) -> String {
+    tr!(
+        lang,
+        "orders-line",
+        id = o.id,
+        kind = card_type(lang, o.card_type),
+        value = o.value.to_string(),
+        status = status_label(lang, o.status),
+        date = local_time(o.created_at)
+    )
+}
+
+pub fn ledger_line(lang: Lang, e: &LedgerEntry) -> String {
+    let key = match e.kind {
+        LedgerKind::Credit => "ledger-credit",
+        LedgerKind::Debit => "ledger-debit",
+        LedgerKind::Hold => "ledger-hold",
+        LedgerKind::Capture => "ledger-capture",
+        LedgerKind::Release => "ledger-release",
+    };
+    tr!(
+        lang,
+        key,
+        amount = money(lang, Dinars(e.amount)),
+        order = e.order_id.unwrap_or(0),
+        date = local_time(e.created_at),
+        after = money(lang, Dinars(e.balance_after))
+    )
+}

@@ -1,0 +1,247 @@
+//! The dispatch tree, as a pure function so a test can build the real dispatcher.
+use super::callback::{Cb, MenuItem};
+use super::commands::{self, Command, Parsed};
+use super::state::{Dlg, State};
+use super::{BotError, Ctx, HandlerResult, Tg, account, admin, order_flow, ui};
+use crate::i18n::Lang;
+use crate::store::{NewUser, User};
+use crate::tr;
+use std::sync::Arc;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dispatching::dialogue::ErasedStorage;
+use teloxide::prelude::*;
+use teloxide::types::{ChatKind, MessageId};
+
+pub fn schema() -> UpdateHandler<BotError> {
+    dptree::entry()
+        .branch(Update::filter_my_chat_member().endpoint(account::on_my_chat_member))
+        .branch(
+            dptree::filter_map_async(gate)
+                .enter_dialogue::<Update, ErasedStorage<State>, State>()
+                .branch(Update::filter_message().endpoint(on_message))
+                .branch(Update::filter_callback_query().endpoint(on_callback)),
+        )
+}
+
+/// Registers the sender and stops banned users with one short refusal. Only private chats are
+/// served: card codes must never land in a group.
+async fn gate(upd: Update, bot: Tg, ctx: Arc<Ctx>) -> Option<User> {
+    let from = upd.from()?;
+    let private = match &upd.kind {
+        teloxide::types::UpdateKind::Message(m) => matches!(m.chat.kind, ChatKind::Private(_)),
+        teloxide::types::UpdateKind::CallbackQuery(q) => q
+            .message
+            .as_ref()
+            .is_none_or(|m| matches!(m.chat().kind, ChatKind::Private(_))),
+        _ => false,
+    };
+    if !private || from.is_bot {
+        return None;
+    }
+    let new = NewUser {
+        id: from.id.0 as i64,
+        first_name: from.first_name.clone(),
+        last_name: from.last_name.clone(),
+        username: from.username.clone(),
+        language: from
+            .language_code
+            .as_deref()
+            .and_then(Lang::from_code)
+            .unwrap_or(ctx.cfg.default_language),
+        is_admin: ctx.cfg.is_admin(from.id.0 as i64),
+    };
+    let user = match ctx.store.touch_user(&new).await {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::error!(error = %e, "could not register user");
+            return None;
+        }
+    };
+    if user.banned && !ctx.cfg.is_admin(user.id) {
+        let text = tr!(user.language, "banned");
+        match &upd.kind {
+            teloxide::types::UpdateKind::CallbackQuery(q) => {
+                let _ = bot.answer_callback_query(q.id.clone()).text(text).await;
+            }
+            _ => {
+                let _ = ui::send(&bot, ChatId(user.id), text, None).await;
+            }
+        }
+        return None;
+    }
+    Some(user)
+}
+
+async fn on_message(
+    bot: Tg,
+    msg: Message,
+    ctx: Arc<Ctx>,
+    user: User,
+    dlg: Dlg,
+    state: State,
+) -> HandlerResult {
+    let chat = msg.chat.id;
+    let lang = user.language;
+    let is_admin = ctx.cfg.is_admin(user.id);
+    if let Some(parsed) = msg.text().and_then(commands::parse) {
+        let (cmd, args) = match parsed {
+            Parsed::Known(cmd, args) if !cmd.is_admin() || is_admin => (cmd, args),
+            // Admin commands from anyone else get the same answer as a typo: they reveal nothing.
+            _ => {
+                ui::send(&bot, chat, tr!(lang, "unknown-command"), None).await?;
+                return Ok(());
+            }
+        };
+        return match cmd {
+            Command::Start => account::start(&bot, &ctx, &user, &dlg).await,
+            Command::Order => order_flow::begin(&bot, &ctx, &user, &dlg, chat, None).await,
+            Command::Balance => account::balance(&bot, &ctx, &user, chat, None).await,
+            Command::Orders => account::orders(&bot, &ctx, &user, chat, None, 0).await,
+            Command::Language => account::language_menu(&bot, &user, chat, None).await,
+            Command::Help => account::help(&bot, &ctx, &user, chat, None).await,
+            Command::Cancel => order_flow::cancel(&bot, &user, &dlg, chat, None).await,
+            admin_cmd => admin::command(&bot, &ctx, &user, &dlg, chat, admin_cmd, &args).await,
+        };
+    }
+    match state {
+        State::EnteringNumber {
+            msg: wizard,
+            card_type,
+        } => {
+            order_flow::number_typed(
+                &bot,
+                &ctx,
+                &user,
+                &dlg,
+                chat,
+                MessageId(wizard),
+                card_type,
+                msg.text(),
+            )
+            .await
+        }
+        State::BroadcastCompose if is_admin => {
+            admin::broadcast_compose(&bot, &ctx, &user, &dlg, &msg).await
+        }
+        State::ChoosingType { .. }
+        | State::ChoosingValue { .. }
+        | State::Confirming { .. }
+        | State::BroadcastConfirm { .. } => {
+            ui::send(&bot, chat, tr!(lang, "use-buttons"), None).await?;
+            Ok(())
+        }
+        _ => {
+            ui::send(
+                &bot,
+                chat,
+                tr!(lang, "not-understood"),
+                Some(super::keyboards::main_menu(lang)),
+            )
+            .await?;
+            Ok(())
+        }
+    }
+}
+
+async fn on_callback(
+    bot: Tg,
+    q: CallbackQuery,
+    ctx: Arc<Ctx>,
+    user: User,
+    dlg: Dlg,
+    state: State,
+) -> HandlerResult {
+    let lang = user.language;
+    let parsed = q.data.as_deref().and_then(Cb::parse);
+    let (Some(cb), Some(message)) = (parsed, q.message.as_ref()) else {
+        bot.answer_callback_query(q.id.clone())
+            .text(tr!(lang, "stale-button"))
+            .await?;
+        return Ok(());
+    };
+    let chat = message.chat().id;
+    let pressed = message.id();
+    // Steps of a wizard only accept presses on the message that shows the current step.
+    let wizard_msg = match &state {
+        State::ChoosingType { msg }
+        | State::EnteringNumber { msg, .. }
+        | State::ChoosingValue { msg, .. }
+        | State::Confirming { msg, .. }
+        | State::BroadcastConfirm { msg, .. } => Some(MessageId(*msg)),
+        _ => None,
+    };
+    let is_step = matches!(
+        cb,
+        Cb::Type(_)
+            | Cb::Number(_)
+            | Cb::Value(_)
+            | Cb::Confirm
+            | Cb::Back
+            | Cb::Cancel
+            | Cb::BroadcastConfirm
+            | Cb::BroadcastCancel
+    );
+    if is_step && wizard_msg != Some(pressed) {
+        bot.answer_callback_query(q.id.clone())
+            .text(tr!(lang, "stale-button"))
+            .await?;
+        return Ok(());
+    }
+    // Answer first: the client shows a spinner until then, and slow work follows.
+    bot.answer_callback_query(q.id.clone()).await?;
+    let here = Some(pressed);
+    match (cb, state) {
+        (Cb::Menu(MenuItem::Order), _) => {
+            order_flow::begin(&bot, &ctx, &user, &dlg, chat, here).await
+        }
+        (Cb::Menu(MenuItem::Balance), _) => account::balance(&bot, &ctx, &user, chat, here).await,
+        (Cb::Menu(MenuItem::Orders), _) => account::orders(&bot, &ctx, &user, chat, here, 0).await,
+        (Cb::Menu(MenuItem::Language), _) => account::language_menu(&bot, &user, chat, here).await,
+        (Cb::Menu(MenuItem::Help), _) => account::help(&bot, &ctx, &user, chat, here).await,
+        (Cb::Menu(MenuItem::Main), _) => account::menu(&bot, &user, chat, here).await,
+        (Cb::OrdersPage(p), _) => account::orders(&bot, &ctx, &user, chat, here, p).await,
+        (Cb::Order(id), _) => account::show_order(&bot, &ctx, &user, chat, id).await,
+        (Cb::Language(l), _) => account::set_language(&bot, &ctx, &user, chat, pressed, l).await,
+        (Cb::Cancel, State::BroadcastConfirm { .. }) | (Cb::BroadcastCancel, _) => {
+            admin::broadcast_abort(&bot, &user, &dlg, chat, pressed).await
+        }
+        (Cb::Cancel, _) => order_flow::cancel(&bot, &user, &dlg, chat, here).await,
+        (Cb::Type(t), State::ChoosingType { .. }) => {
+            order_flow::type_chosen(&bot, &ctx, &user, &dlg, chat, pressed, t).await
+        }
+        (Cb::Number(n), State::EnteringNumber { card_type, .. }) => {
+            order_flow::number_chosen(&bot, &ctx, &user, &dlg, chat, pressed, card_type, &n).await
+        }
+        (
+            Cb::Value(v),
+            State::ChoosingValue {
+                card_type, number, ..
+            },
+        ) => {
+            order_flow::value_chosen(&bot, &ctx, &user, &dlg, chat, pressed, card_type, number, v)
+                .await
+        }
+        (Cb::Confirm, state @ State::Confirming { .. }) => {
+            order_flow::confirm(&bot, &ctx, &user, &dlg, chat, pressed, state).await
+        }
+        (Cb::Back, state) => order_flow::back(&bot, &ctx, &user, &dlg, chat, pressed, state).await,
+        (
+            Cb::BroadcastConfirm,
+            State::BroadcastConfirm {
+                from_chat,
+                message_id,
+                audience,
+                ..
+            },
+        ) if ctx.cfg.is_admin(user.id) => {
+            admin::broadcast_start(
+                &bot, &ctx, &user, &dlg, chat, pressed, from_chat, message_id, &audience,
+            )
+            .await
+        }
+        (Cb::BroadcastStop(job), _) if ctx.cfg.is_admin(user.id) => {
+            admin::broadcast_stop(&bot, &ctx, &user, chat, job).await
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,64 @@
+//! `/stats` for admins.
+use super::{Ctx, render};
+use crate::domain::{Dinars, OrderStatus};
+use crate::i18n::{Lang, money};
+use crate::store::StoreError;
+use crate::tr;
+
+pub async fn render(ctx: &Ctx, lang: Lang) -> Result<String, StoreError> {
+    let now = chrono::Utc::now();
+    let local = now + chrono::Duration::hours(1);
+    let since_midnight = local
+        .time()
+        .signed_duration_since(chrono::NaiveTime::MIN)
+        .num_milliseconds();
+    let day_start = now.timestamp_millis() - since_midnight;
+    let week_start = now.timestamp_millis() - 7 * 24 * 3600 * 1000;
+    let s = ctx.store.stats(day_start, week_start).await?;
+    let mut text = tr!(
+        lang,
+        "stats-users",
+        total = s.users_total,
+        active = s.users_active_7d,
+        unreachable = s.users_unreachable,
+        banned = s.users_banned
+    );
+    text.push_str("\n\n");
+    text.push_str(&tr!(lang, "stats-orders-header"));
+    for status in OrderStatus::ALL {
+        let (d, w, a) = s.orders.get(status.as_str()).copied().unwrap_or_default();
+        text.push('\n');
+        text.push_str(&tr!(
+            lang,
+            "stats-orders-line",
+            status = render::status_label(lang, status),
+            today = d,
+            week = w,
+            all = a
+        ));
+    }
+    text.push_str("\n\n");
+    let labels = [
+        "stats-period-today",
+        "stats-period-week",
+        "stats-period-all",
+    ];
+    for (i, (rev, cost)) in s.revenue.iter().enumerate() {
+        text.push_str(&tr!(
+            lang,
+            "stats-revenue",
+            period = tr!(lang, labels[i]),
+            revenue = money(lang, Dinars(*rev)),
+            margin = money(lang, Dinars(rev - cost))
+        ));
+        text.push('\n');
+    }
+    text.push('\n');
+    text.push_str(&tr!(
+        lang,
+        "stats-wallets",
+        balance = money(lang, Dinars(s.wallets_balance)),
+        held = money(lang, Dinars(s.wallets_held))
+    ));
+    Ok(text)
+}

@@ -1,0 +1,90 @@
+//! Sending and editing HTML messages, with Telegram's harmless errors handled in one place.
+use super::Tg;
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardMarkup, MessageId, ParseMode};
+use teloxide::{ApiError, RequestError};
+
+pub async fn send(
+    bot: &Tg,
+    chat: ChatId,
+    text: String,
+    kb: Option<InlineKeyboardMarkup>,
+) -> Result<Message, RequestError> {
+    let req = bot.send_message(chat, text).parse_mode(ParseMode::Html);
+    match kb {
+        Some(kb) => req.reply_markup(kb).await,
+        None => req.await,
+    }
+}
+
+/// How an edit went. An identical edit is success: the chat already shows that text.
+#[derive(Debug)]
+pub enum Edited {
+    Done,
+    /// The message is gone or too old to edit; the caller may send a new one.
+    Gone,
+}
+
+pub async fn edit(
+    bot: &Tg,
+    chat: ChatId,
+    msg: MessageId,
+    text: String,
+    kb: Option<InlineKeyboardMarkup>,
+) -> Result<Edited, RequestError> {
+    let req = bot
+        .edit_message_text(chat, msg, text)
+        .parse_mode(ParseMode::Html);
+    let res = match kb {
+        Some(kb) => req.reply_markup(kb).await,
+        None => req.await,
+    };
+    match res {
+        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(Edited::Done),
+        Err(RequestError::Api(
+            ApiError::MessageToEditNotFound
+            | ApiError::MessageCantBeEdited
+            | ApiError::MessageIdInvalid,
+        )) => Ok(Edited::Gone),
+        Err(e) => Err(e),
+    }
+}
+
+/// Edits in place, or sends a fresh message when the old one cannot be edited. Returns the id
+/// of the message that now shows the text.
+pub async fn edit_or_send(
+    bot: &Tg,
+    chat: ChatId,
+    msg: Option<MessageId>,
+    text: String,
+    kb: Option<InlineKeyboardMarkup>,
+) -> Result<MessageId, RequestError> {
+    if let Some(id) = msg
+        && let Edited::Done = edit(bot, chat, id, text.clone(), kb.clone()).await?
+    {
+        return Ok(id);
+    }
+    Ok(send(bot, chat, text, kb).await?.id)
+}
+
+/// Removes the buttons of a message (a finished step); failure only means they stay visible.
+pub async fn drop_keyboard(bot: &Tg, chat: ChatId, msg: MessageId) {
+    if let Err(e) = bot.edit_message_reply_markup(chat, msg).await
+        && !matches!(e, RequestError::Api(ApiError::MessageNotModified))
+    {
+        tracing::debug!(error = %e, "could not remove a keyboard");
+    }
+}
+
+/// The user can no longer be reached: they blocked the bot or deleted their account.
+pub fn is_unreachable(e: &RequestError) -> bool {
+    matches!(
+        e,
+        RequestError::Api(
+            ApiError::BotBlocked
+                | ApiError::UserDeactivated
+                | ApiError::ChatNotFound
+                | ApiError::BotKicked
+        )
+    )
+}

@@ -1,0 +1,305 @@
+//! Broadcast jobs with one row per recipient, so a restart goes on where it stopped.
+use super::{Store, StoreError, now_ms};
+use crate::i18n::Lang;
+
+/// Who a broadcast goes to. Unreachable and banned users are always left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    Everyone,
+    Language(Lang),
+    Resellers,
+}
+
+impl Audience {
+    pub fn encode(&self) -> String {
+        match self {
+            Audience::Everyone => "all".into(),
+            Audience::Language(l) => format!("lang:{}", l.code()),
+            Audience::Resellers => "resellers".into(),
+        }
+    }
+
+    pub fn decode(s: &str) -> Option<Audience> {
+        match s {
+            "all" | "" => Some(Audience::Everyone),
+            "resellers" => Some(Audience::Resellers),
+            _ => s
+                .strip_prefix("lang:")
+                .and_then(Lang::from_code)
+                .map(Audience::Language),
+        }
+    }
+
+    /// The WHERE clause over `users` and its one optional bind.
+    fn filter(&self) -> (&'static str, Option<String>) {
+        match self {
+            Audience::Everyone => ("banned = 0 AND unreachable = 0", None),
+            Audience::Language(l) => (
+                "banned = 0 AND unreachable = 0 AND language = ?",
+                Some(l.code().to_owned()),
+            ),
+            Audience::Resellers => ("banned = 0 AND unreachable = 0 AND role = 'reseller'", None),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BroadcastJob {
+    pub id: i64,
+    pub admin_id: i64,
+    pub from_chat_id: i64,
+    pub from_message_id: i32,
+    pub status: String,
+    pub progress_chat_id: Option<i64>,
+    pub progress_message_id: Option<i32>,
+    pub total: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BroadcastProgress {
+    pub sent: i64,
+    pub failed: i64,
+    pub blocked: i64,
+    pub pending: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecipientStatus {
+    Sent,
+    Failed,
+    Blocked,
+}
+
+impl RecipientStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            RecipientStatus::Sent => "sent",
+            RecipientStatus::Failed => "failed",
+            RecipientStatus::Blocked => "blocked",
+        }
+    }
+}
+
+type JobRow = (
+    i64,
+    i64,
+    i64,
+    i32,
+    String,
+    Option<i64>,
+    Option<i32>,
+    i64,
+    i64,
+);
+
+fn job(r: JobRow) -> BroadcastJob {
+    BroadcastJob {
+        id: r.0,
+        admin_id: r.1,
+        from_chat_id: r.2,
+        from_message_id: r.3,
+        status: r.4,
+        progress_chat_id: r.5,
+        progress_message_id: r.6,
+        total: r.7,
+        created_at: r.8,
+    }
+}
+
+const JOB_COLUMNS: &str = "id, admin_id, from_chat_id, from_message_id, status, progress_chat_id, progress_message_id, total, created_at";
+
+impl Store {
+    pub async fn audience_size(&self, audience: &Audience) -> Result<i64, StoreError> {
+        let (filter, bind) = audience.filter();
+        let sql = format!("SELECT COUNT(*) FROM users WHERE {filter}");
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql);
+        if let Some(b) = bind {
+            q = q.bind(b);
+        }
+        Ok(q.fetch_one(&self.pool).await?.0)
+    }
+
+    /// Creates the job and its recipient rows in one transaction.
+    pub async fn create_broadcast(
+        &self,
+        admin_id: i64,
+        from_chat_id: i64,
+        from_message_id: i32,
+        audience: &Audience,
+        progress_chat_id: i64,
+        progress_message_id: i32,
+    ) -> Result<BroadcastJob, StoreError> {
+        let now = now_ms();
+        let mut tx = self.write_tx().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO broadcasts (admin_id, from_chat_id, from_message_id, audience, status, progress_chat_id,
+                                     progress_message_id, created_at)
+             VALUES (?, ?, ?, ?, 'running', ?, ?, ?) RETURNING id",
+        )
+        .bind(admin_id)
+        .bind(from_chat_id)
+        .bind(from_message_id)
+        .bind(audience.encode())
+        .bind(progress_chat_id)
+        .bind(progress_message_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (filter, bind) = audience.filter();
+        let sql = format!(
+            "INSERT INTO broadcast_recipients (broadcast_id, user_id, status, updated_at)
+             SELECT ?, id, 'pending', ? FROM users WHERE {filter}"
+        );
+        let mut q = sqlx::query(&sql).bind(id).bind(now);
+        if let Some(b) = bind {
+            q = q.bind(b);
+        }
+        let total = q.execute(&mut *tx).await?.rows_affected() as i64;
+        sqlx::query("UPDATE broadcasts SET total = ? WHERE id = ?")
+            .bind(total)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let row: JobRow = sqlx::query_as(&format!(
+            "SELECT {JOB_COLUMNS} FROM broadcasts WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(job(row))
+    }
+
+    pub async fn running_broadcasts(&self) -> Result<Vec<BroadcastJob>, StoreError> {
+        let rows: Vec<JobRow> = sqlx::query_as(&format!(
+            "SELECT {JOB_COLUMNS} FROM broadcasts WHERE status = 'running' ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(job).collect())
+    }
+
+    pub async fn broadcast(&self, id: i64) -> Result<Option<BroadcastJob>, StoreError> {
+        let row: Option<JobRow> = sqlx::query_as(&format!(
+            "SELECT {JOB_COLUMNS} FROM broadcasts WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(job))
+    }
+
+    /// After a crash, rows caught mid-send may or may not have been delivered; they are never
+    /// retried, so nobody gets the message twice.
+    pub async fn settle_interrupted_sends(&self, job_id: i64) -> Result<u64, StoreError> {
+        Ok(sqlx::query("UPDATE broadcast_recipients SET status = 'unknown', updated_at = ? WHERE broadcast_id = ? AND status = 'sending'")
+            .bind(now_ms())
+            .bind(job_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    /// Takes up to `limit` pending recipients and marks them 'sending' before any request goes out.
+    pub async fn claim_recipients(&self, job_id: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "UPDATE broadcast_recipients SET status = 'sending', updated_at = ?
+             WHERE broadcast_id = ? AND user_id IN
+                (SELECT user_id FROM broadcast_recipients WHERE broadcast_id = ? AND status = 'pending'
+                 ORDER BY user_id LIMIT ?)
+             RETURNING user_id",
+        )
+        .bind(now_ms())
+        .bind(job_id)
+        .bind(job_id)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Records a recipient's outcome; a blocked recipient is marked unreachable in the same transaction.
+    pub async fn finish_recipient(
+        &self,
+        job_id: i64,
+        user_id: i64,
+        status: RecipientStatus,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("UPDATE broadcast_recipients SET status = ?, updated_at = ? WHERE broadcast_id = ? AND user_id = ?")
+            .bind(status.as_str())
+            .bind(now_ms())
+            .bind(job_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if status == RecipientStatus::Blocked {
+            sqlx::query("UPDATE users SET unreachable = 1 WHERE id = ?")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A recipient claimed but not sent (shutdown, or a 429 before the request counted) goes back to pending.
+    pub async fn unclaim_recipient(&self, job_id: i64, user_id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE broadcast_recipients SET status = 'pending' WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'")
+            .bind(job_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn broadcast_progress(&self, job_id: i64) -> Result<BroadcastProgress, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT status, COUNT(*) FROM broadcast_recipients WHERE broadcast_id = ? GROUP BY status")
+                .bind(job_id)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut p = BroadcastProgress::default();
+        for (status, n) in rows {
+            match status.as_str() {
+                "sent" => p.sent += n,
+                "failed" | "unknown" => p.failed += n,
+                "blocked" => p.blocked += n,
+                _ => p.pending += n,
+            }
+        }
+        Ok(p)
+    }
+
+    pub async fn finish_broadcast(&self, job_id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ? AND status = 'running'")
+            .bind(now_ms())
+            .bind(job_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stops a job; its pending recipients are never sent. True if it was running.
+    pub async fn cancel_broadcast(&self, job_id: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query("UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'running'")
+            .bind(now_ms())
+            .bind(job_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn cancel_running_broadcasts(&self) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE status = 'running'",
+        )
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+}

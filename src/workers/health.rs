@@ -1,0 +1,62 @@
+//! Watches OneClickDZ: three failed health checks in a row close the shop (maintenance) and tell
+//! admins; the first good answer after that opens it again.
+use crate::bot::{Ctx, Tg, notify};
+use crate::store::settings::AUTO_MAINTENANCE;
+use crate::tr;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+const FAILURES_TO_CLOSE: u32 = 3;
+
+pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
+    let mut failures = 0u32;
+    let mut interval = tokio::time::interval(ctx.cfg.health_check_every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = crate::workers::stopped(&mut shutdown) => return,
+        }
+        let ok = match ctx.catalog.client().validate().await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "OneClickDZ health check failed");
+                false
+            }
+        };
+        if let Err(e) = step(&bot, &ctx, ok, &mut failures).await {
+            tracing::error!(error = %e, "health step failed");
+        }
+    }
+}
+
+async fn step(
+    bot: &Tg,
+    ctx: &Ctx,
+    ok: bool,
+    failures: &mut u32,
+) -> Result<(), crate::store::StoreError> {
+    let auto = ctx.store.flag(AUTO_MAINTENANCE).await?;
+    if ok {
+        *failures = 0;
+        if auto {
+            ctx.set_maintenance(false).await?;
+            ctx.store.set_flag(AUTO_MAINTENANCE, false).await?;
+            tracing::info!("OneClickDZ answers again; maintenance off");
+            notify::admins(bot, ctx, |l| tr!(l, "alert-maintenance-auto-off")).await;
+        }
+        return Ok(());
+    }
+    *failures += 1;
+    // A shop an admin closed by hand stays theirs to reopen.
+    if *failures == FAILURES_TO_CLOSE && !ctx.in_maintenance() {
+        ctx.set_maintenance(true).await?;
+        ctx.store.set_flag(AUTO_MAINTENANCE, true).await?;
+        tracing::warn!("OneClickDZ failed {FAILURES_TO_CLOSE} health checks; maintenance on");
+        notify::admins(bot, ctx, |l| {
+            tr!(l, "alert-maintenance-auto-on", count = FAILURES_TO_CLOSE)
+        })
+        .await;
+    }
+    Ok(())
+}

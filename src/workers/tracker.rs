@@ -1,0 +1,337 @@
+//! The order tracker: sends placed orders exactly once, follows them upstream until final,
+//! settles the wallet and tells the customer. Driven only by `orders.next_check_at`.
+use crate::bot::notify::{self, Told};
+use crate::bot::{Ctx, Tg, admin};
+use crate::domain::OrderStatus;
+use crate::oneclick::{OneClickError, SendRequest, Topup, TopupStatus};
+use crate::store::{Order, StatusUpdate, StoreError, now_ms};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+/// Orders processed at once; the OneClickDZ limiter is the real bound on throughput.
+const PARALLEL: usize = 32;
+const BATCH: i64 = 256;
+/// After this many failed checks in a row, admins hear that an order cannot be reconciled.
+const ALERT_AFTER_FAILURES: i64 = 10;
+/// A customer who cannot be told after this many tries finds the result in /orders.
+const GIVE_UP_NOTIFY_AFTER: i64 = 20;
+
+pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
+    let inflight: Arc<Mutex<HashSet<i64>>> = Arc::default();
+    let permits = Arc::new(Semaphore::new(PARALLEL));
+    let mut tasks = JoinSet::new();
+    tracing::info!("order tracker started");
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        while tasks.try_join_next().is_some() {}
+        let now = now_ms();
+        let mut busy = false;
+        match ctx.store.due_orders(now, BATCH).await {
+            Ok(due) => {
+                for order in due {
+                    if !inflight.lock().unwrap().insert(order.id) {
+                        busy = true;
+                        continue;
+                    }
+                    let Ok(permit) = permits.clone().acquire_owned().await else {
+                        break;
+                    };
+                    let (bot, ctx, inflight) = (bot.clone(), ctx.clone(), inflight.clone());
+                    let span = tracing::info_span!("order", order_ref = %order.r#ref);
+                    tasks.spawn(
+                        async move {
+                            let id = order.id;
+                            if let Err(e) = process(&bot, &ctx, order).await {
+                                tracing::error!(error = %e, "order step failed");
+                            }
+                            inflight.lock().unwrap().remove(&id);
+                            drop(permit);
+                            ctx.tracker_wake.notify_one();
+                        }
+                        .instrument(span),
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read due orders");
+                busy = true;
+            }
+        }
+        let wait = match ctx.store.next_check_time().await {
+            Ok(Some(t)) if t > now => Duration::from_millis((t - now) as u64),
+            Ok(Some(_)) if busy => Duration::from_secs(1),
+            Ok(Some(_)) => Duration::ZERO,
+            Ok(None) => Duration::from_secs(60),
+            Err(_) => Duration::from_secs(1),
+        };
+        tokio::select! {
+            _ = ctx.tracker_wake.notified() => {}
+            _ = tokio::time::sleep(wait.min(Duration::from_secs(60))) => {}
+            _ = crate::workers::stopped(&mut shutdown) => {}
+        }
+    }
+    // Let the current steps finish: each is one transaction, nothing is left half-written.
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(5), drain)
+        .await
+        .is_err()
+    {
+        tracing::warn!("order steps still running at shutdown; they resume at next start");
+    }
+    tracing::info!("order tracker stopped");
+}
+
+/// One step for one order, then the customer is told if the status changed.
+async fn process(bot: &Tg, ctx: &Ctx, order: Order) -> Result<(), StoreError> {
+    let order = match order.status {
+        OrderStatus::Placed if order.send_attempted_at.is_none() => send(bot, ctx, order).await?,
+        OrderStatus::Placed => reconcile(bot, ctx, order).await?,
+        s if s.is_final() => order,
+        _ => poll(bot, ctx, order).await?,
+    };
+    if order.notify_pending {
+        tell(bot, ctx, &order).await?;
+    }
+    Ok(())
+}
+
+fn ms(d: Duration) -> i64 {
+    d.as_millis() as i64
+}
+
+/// When to look again: fast while HANDLING within the window, slow after it and while QUEUED.
+fn next_check(ctx: &Ctx, order: &Order, status: OrderStatus, now: i64) -> i64 {
+    let slow = now + ms(ctx.cfg.queued_recheck);
+    match status {
+        OrderStatus::Queued => slow,
+        _ if now < order.fast_until.unwrap_or(0) => now + ms(ctx.cfg.order_poll),
+        _ => slow,
+    }
+}
+
+async fn retry_later(ctx: &Ctx, order: &Order, failed: bool) -> Result<Order, StoreError> {
+    let now = now_ms();
+    let at = next_check(ctx, order, order.status, now).min(now + ms(ctx.cfg.queued_recheck));
+    ctx.store.reschedule(order.id, at, failed).await?;
+    Ok(ctx
+        .store
+        .order(order.id)
+        .await?
+        .unwrap_or_else(|| order.clone()))
+}
+
+async fn send(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
+    // Committed before the request: after a crash this order is reconciled, never resent.
+    if !ctx.store.claim_send(order.id).await? {
+        return Ok(order);
+    }
+    let req = SendRequest {
+        card_type: order.card_type,
+        number: order.number.clone(),
+        value: order.value,
+        r#ref: order.r#ref.clone(),
+    };
+    match ctx.catalog.client().send(&req).await {
+        Ok(resp) => {
+            tracing::info!(topup_id = ?resp.topup_id, "sent to OneClickDZ");
+            let now = now_ms();
+            let u = StatusUpdate {
+                topup_id: resp.topup_id,
+                topup_ref: resp.topup_ref,
+                next_check_at: Some(next_check(ctx, &order, OrderStatus::Handling, now)),
+                ..Default::default()
+            };
+            ctx.store
+                .apply_status(order.id, OrderStatus::Handling, u)
+                .await
+        }
+        Err(OneClickError::RateLimited { retry_after }) => {
+            // Refused before processing: the send may go out again later.
+            ctx.store.release_send_claim(order.id).await?;
+            let wait = retry_after.unwrap_or(ctx.cfg.order_poll);
+            ctx.store
+                .reschedule(order.id, now_ms() + ms(wait), false)
+                .await?;
+            Ok(order)
+        }
+        Err(OneClickError::DuplicateRef) => {
+            tracing::warn!("ref already known upstream; reconciling");
+            reconcile(bot, ctx, order).await
+        }
+        Err(e) if e.is_definite_refusal() => {
+            let reason = match e {
+                OneClickError::InvalidPhone { .. } => "invalid_number",
+                OneClickError::OutOfStock => "out_of_stock",
+                _ => "unavailable",
+            };
+            tracing::warn!(error = %e, reason, "send refused");
+            let failed = ctx
+                .store
+                .apply_status(
+                    order.id,
+                    OrderStatus::Failed,
+                    StatusUpdate {
+                        failure_reason: Some(reason.into()),
+                        notify: true,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            if reason == "unavailable" {
+                // The shop's problem (balance, key), not the customer's: admins must act.
+                if matches!(e, OneClickError::InsufficientBalance) {
+                    ctx.catalog.invalidate_balance();
+                }
+                let kind = e.to_string();
+                notify::admins(bot, ctx, |l| {
+                    crate::tr!(
+                        l,
+                        "alert-send-refused",
+                        id = failed.id,
+                        order_ref = failed.r#ref.clone(),
+                        error = crate::i18n::html_escape(&kind)
+                    )
+                })
+                .await;
+            }
+            Ok(failed)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "send outcome unknown; will reconcile by ref");
+            retry_later(ctx, &order, true).await
+        }
+    }
+}
+
+/// A send whose answer we never saw: ask OneClickDZ by our ref. Only a "not found" well after
+/// the attempt (the grace period) proves it never arrived, and only then is the hold released.
+async fn reconcile(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
+    match ctx.catalog.client().check_ref(&order.r#ref).await {
+        Ok(topup) => adopt(bot, ctx, order, topup).await,
+        Err(OneClickError::NotFound) => {
+            let attempted = order.send_attempted_at.unwrap_or(order.created_at);
+            if now_ms() - attempted >= ms(ctx.cfg.reconcile_grace) {
+                tracing::warn!("never reached OneClickDZ; releasing the hold");
+                let u = StatusUpdate {
+                    failure_reason: Some("not_sent".into()),
+                    notify: true,
+                    ..Default::default()
+                };
+                ctx.store
+                    .apply_status(order.id, OrderStatus::Failed, u)
+                    .await
+            } else {
+                ctx.store
+                    .reschedule(order.id, now_ms() + ms(ctx.cfg.order_poll), false)
+                    .await?;
+                Ok(order)
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "reconciliation check failed");
+            alert_if_stuck(bot, ctx, &order).await;
+            retry_later(ctx, &order, true).await
+        }
+    }
+}
+
+async fn poll(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
+    let client = ctx.catalog.client();
+    let res = match &order.topup_id {
+        Some(id) => client.check_id(id).await,
+        None => client.check_ref(&order.r#ref).await,
+    };
+    match res {
+        Ok(topup) => adopt(bot, ctx, order, topup).await,
+        Err(e) => {
+            tracing::warn!(error = %e, "status check failed");
+            alert_if_stuck(bot, ctx, &order).await;
+            retry_later(ctx, &order, true).await
+        }
+    }
+}
+
+async fn alert_if_stuck(bot: &Tg, ctx: &Ctx, order: &Order) {
+    if order.check_failures + 1 == ALERT_AFTER_FAILURES {
+        notify::admins_order(bot, ctx, order, "alert-order-unreconciled").await;
+    }
+}
+
+/// Takes OneClickDZ's view of the order as ours.
+async fn adopt(bot: &Tg, ctx: &Ctx, order: Order, topup: Topup) -> Result<Order, StoreError> {
+    let status = match &topup.status {
+        TopupStatus::Fulfilled => OrderStatus::Fulfilled,
+        TopupStatus::Queued => OrderStatus::Queued,
+        TopupStatus::Refunded => OrderStatus::Refunded,
+        // Unknown statuses are not final: keep following the order.
+        TopupStatus::Handling | TopupStatus::Other(_) => OrderStatus::Handling,
+    };
+    let now = now_ms();
+    let mut u = StatusUpdate {
+        topup_id: topup.id.clone(),
+        upstream_status: Some(topup.status.as_str().to_owned()),
+        next_check_at: Some(next_check(ctx, &order, status, now)),
+        notify: status != order.status && status != OrderStatus::Handling,
+        ..Default::default()
+    };
+    if status == OrderStatus::Fulfilled {
+        match &topup.card_code {
+            Some(code) => u.card_code_enc = Some(ctx.cipher.encrypt(code)),
+            None => {
+                tracing::error!("FULFILLED without a card code");
+                notify::admins_order(bot, ctx, &order, "alert-order-no-code").await;
+            }
+        }
+        u.num_trans = topup.num_trans.clone();
+        u.date_traitement = topup.date_traitement.clone();
+    }
+    match ctx.store.apply_status(order.id, status, u).await {
+        Ok(o) => {
+            if o.status != order.status {
+                tracing::info!(from = %order.status, to = %o.status, "order status changed");
+            }
+            Ok(o)
+        }
+        Err(StoreError::IllegalTransition { from, to }) => {
+            tracing::error!(
+                from,
+                to,
+                "upstream reported an impossible move; alerting admins"
+            );
+            notify::admins_order(bot, ctx, &order, "alert-order-unreconciled").await;
+            ctx.store
+                .reschedule(order.id, now + ms(ctx.cfg.queued_recheck), true)
+                .await?;
+            Ok(order)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Tells the customer; a failure never undoes the settlement, it is retried and the receipt
+/// stays available in /orders either way.
+async fn tell(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<(), StoreError> {
+    match notify::order_changed(bot, ctx, order).await {
+        Ok(Told::Shown(id)) => ctx.store.mark_notified(order.id, id).await?,
+        Ok(Told::Unreachable) => ctx.store.mark_notified(order.id, None).await?,
+        Err(e) => {
+            tracing::warn!(error = %e, "customer not told yet");
+            if order.check_failures >= GIVE_UP_NOTIFY_AFTER {
+                ctx.store.mark_notified(order.id, None).await?;
+            } else {
+                ctx.store
+                    .reschedule(order.id, now_ms() + ms(ctx.cfg.order_poll), true)
+                    .await?;
+            }
+            return Ok(());
+        }
+    }
+    admin::alert_order(bot, ctx, order).await;
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! Steps a customer takes in chat, shared by the end-to-end tests.
+use super::{BotMessage, FakeTelegram, TgUser, WAIT};
+
+/// Waits until the chat's newest bot message satisfies `pred`.
+pub async fn wait_last(
+    tg: &FakeTelegram,
+    chat: i64,
+    pred: impl Fn(&BotMessage) -> bool,
+) -> BotMessage {
+    tg.wait_for(WAIT, |tg| tg.last_bot_message(chat).filter(|m| pred(m)))
+        .await
+}
+
+/// Waits until message `id` in the chat satisfies `pred`.
+pub async fn wait_msg(
+    tg: &FakeTelegram,
+    chat: i64,
+    id: i32,
+    pred: impl Fn(&BotMessage) -> bool,
+) -> BotMessage {
+    tg.wait_for(WAIT, |tg| {
+        tg.bot_messages(chat)
+            .into_iter()
+            .find(|m| m.message_id == id && pred(m))
+    })
+    .await
+}
+
+/// Walks the wizard up to the confirm screen; returns that message.
+pub async fn to_confirm(
+    tg: &FakeTelegram,
+    u: &TgUser,
+    kind: &str,
+    number: &str,
+    value: i64,
+) -> BotMessage {
+    let before = tg.bot_messages(u.id).len();
+    tg.send_text(u, "/order");
+    let m = tg
+        .wait_for(WAIT, |tg| {
+            let msgs = tg.bot_messages(u.id);
+            (msgs.len() > before)
+                .then(|| msgs.last().cloned())
+                .flatten()
+                .filter(|m| m.has_button("ADSL") && m.has_button("4G"))
+        })
+        .await;
+    tg.press_button(u, m.message_id, kind);
+    wait_msg(tg, u.id, m.message_id, |m| m.plain.contains("phone number")).await;
+    tg.send_text(u, number);
+    let label = format!("{value} DA");
+    let values = wait_last(tg, u.id, |m| m.has_button(&label)).await;
+    tg.press_button(u, values.message_id, &label);
+    wait_msg(tg, u.id, values.message_id, |m| m.has_button("Confirm")).await
+}
+
+/// Whole order up to Confirm pressed; returns the order message id.
+pub async fn place(tg: &FakeTelegram, u: &TgUser, kind: &str, number: &str, value: i64) -> i32 {
+    let m = to_confirm(tg, u, kind, number, value).await;
+    tg.press_button(u, m.message_id, "Confirm");
+    m.message_id
+}
