@@ -9,7 +9,6 @@ use crate::store::Store;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 
@@ -22,6 +21,8 @@ pub enum StartError {
     Store(#[from] crate::store::StoreError),
     #[error("card key: {0}")]
     Crypto(#[from] crate::crypto::CryptoError),
+    #[error("cannot reach {0}")]
+    Unreachable(String),
 }
 
 impl StartError {
@@ -55,20 +56,28 @@ fn telegram(cfg: &Config) -> Tg {
     if let Some(url) = &cfg.telegram_api_url {
         bot = bot.set_api_url(url.clone());
     }
-    let limits = if cfg.telegram_throttle {
-        Limits::default()
-    } else {
-        // Pacing off (benchmarks): the same code path with limits out of reach. Throttle sizes its
-        // history by these numbers, so "unlimited" is a large but finite figure.
-        const OFF: u32 = 100_000;
-        Limits {
-            messages_per_sec_chat: OFF,
-            messages_per_min_chat: OFF * 60,
-            messages_per_min_channel_or_supergroup: OFF * 60,
-            messages_per_sec_overall: OFF,
+    Tg::new(bot, cfg.telegram_throttle)
+}
+
+/// `getMe`, retried while Telegram is unreachable; a refused token is a configuration error.
+async fn connect_telegram(bot: &Tg) -> Result<teloxide::types::Me, StartError> {
+    let mut delay = Duration::from_millis(500);
+    let mut attempt = 1;
+    loop {
+        match bot.get_me().await {
+            Ok(me) => return Ok(me),
+            Err(teloxide::RequestError::Api(e)) => {
+                return Err(StartError::Config(format!("TELOXIDE_TOKEN: Telegram refused the token ({e})")));
+            }
+            Err(e) if attempt < 6 => {
+                tracing::warn!(error = %e, attempt, "Telegram not reachable yet");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(8));
+                attempt += 1;
+            }
+            Err(e) => return Err(StartError::Unreachable(format!("the Telegram Bot API: {e}"))),
         }
-    };
-    Throttle::new_spawn(bot, limits)
+    }
 }
 
 /// Runs the bot until `shutdown` resolves, then stops taking updates, lets handlers and workers
@@ -122,9 +131,7 @@ pub async fn run(
     ));
     let bot = telegram(&cfg);
 
-    let me = bot.get_me().await.map_err(|e| {
-        StartError::Config(format!("TELOXIDE_TOKEN: Telegram refused the token ({e})"))
-    })?;
+    let me = connect_telegram(&bot).await?;
     tracing::info!(username = ?me.username, "connected to Telegram");
     setup::register_commands(&bot, &ctx).await;
 
@@ -147,8 +154,8 @@ pub async fn run(
         )),
     ];
 
-    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
-        .dependencies(dptree::deps![ctx.clone(), DbStorage::erased(store.clone())])
+    let mut dispatcher = Dispatcher::builder(Bot::clone(&bot), schema())
+        .dependencies(dptree::deps![ctx.clone(), DbStorage::erased(store.clone()), bot.clone()])
         .default_handler(|_| async {})
         .error_handler(LoggingErrorHandler::with_custom_text("handler error"))
         .build();
@@ -170,7 +177,7 @@ pub async fn run(
     });
     dispatcher
         .dispatch_with_listener(
-            Polling::builder(bot.clone())
+            Polling::builder(Bot::clone(&bot))
                 .timeout(Duration::from_secs(10))
                 .build(),
             LoggingErrorHandler::with_custom_text("update listener error"),

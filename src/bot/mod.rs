@@ -20,12 +20,66 @@ use crate::crypto::CardCipher;
 use crate::store::Store;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use teloxide::adaptors::Throttle;
+use teloxide::RequestError;
+use teloxide::adaptors::throttle::{Limits, Throttle};
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardMarkup, MessageId, ParseMode};
 use tokio::sync::Notify;
 
-/// The requester every handler and worker uses. Throttle paces sends to Telegram's limits;
-/// `TELEGRAM_THROTTLE=off` only raises its limits out of reach.
-pub type Tg = Throttle<teloxide::Bot>;
+/// How handlers and workers talk to Telegram. Sends and copies (the methods Telegram rate-limits)
+/// go through teloxide's Throttle in production; with `TELEGRAM_THROTTLE=off` they go straight
+/// out, so benchmarks measure the software rather than the pacing (Throttle's worker wakes every
+/// 250 ms). Every other method (edits, callback answers) is unpaced either way, through `Deref`.
+#[derive(Clone)]
+pub struct Tg {
+    bot: teloxide::Bot,
+    paced: Option<Throttle<teloxide::Bot>>,
+}
+
+impl Tg {
+    pub fn new(bot: teloxide::Bot, throttle: bool) -> Tg {
+        let paced = throttle.then(|| Throttle::new_spawn(bot.clone(), Limits::default()));
+        Tg { bot, paced }
+    }
+
+    pub async fn send_html(
+        &self,
+        chat: ChatId,
+        text: String,
+        kb: Option<InlineKeyboardMarkup>,
+    ) -> Result<Message, RequestError> {
+        match &self.paced {
+            Some(p) => {
+                let req = p.send_message(chat, text).parse_mode(ParseMode::Html);
+                match kb {
+                    Some(kb) => req.reply_markup(kb).await,
+                    None => req.await,
+                }
+            }
+            None => {
+                let req = self.bot.send_message(chat, text).parse_mode(ParseMode::Html);
+                match kb {
+                    Some(kb) => req.reply_markup(kb).await,
+                    None => req.await,
+                }
+            }
+        }
+    }
+
+    pub async fn copy(&self, to: ChatId, from: ChatId, msg: MessageId) -> Result<MessageId, RequestError> {
+        match &self.paced {
+            Some(p) => p.copy_message(to, from, msg).await,
+            None => self.bot.copy_message(to, from, msg).await,
+        }
+    }
+}
+
+impl std::ops::Deref for Tg {
+    type Target = teloxide::Bot;
+    fn deref(&self) -> &teloxide::Bot {
+        &self.bot
+    }
+}
 
 pub type BotError = Box<dyn std::error::Error + Send + Sync>;
 pub type HandlerResult = Result<(), BotError>;

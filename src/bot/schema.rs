@@ -161,6 +161,16 @@ async fn on_callback(
     };
     let chat = message.chat().id;
     let pressed = message.id();
+    // A payload that is not on the pressed message's own keyboard was forged or replayed.
+    let on_keyboard = message.regular_message().and_then(|m| m.reply_markup()).is_some_and(|kb| {
+        kb.inline_keyboard.iter().flatten().any(|b| {
+            matches!(&b.kind, teloxide::types::InlineKeyboardButtonKind::CallbackData(d) if Some(d.as_str()) == q.data.as_deref())
+        })
+    });
+    if !on_keyboard {
+        bot.answer_callback_query(q.id.clone()).text(tr!(lang, "stale-button")).await?;
+        return Ok(());
+    }
     // Steps of a wizard only accept presses on the message that shows the current step.
     let wizard_msg = match &state {
         State::ChoosingType { msg }

@@ -10,11 +10,7 @@ pub async fn send(
     text: String,
     kb: Option<InlineKeyboardMarkup>,
 ) -> Result<Message, RequestError> {
-    let req = bot.send_message(chat, text).parse_mode(ParseMode::Html);
-    match kb {
-        Some(kb) => req.reply_markup(kb).await,
-        None => req.await,
-    }
+    bot.send_html(chat, text, kb).await
 }
 
 /// How an edit went. An identical edit is success: the chat already shows that text.

@@ -1,4 +1,7 @@
 //! One integration-test binary: the real bot against fake Telegram and OneClickDZ servers.
 mod fakes_selftest;
+mod ops;
 mod orders;
+mod startup;
 mod support;
+mod wallet;

@@ -42,3 +42,235 @@ async fn adsl_order_is_fulfilled_and_the_code_delivered() {
     assert_eq!((b.balance, b.held), (4000, 0));
     assert!(store.ledger_mismatches().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn four_g_number_typed_locally_is_normalised_and_fulfilled() {
+    let app = TestApp::start().await;
+    let u = app.customer_with(1002, "en", 3000).await;
+    let summary = to_confirm(&app.tg, &u, "4G", "0661 23-45 67", 1500).await;
+    assert!(summary.plain.contains("213661234567"), "{}", summary.plain);
+    app.tg.press_button(&u, summary.message_id, "Confirm");
+    let receipt = wait_msg(&app.tg, u.id, summary.message_id, |m| m.plain.contains("delivered")).await;
+    assert!(receipt.plain.contains("213661234567"));
+    let sends: Vec<_> = app.oc.requests().into_iter().filter(|r| r.1.contains("/internet/send")).collect();
+    assert_eq!(sends.len(), 1);
+    let checked = app.oc.requests().into_iter().any(|r| r.1.contains("check-number") && r.1.contains("number=213661234567"));
+    assert!(checked, "OneClickDZ was asked about the normalised number");
+}
+
+#[tokio::test]
+async fn queued_order_is_delivered_later_in_a_new_message() {
+    let app = TestApp::start().await;
+    app.oc.script("036000001", Script::Queue { after_checks: 0 });
+    let u = app.customer_with(1003, "en", 2000).await;
+    let id = place(&app.tg, &u, "ADSL", "036000001", 1000).await;
+    let queued = wait_msg(&app.tg, u.id, id, |m| m.plain.contains("queued")).await;
+    assert!(queued.plain.contains("not a failure") && queued.plain.contains("12 to 48 hours"), "{}", queued.plain);
+    let store = app.store().await;
+    assert_eq!(store.balances(u.id).await.unwrap().held, 1000, "money stays reserved while queued");
+    let r = app.oc.topup_refs()[0].clone();
+    app.oc.set_status(&r, "FULFILLED");
+    let code = app.oc.card_code_for(&r).unwrap();
+    let receipt = app.tg.wait_message(u.id, WAIT, |m| m.message_id != id && m.text.contains(&code)).await;
+    assert!(receipt.plain.contains("delivered"));
+    wait_msg(&app.tg, u.id, id, |m| m.plain.contains("see the receipt below")).await;
+    let b = store.balances(u.id).await.unwrap();
+    assert_eq!((b.balance, b.held), (1000, 0));
+    assert_eq!(app.oc.send_count(&r), 1);
+}
+
+#[tokio::test]
+async fn refunded_order_restores_the_wallet() {
+    let app = TestApp::start().await;
+    app.oc.script("036000002", Script::Refund { after_checks: 1 });
+    let u = app.customer_with(1004, "en", 2000).await;
+    let id = place(&app.tg, &u, "ADSL", "036000002", 2000).await;
+    let m = wait_msg(&app.tg, u.id, id, |m| m.plain.contains("refunded")).await;
+    assert!(m.plain.contains("Balance: 2\u{202f}000 DA"), "{}", m.plain);
+    let store = app.store().await;
+    let b = store.balances(u.id).await.unwrap();
+    assert_eq!((b.balance, b.held), (2000, 0));
+    assert!(store.ledger_mismatches().await.unwrap().is_empty());
+    // Admins hear of refunds.
+    app.tg.wait_message(ADMIN, WAIT, |m| m.plain.contains("REFUNDED")).await;
+}
+
+#[tokio::test]
+async fn invalid_numbers_are_caught_locally_and_by_oneclick() {
+    let app = TestApp::start().await;
+    let u = app.customer_with(1005, "en", 2000).await;
+    app.tg.send_text(&u, "/order");
+    let m = wait_last(&app.tg, u.id, |m| m.has_button("ADSL")).await;
+    app.tg.press_button(&u, m.message_id, "ADSL");
+    wait_msg(&app.tg, u.id, m.message_id, |m| m.plain.contains("phone number")).await;
+    app.tg.send_text(&u, "12345");
+    wait_last(&app.tg, u.id, |m| m.plain.contains("9 digits")).await;
+    app.tg.send_sticker(&u);
+    wait_last(&app.tg, u.id, |m| m.plain.contains("as a text message")).await;
+    assert_eq!(app.oc.request_count("check-number"), 0, "a malformed number never reaches the API");
+    app.oc.mark_invalid_number("036999999");
+    app.tg.send_text(&u, "036999999");
+    wait_last(&app.tg, u.id, |m| m.plain.contains("does not recognise")).await;
+    assert_eq!(app.oc.request_count("check-number"), 1);
+    // Still at the number step: a good number now goes on to the values.
+    app.tg.send_text(&u, "036362608");
+    wait_last(&app.tg, u.id, |m| m.has_button("1000 DA")).await;
+    assert_eq!(app.oc.total_sends(), 0);
+}
+
+#[tokio::test]
+async fn a_value_gone_out_of_stock_before_confirm_is_refused() {
+    let app = TestApp::start().await;
+    let u = app.customer_with(1006, "en", 5000).await;
+    let summary = to_confirm(&app.tg, &u, "ADSL", "036362608", 2000).await;
+    app.oc.set_available("ADSL", 2000, false);
+    app.tg.press_button(&u, summary.message_id, "Confirm");
+    let m = wait_msg(&app.tg, u.id, summary.message_id, |m| m.plain.contains("no longer available")).await;
+    assert!(!m.has_button("2000 DA") && m.has_button("1000 DA"), "{:?}", m.buttons());
+    assert_eq!(app.oc.total_sends(), 0);
+    assert_eq!(app.store().await.balances(u.id).await.unwrap().balance, 5000);
+}
+
+#[tokio::test]
+async fn double_confirm_submits_once() {
+    let app = TestApp::start().await;
+    let u = app.customer_with(1007, "en", 5000).await;
+    let summary = to_confirm(&app.tg, &u, "ADSL", "036362608", 1000).await;
+    let data = summary.buttons().into_iter().find(|b| b.0.contains("Confirm")).unwrap().1.unwrap();
+    // Two presses (two devices, or a replay) queued before the bot sees either.
+    app.tg.press(&u, summary.message_id, &data);
+    app.tg.press(&u, summary.message_id, &data);
+    wait_msg(&app.tg, u.id, summary.message_id, |m| m.plain.contains("delivered")).await;
+    app.tg.press(&u, summary.message_id, &data);
+    app.tg.wait_for(WAIT, |tg| (tg.answered_callbacks().iter().filter(|a| a.1.as_deref() == Some("This button is no longer active.")).count() >= 2).then_some(())).await;
+    assert_eq!(app.oc.total_sends(), 1);
+    let store = app.store().await;
+    assert_eq!(store.count_orders_of_user(u.id).await.unwrap(), 1);
+    assert_eq!(store.balances(u.id).await.unwrap().balance, 4000);
+}
+
+#[tokio::test]
+async fn a_send_that_times_out_is_reconciled_not_resent() {
+    let app = TestApp::start().await;
+    app.oc.send_accept_then_timeout(1, std::time::Duration::from_secs(3));
+    let u = app.customer_with(1008, "en", 5000).await;
+    let id = place(&app.tg, &u, "ADSL", "036362608", 1000).await;
+    let m = wait_msg(&app.tg, u.id, id, |m| m.plain.contains("delivered")).await;
+    let r = app.oc.topup_refs()[0].clone();
+    assert!(m.text.contains(&app.oc.card_code_for(&r).unwrap()));
+    assert_eq!(app.oc.send_count(&r), 1, "the unknown outcome was never resent");
+    assert!(app.oc.request_count("check-ref") >= 1, "reconciled by ref");
+}
+
+#[tokio::test]
+async fn a_send_that_never_arrived_is_released_after_reconciliation() {
+    let app = TestApp::start().await;
+    // The request is delayed before processing and abandoned by our client: nothing exists upstream.
+    app.oc.inject_delay("send", 1, std::time::Duration::from_secs(3));
+    let u = app.customer_with(1009, "en", 5000).await;
+    let id = place(&app.tg, &u, "ADSL", "036362608", 1000).await;
+    let m = wait_msg(&app.tg, u.id, id, |m| m.plain.contains("refunded")).await;
+    assert!(m.plain.contains("could not be submitted"), "{}", m.plain);
+    let store = app.store().await;
+    let b = store.balances(u.id).await.unwrap();
+    assert_eq!((b.balance, b.held), (5000, 0));
+    assert!(app.oc.request_count("check-ref") >= 1);
+    assert_eq!(app.oc.request_count("send"), 1);
+}
+
+#[tokio::test]
+async fn definite_refusal_releases_and_blames_nobody_but_the_shop() {
+    let app = TestApp::start().await;
+    app.oc.inject_error("send", 1, 403, serde_json::json!({"success": false, "error": {"code": "INSUFFICIENT_BALANCE", "message": "Insufficient balance"}}));
+    let u = app.customer_with(1010, "en", 5000).await;
+    let id = place(&app.tg, &u, "ADSL", "036362608", 1000).await;
+    let m = wait_msg(&app.tg, u.id, id, |m| m.plain.contains("refunded")).await;
+    assert!(m.plain.contains("temporarily unavailable"), "{}", m.plain);
+    assert!(!m.plain.to_lowercase().contains("insufficient"), "the shop's balance problem is not the customer's");
+    app.tg.wait_message(ADMIN, WAIT, |m| m.plain.contains("refused order")).await;
+    assert_eq!(app.store().await.balances(u.id).await.unwrap().balance, 5000);
+}
+
+#[tokio::test]
+async fn not_enough_balance_places_nothing_and_says_how_much_is_missing() {
+    let app = TestApp::start().await;
+    let u = app.customer_with(1011, "en", 700).await;
+    let summary = to_confirm(&app.tg, &u, "ADSL", "036362608", 1000).await;
+    assert!(summary.plain.contains("short by 300 DA"), "{}", summary.plain);
+    app.tg.press_button(&u, summary.message_id, "Confirm");
+    let m = wait_msg(&app.tg, u.id, summary.message_id, |m| m.plain.contains("Not enough balance")).await;
+    assert!(m.plain.contains("Missing: 300 DA") && m.plain.contains("@shop_support"), "{}", m.plain);
+    assert!(!m.has_button("Confirm"));
+    assert_eq!(app.oc.total_sends(), 0);
+    assert_eq!(app.store().await.count_orders_of_user(u.id).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn tampered_and_stale_buttons_change_nothing() {
+    let app = TestApp::start().await;
+    let u = app.customer_with(1012, "en", 5000).await;
+    app.tg.send_text(&u, "/order");
+    let first = wait_last(&app.tg, u.id, |m| m.has_button("ADSL")).await;
+    let summary = to_confirm(&app.tg, &u, "ADSL", "036362608", 1000).await;
+    let before = app.tg.bot_messages(u.id);
+    app.tg.press(&u, summary.message_id, "v:999999");
+    app.tg.press(&u, summary.message_id, "ok;DROP TABLE");
+    app.tg.press_button(&u, first.message_id, "4G");
+    app.tg.wait_for(WAIT, |tg| (tg.answered_callbacks().iter().filter(|a| a.1.as_deref() == Some("This button is no longer active.")).count() >= 3).then_some(())).await;
+    assert_eq!(app.tg.bot_messages(u.id), before, "no message changed");
+    // The real confirm still works: the state was left valid.
+    app.tg.press_button(&u, summary.message_id, "Confirm");
+    wait_msg(&app.tg, u.id, summary.message_id, |m| m.plain.contains("delivered")).await;
+    assert_eq!(app.oc.total_sends(), 1);
+}
+
+#[tokio::test]
+async fn back_and_cancel_move_through_the_wizard() {
+    let app = TestApp::start().await;
+    let u = app.customer_with(1013, "en", 5000).await;
+    let summary = to_confirm(&app.tg, &u, "ADSL", "036362608", 1000).await;
+    app.tg.press_button(&u, summary.message_id, "Back");
+    let values = wait_msg(&app.tg, u.id, summary.message_id, |m| m.has_button("2000 DA")).await;
+    app.tg.press_button(&u, values.message_id, "Back");
+    let number = wait_msg(&app.tg, u.id, summary.message_id, |m| m.plain.contains("phone number")).await;
+    assert!(number.has_button("Back") && number.has_button("Cancel"));
+    app.tg.press_button(&u, number.message_id, "Cancel");
+    wait_msg(&app.tg, u.id, summary.message_id, |m| m.plain.contains("Cancelled")).await;
+    app.tg.send_text(&u, "/order");
+    wait_last(&app.tg, u.id, |m| m.has_button("ADSL")).await;
+    app.tg.send_text(&u, "/cancel");
+    wait_last(&app.tg, u.id, |m| m.plain.contains("Cancelled")).await;
+    app.tg.send_text(&u, "036362608");
+    wait_last(&app.tg, u.id, |m| m.plain.contains("didn't understand")).await;
+    assert_eq!(app.oc.total_sends(), 0);
+}
+
+#[tokio::test]
+async fn order_history_shows_the_code_again_to_its_owner_only() {
+    let app = TestApp::start().await;
+    let u = app.customer_with(1014, "en", 5000).await;
+    let id = place(&app.tg, &u, "ADSL", "036362608", 1000).await;
+    wait_msg(&app.tg, u.id, id, |m| m.plain.contains("delivered")).await;
+    let code = app.oc.card_code_for(&app.oc.topup_refs()[0]).unwrap();
+    // The number bought for is offered again at the next order.
+    app.tg.send_text(&u, "/order");
+    let m = wait_last(&app.tg, u.id, |m| m.has_button("ADSL") && m.message_id != id).await;
+    app.tg.press_button(&u, m.message_id, "ADSL");
+    let step = wait_msg(&app.tg, u.id, m.message_id, |m| m.plain.contains("phone number")).await;
+    assert!(step.has_button("036362608"), "{:?}", step.buttons());
+    app.tg.send_text(&u, "/cancel");
+    app.tg.send_text(&u, "/orders");
+    let list = wait_last(&app.tg, u.id, |m| m.plain.contains("Your orders")).await;
+    let (label, data) = list.buttons().into_iter().find(|b| b.0.starts_with('#')).unwrap();
+    assert!(label.contains("delivered") && label.contains("1000"), "{label}");
+    app.tg.press(&u, list.message_id, data.as_deref().unwrap());
+    let again = wait_last(&app.tg, u.id, |m| m.message_id != id && m.text.contains(&code)).await;
+    assert_eq!(again.copy_text_buttons(), vec![code.clone()]);
+    // Someone else pressing the same payload gets nothing.
+    let other = app.customer_with(1015, "en", 0).await;
+    app.tg.send_text(&other, "/orders");
+    let theirs = wait_last(&app.tg, other.id, |m| m.plain.contains("no orders")).await;
+    let q = app.tg.press(&other, theirs.message_id, data.as_deref().unwrap());
+    app.tg.wait_for(WAIT, |tg| tg.answered_callbacks().into_iter().find(|a| a.0 == q).filter(|a| a.1.as_deref() == Some("This button is no longer active."))).await;
+    assert!(app.tg.bot_messages(other.id).iter().all(|m| !m.text.contains(&code)));
+}

@@ -28,6 +28,13 @@ impl TestApp {
 
     /// Starts with short intervals; `overrides` replace or add variables.
     pub async fn start_with(overrides: &[(&str, &str)]) -> TestApp {
+        let mut app = TestApp::prepare(overrides).await;
+        app.launch().await;
+        app
+    }
+
+    /// Fakes, temp dir and variables, without starting the bot (for tests that run the binary).
+    pub async fn prepare(overrides: &[(&str, &str)]) -> TestApp {
         let tg = FakeTelegram::start().await;
         let oc = FakeOneClick::start().await;
         let dir = Arc::new(tempfile::tempdir().unwrap());
@@ -76,7 +83,7 @@ impl TestApp {
         Config::from_lookup(|k| self.vars.get(k).cloned()).expect("test config is valid")
     }
 
-    async fn launch(&mut self) {
+    pub async fn launch(&mut self) {
         let (tx, rx) = oneshot::channel::<()>();
         let cfg = self.config();
         let before = self.tg.call_count("getupdates");

@@ -60,3 +60,12 @@ pub async fn place(tg: &FakeTelegram, u: &TgUser, kind: &str, number: &str, valu
     tg.press_button(u, m.message_id, "Confirm");
     m.message_id
 }
+
+/// Waits until a child bot's output contains `needle`.
+pub async fn wait_logs(p: &super::process::BotProcess, needle: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while !p.logs().contains(needle) {
+        assert!(std::time::Instant::now() < deadline, "no {needle:?} in logs:\n{}", p.logs());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

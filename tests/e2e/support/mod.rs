@@ -6,6 +6,7 @@ pub mod app;
 pub mod fake_oneclick;
 pub mod fake_telegram;
 pub mod flow;
+pub mod process;
 
 pub use app::{ADMIN, TestApp, WAIT};
 pub use fake_oneclick::{FakeOneClick, Script};
