@@ -2,7 +2,7 @@
 //! one transaction and hands it to the tracker; nothing here waits for OneClickDZ to deliver.
 use super::notify;
 use super::state::{Dlg, State};
-use super::{Ctx, HandlerResult, Tg, keyboards, render, ui};
+use super::{BotError, Ctx, HandlerResult, Tg, keyboards, render, ui};
 use crate::catalog::{BalanceAlert, Offer};
 use crate::domain::order::new_order_ref;
 use crate::domain::{CardType, PhoneNumber};
@@ -14,534 +14,287 @@ use teloxide::types::{ChatAction, MessageId};
 
 const RECENT_NUMBERS: i64 = 3;
 
-/// Customers meet "back soon" while the shop is closed; admins keep working.
-async fn closed(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    here: Option<MessageId>,
-) -> Result<bool, super::BotError> {
-    if !ctx.in_maintenance() || ctx.cfg.is_admin(user.id) {
-        return Ok(false);
-    }
-    dlg.update(State::Idle).await?;
-    ui::edit_or_send(bot, chat, here, tr!(user.language, "maintenance"), None).await?;
-    Ok(true)
+/// One customer's turn in the wizard: who is talking, where, and the handles to answer with.
+pub struct Turn<'a> {
+    pub bot: &'a Tg,
+    pub ctx: &'a Ctx,
+    pub user: &'a User,
+    pub dlg: &'a Dlg,
+    pub chat: ChatId,
 }
 
-pub async fn begin(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    here: Option<MessageId>,
-) -> HandlerResult {
-    if closed(bot, ctx, user, dlg, chat, here).await? {
+/// What the customer is buying, as far as the wizard got.
+struct Draft {
+    card_type: CardType,
+    number: String,
+}
+
+impl Turn<'_> {
+    /// Shows `text` in the wizard's message (or a new one) and returns the message's id.
+    async fn show(
+        &self,
+        here: Option<MessageId>,
+        text: String,
+        kb: Option<teloxide::types::InlineKeyboardMarkup>,
+    ) -> Result<MessageId, BotError> {
+        Ok(ui::edit_or_send(self.bot, self.chat, here, text, kb).await?)
+    }
+
+    /// Ends the wizard with a message and the main menu.
+    async fn finish(&self, here: Option<MessageId>, text: String) -> HandlerResult {
+        self.dlg.update(State::Idle).await?;
+        self.show(here, text, Some(keyboards::main_menu(self.user.language))).await?;
+        Ok(())
+    }
+
+    /// Customers meet "back soon" while the shop is closed; admins keep working.
+    async fn closed(&self, here: Option<MessageId>) -> Result<bool, BotError> {
+        if !self.ctx.in_maintenance() || self.ctx.cfg.is_admin(self.user.id) {
+            return Ok(false);
+        }
+        self.dlg.update(State::Idle).await?;
+        self.show(here, tr!(self.user.language, "maintenance"), None).await?;
+        Ok(true)
+    }
+
+    /// Offers for this customer's tier; tells admins once when the shop's balance hides a value.
+    async fn offers(&self, t: CardType, fresh: bool) -> Option<Vec<Offer>> {
+        match self.ctx.catalog.offers(t, self.user.role.tier(), fresh).await {
+            Ok((offers, alert)) => {
+                match alert {
+                    BalanceAlert::None => {}
+                    BalanceAlert::BecameLow { balance, needed } => {
+                        notify::admins_low_balance(self.bot, self.ctx, t, balance, needed).await
+                    }
+                    BalanceAlert::Recovered { balance } => {
+                        notify::admins_balance_recovered(self.bot, self.ctx, balance).await
+                    }
+                }
+                Some(offers)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "products unavailable");
+                None
+            }
+        }
+    }
+
+    /// The offer for `value`, or the value list again with a notice when it is gone. `None` means
+    /// the turn has been answered already.
+    async fn offer_or_values(
+        &self,
+        here: MessageId,
+        draft: Draft,
+        value: i64,
+        fresh: bool,
+    ) -> Result<Option<(Draft, Offer)>, BotError> {
+        let Some(offers) = self.offers(draft.card_type, fresh).await else {
+            self.finish(Some(here), tr!(self.user.language, "service-unavailable")).await?;
+            return Ok(None);
+        };
+        match offers.iter().find(|o| o.value == value) {
+            Some(offer) => Ok(Some((draft, *offer))),
+            None => {
+                let notice = tr!(self.user.language, "order-value-gone", value = value.to_string());
+                self.show_values(Some(here), draft, &offers, Some(notice)).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn show_number_step(&self, msg: MessageId, t: CardType) -> HandlerResult {
+        let lang = self.user.language;
+        let recent = self.ctx.store.recent_numbers(self.user.id, t, RECENT_NUMBERS).await?;
+        let mut text = render::number_prompt(lang, t);
+        if !recent.is_empty() {
+            text.push_str("\n\n");
+            text.push_str(&tr!(lang, "order-recent-numbers"));
+        }
+        let msg = self.show(Some(msg), text, Some(keyboards::number_step(lang, &recent))).await?;
+        self.dlg.update(State::EnteringNumber { msg: msg.0, card_type: t }).await?;
+        Ok(())
+    }
+
+    /// A well-formed number: OneClickDZ confirms it belongs to the service, then the values follow.
+    async fn accept_number(&self, here: Option<MessageId>, t: CardType, number: PhoneNumber) -> HandlerResult {
+        let lang = self.user.language;
+        if self.closed(here).await? {
+            return Ok(());
+        }
+        let _ = self.bot.send_chat_action(self.chat, ChatAction::Typing).await;
+        match self.ctx.catalog.client().check_number(t, number.as_str()).await {
+            Ok(_) => {}
+            Err(OneClickError::InvalidPhone { .. }) => {
+                let text = tr!(lang, "phone-rejected", kind = render::card_type(lang, t), number = number.as_str());
+                let msg = self.show(here, text, Some(keyboards::number_step(lang, &[]))).await?;
+                self.dlg.update(State::EnteringNumber { msg: msg.0, card_type: t }).await?;
+                return Ok(());
+            }
+            // The check only saves a failed send; if it cannot run, the send still validates.
+            Err(e) => tracing::warn!(error = %e, "check-number unavailable; continuing"),
+        }
+        let Some(offers) = self.offers(t, false).await else {
+            return self.finish(here, tr!(lang, "service-unavailable")).await;
+        };
+        let draft = Draft { card_type: t, number: number.as_str().to_owned() };
+        self.show_values(here, draft, &offers, None).await
+    }
+
+    async fn show_values(
+        &self,
+        here: Option<MessageId>,
+        draft: Draft,
+        offers: &[Offer],
+        notice: Option<String>,
+    ) -> HandlerResult {
+        let lang = self.user.language;
+        let kind = render::card_type(lang, draft.card_type);
+        if offers.is_empty() {
+            return self.finish(here, tr!(lang, "order-no-values", kind = kind)).await;
+        }
+        let mut text = notice.map(|n| n + "\n\n").unwrap_or_default();
+        text.push_str(&tr!(lang, "order-choose-value", kind = kind, number = draft.number.clone()));
+        let msg = self.show(here, text, Some(keyboards::values(lang, offers))).await?;
+        let state = State::ChoosingValue { msg: msg.0, card_type: draft.card_type, number: draft.number };
+        self.dlg.update(state).await?;
+        Ok(())
+    }
+
+    async fn show_summary(&self, msg: MessageId, draft: Draft, offer: Offer, notice: Option<String>) -> HandlerResult {
+        let balance = self.ctx.store.balances(self.user.id).await?.balance;
+        let mut text = notice.map(|n| n + "\n\n").unwrap_or_default();
+        let lang = self.user.language;
+        text.push_str(&render::summary(lang, draft.card_type, &draft.number, offer.value, offer.price, balance));
+        let msg = self.show(Some(msg), text, Some(keyboards::confirm(lang))).await?;
+        let order_ref = new_order_ref(self.user.id, now_ms(), rand::random());
+        let state = State::Confirming {
+            msg: msg.0,
+            card_type: draft.card_type,
+            number: draft.number,
+            value: offer.value,
+            price: offer.price,
+            order_ref,
+        };
+        self.dlg.update(state).await?;
+        Ok(())
+    }
+}
+
+pub async fn begin(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
+    if t.closed(here).await? {
         return Ok(());
     }
-    let msg = ui::edit_or_send(
-        bot,
-        chat,
-        here,
-        tr!(user.language, "order-choose-type"),
-        Some(keyboards::card_types(user.language)),
-    )
-    .await?;
-    dlg.update(State::ChoosingType { msg: msg.0 }).await?;
+    let lang = t.user.language;
+    let msg = t.show(here, tr!(lang, "order-choose-type"), Some(keyboards::card_types(lang))).await?;
+    t.dlg.update(State::ChoosingType { msg: msg.0 }).await?;
     Ok(())
 }
 
-pub async fn type_chosen(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    msg: MessageId,
-    t: CardType,
-) -> HandlerResult {
-    if closed(bot, ctx, user, dlg, chat, Some(msg)).await? {
+pub async fn type_chosen(t: &Turn<'_>, msg: MessageId, card_type: CardType) -> HandlerResult {
+    if t.closed(Some(msg)).await? {
         return Ok(());
     }
-    show_number_step(bot, ctx, user, dlg, chat, msg, t).await
-}
-
-async fn show_number_step(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    msg: MessageId,
-    t: CardType,
-) -> HandlerResult {
-    let recent = ctx.store.recent_numbers(user.id, t, RECENT_NUMBERS).await?;
-    let mut text = render::number_prompt(user.language, t);
-    if !recent.is_empty() {
-        text.push_str("\n\n");
-        text.push_str(&tr!(user.language, "order-recent-numbers"));
-    }
-    let msg = ui::edit_or_send(
-        bot,
-        chat,
-        Some(msg),
-        text,
-        Some(keyboards::number_step(user.language, &recent)),
-    )
-    .await?;
-    dlg.update(State::EnteringNumber {
-        msg: msg.0,
-        card_type: t,
-    })
-    .await?;
-    Ok(())
+    t.show_number_step(msg, card_type).await
 }
 
 /// The customer typed (or sent something instead of) a number.
-#[allow(clippy::too_many_arguments)]
-pub async fn number_typed(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    wizard: MessageId,
-    t: CardType,
-    text: Option<&str>,
-) -> HandlerResult {
-    let lang = user.language;
+pub async fn number_typed(t: &Turn<'_>, wizard: MessageId, card_type: CardType, text: Option<&str>) -> HandlerResult {
+    let lang = t.user.language;
     let Some(text) = text else {
-        ui::send(
-            bot,
-            chat,
-            tr!(lang, "phone-send-text", example = render::example_number(t)),
-            None,
-        )
-        .await?;
+        let example = render::example_number(card_type);
+        ui::send(t.bot, t.chat, tr!(lang, "phone-send-text", example = example), None).await?;
         return Ok(());
     };
-    match PhoneNumber::parse(t, text) {
+    match PhoneNumber::parse(card_type, text) {
         Err(e) => {
-            ui::send(bot, chat, render::phone_error(lang, t, e), None).await?;
+            ui::send(t.bot, t.chat, render::phone_error(lang, card_type, e), None).await?;
             Ok(())
         }
         Ok(number) => {
             // The answer goes in a new message below the customer's; the old step loses its buttons.
-            ui::drop_keyboard(bot, chat, wizard).await;
-            accept_number(bot, ctx, user, dlg, chat, None, t, number).await
+            ui::drop_keyboard(t.bot, t.chat, wizard).await;
+            t.accept_number(None, card_type, number).await
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn number_chosen(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    msg: MessageId,
-    t: CardType,
-    n: &str,
-) -> HandlerResult {
-    match PhoneNumber::parse(t, n) {
-        Ok(number) => accept_number(bot, ctx, user, dlg, chat, Some(msg), t, number).await,
+/// A recently used number was tapped.
+pub async fn number_chosen(t: &Turn<'_>, msg: MessageId, card_type: CardType, n: &str) -> HandlerResult {
+    match PhoneNumber::parse(card_type, n) {
+        Ok(number) => t.accept_number(Some(msg), card_type, number).await,
         Err(e) => {
-            ui::send(bot, chat, render::phone_error(user.language, t, e), None).await?;
+            ui::send(t.bot, t.chat, render::phone_error(t.user.language, card_type, e), None).await?;
             Ok(())
         }
     }
 }
 
-/// A well-formed number: OneClickDZ confirms it belongs to the service, then the values follow.
-#[allow(clippy::too_many_arguments)]
-async fn accept_number(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    here: Option<MessageId>,
-    t: CardType,
-    number: PhoneNumber,
-) -> HandlerResult {
-    let lang = user.language;
-    if closed(bot, ctx, user, dlg, chat, here).await? {
+pub async fn value_chosen(t: &Turn<'_>, msg: MessageId, card_type: CardType, number: String, value: i64) -> HandlerResult {
+    if t.closed(Some(msg)).await? {
         return Ok(());
     }
-    let _ = bot.send_chat_action(chat, ChatAction::Typing).await;
-    match ctx.catalog.client().check_number(t, number.as_str()).await {
-        Ok(_) => {}
-        Err(OneClickError::InvalidPhone { .. }) => {
-            let text = tr!(
-                lang,
-                "phone-rejected",
-                kind = render::card_type(lang, t),
-                number = number.as_str()
-            );
-            let msg = ui::edit_or_send(
-                bot,
-                chat,
-                here,
-                text,
-                Some(keyboards::number_step(lang, &[])),
-            )
-            .await?;
-            dlg.update(State::EnteringNumber {
-                msg: msg.0,
-                card_type: t,
-            })
-            .await?;
-            return Ok(());
-        }
-        // The check only saves a failed send; if it cannot run, the send still validates.
-        Err(e) => tracing::warn!(error = %e, "check-number unavailable; continuing"),
+    if let Some((draft, offer)) = t.offer_or_values(msg, Draft { card_type, number }, value, false).await? {
+        t.show_summary(msg, draft, offer, None).await?;
     }
-    let offers = match load_offers(bot, ctx, user, t, false).await {
-        Ok(o) => o,
-        Err(()) => {
-            ui::edit_or_send(
-                bot,
-                chat,
-                here,
-                tr!(lang, "service-unavailable"),
-                Some(keyboards::main_menu(lang)),
-            )
-            .await?;
-            dlg.update(State::Idle).await?;
-            return Ok(());
-        }
-    };
-    show_values(
-        bot,
-        user,
-        dlg,
-        chat,
-        here,
-        t,
-        number.as_str().to_owned(),
-        &offers,
-        None,
-    )
-    .await
-}
-
-/// Offers for this customer's tier; tells admins once when the shop's balance hides a value.
-async fn load_offers(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    t: CardType,
-    fresh: bool,
-) -> Result<Vec<Offer>, ()> {
-    match ctx.catalog.offers(t, user.role.tier(), fresh).await {
-        Ok((offers, alert)) => {
-            match alert {
-                BalanceAlert::None => {}
-                BalanceAlert::BecameLow { balance, needed } => {
-                    notify::admins_low_balance(bot, ctx, t, balance, needed).await;
-                }
-                BalanceAlert::Recovered { balance } => {
-                    notify::admins_balance_recovered(bot, ctx, balance).await
-                }
-            }
-            Ok(offers)
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "products unavailable");
-            Err(())
-        }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn show_values(
-    bot: &Tg,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    here: Option<MessageId>,
-    t: CardType,
-    number: String,
-    offers: &[Offer],
-    notice: Option<String>,
-) -> HandlerResult {
-    let lang = user.language;
-    if offers.is_empty() {
-        let text = tr!(lang, "order-no-values", kind = render::card_type(lang, t));
-        ui::edit_or_send(bot, chat, here, text, Some(keyboards::main_menu(lang))).await?;
-        dlg.update(State::Idle).await?;
-        return Ok(());
-    }
-    let mut text = String::new();
-    if let Some(n) = notice {
-        text.push_str(&n);
-        text.push_str("\n\n");
-    }
-    text.push_str(&tr!(
-        lang,
-        "order-choose-value",
-        kind = render::card_type(lang, t),
-        number = number.clone()
-    ));
-    let msg =
-        ui::edit_or_send(bot, chat, here, text, Some(keyboards::values(lang, offers))).await?;
-    dlg.update(State::ChoosingValue {
-        msg: msg.0,
-        card_type: t,
-        number,
-    })
-    .await?;
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn value_chosen(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    msg: MessageId,
-    t: CardType,
-    number: String,
-    value: i64,
-) -> HandlerResult {
-    if closed(bot, ctx, user, dlg, chat, Some(msg)).await? {
-        return Ok(());
-    }
-    let Ok(offers) = load_offers(bot, ctx, user, t, false).await else {
-        ui::edit_or_send(
-            bot,
-            chat,
-            Some(msg),
-            tr!(user.language, "service-unavailable"),
-            Some(keyboards::main_menu(user.language)),
-        )
-        .await?;
-        dlg.update(State::Idle).await?;
-        return Ok(());
-    };
-    let Some(offer) = offers.iter().find(|o| o.value == value).copied() else {
-        let notice = tr!(user.language, "order-value-gone", value = value.to_string());
-        return show_values(
-            bot,
-            user,
-            dlg,
-            chat,
-            Some(msg),
-            t,
-            number,
-            &offers,
-            Some(notice),
-        )
-        .await;
-    };
-    show_summary(bot, ctx, user, dlg, chat, msg, t, number, offer, None).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn show_summary(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    msg: MessageId,
-    t: CardType,
-    number: String,
-    offer: Offer,
-    notice: Option<String>,
-) -> HandlerResult {
-    let lang = user.language;
-    let balance = ctx.store.balances(user.id).await?.balance;
-    let mut text = notice.map(|n| n + "\n\n").unwrap_or_default();
-    text.push_str(&render::summary(
-        lang,
-        t,
-        &number,
-        offer.value,
-        offer.price,
-        balance,
-    ));
-    let msg = ui::edit_or_send(bot, chat, Some(msg), text, Some(keyboards::confirm(lang))).await?;
-    let order_ref = new_order_ref(user.id, now_ms(), rand::random());
-    dlg.update(State::Confirming {
-        msg: msg.0,
-        card_type: t,
-        number,
-        value: offer.value,
-        price: offer.price,
-        order_ref,
-    })
-    .await?;
-    Ok(())
-}
-
-pub async fn confirm(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    msg: MessageId,
-    state: State,
-) -> HandlerResult {
-    let State::Confirming {
-        card_type: t,
-        number,
-        value,
-        price,
-        order_ref,
-        ..
-    } = state
-    else {
-        return Ok(());
-    };
-    let lang = user.language;
+pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResult {
+    let State::Confirming { card_type, number, value, price, order_ref, .. } = state else { return Ok(()) };
+    let lang = t.user.language;
     // Leave the step first: a second press (or a second device) now finds no confirm to act on.
-    dlg.update(State::Idle).await?;
-    ui::drop_keyboard(bot, chat, msg).await;
-    if closed(bot, ctx, user, dlg, chat, Some(msg)).await? {
+    t.dlg.update(State::Idle).await?;
+    ui::drop_keyboard(t.bot, t.chat, msg).await;
+    if t.closed(Some(msg)).await? {
         return Ok(());
     }
     // Stock and prices are checked afresh: the summary may have been on screen for a while.
-    let Ok(offers) = load_offers(bot, ctx, user, t, true).await else {
-        ui::edit_or_send(
-            bot,
-            chat,
-            Some(msg),
-            tr!(lang, "service-unavailable"),
-            Some(keyboards::main_menu(lang)),
-        )
-        .await?;
+    let Some((draft, offer)) = t.offer_or_values(msg, Draft { card_type, number }, value, true).await? else {
         return Ok(());
     };
-    let Some(offer) = offers.iter().find(|o| o.value == value).copied() else {
-        let notice = tr!(lang, "order-value-gone", value = value.to_string());
-        return show_values(
-            bot,
-            user,
-            dlg,
-            chat,
-            Some(msg),
-            t,
-            number,
-            &offers,
-            Some(notice),
-        )
-        .await;
-    };
     if offer.price != price {
-        let notice = tr!(lang, "order-price-changed");
-        return show_summary(
-            bot,
-            ctx,
-            user,
-            dlg,
-            chat,
-            msg,
-            t,
-            number,
-            offer,
-            Some(notice),
-        )
-        .await;
+        return t.show_summary(msg, draft, offer, Some(tr!(lang, "order-price-changed"))).await;
     }
     let new = NewOrder {
         r#ref: order_ref,
-        user_id: user.id,
-        chat_id: chat.0,
+        user_id: t.user.id,
+        chat_id: t.chat.0,
         message_id: Some(msg.0),
-        card_type: t,
-        number,
+        card_type,
+        number: draft.number,
         value,
         price,
         cost: Some(offer.cost),
-        fast_window_ms: ctx.cfg.order_fast_poll_window.as_millis() as i64,
+        fast_window_ms: t.ctx.cfg.order_fast_poll_window.as_millis() as i64,
     };
-    match ctx.store.place_order_with_hold(&new).await? {
+    match t.ctx.store.place_order_with_hold(&new).await? {
         PlaceOutcome::Placed { order, .. } => {
             tracing::info!(order_ref = %order.r#ref, id = order.id, "order placed");
-            ctx.tracker_wake.notify_one();
-            let text = render::order_message(lang, &order, None, None);
-            ui::edit_or_send(bot, chat, Some(msg), text, None).await?;
+            t.ctx.tracker_wake.notify_one();
+            t.show(Some(msg), render::order_message(lang, &order, None, None), None).await?;
         }
-        PlaceOutcome::Duplicate(order) => {
-            tracing::info!(order_ref = %order.r#ref, "duplicate confirm ignored");
-        }
+        PlaceOutcome::Duplicate(order) => tracing::info!(order_ref = %order.r#ref, "duplicate confirm ignored"),
         PlaceOutcome::InsufficientFunds { available } => {
-            let text = render::insufficient(lang, available, price, &ctx.cfg.support_contact);
-            ui::edit_or_send(
-                bot,
-                chat,
-                Some(msg),
-                text,
-                Some(keyboards::back_to_menu(lang)),
-            )
-            .await?;
+            let text = render::insufficient(lang, available, price, &t.ctx.cfg.support_contact);
+            t.show(Some(msg), text, Some(keyboards::back_to_menu(lang))).await?;
         }
     }
     Ok(())
 }
 
-pub async fn back(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    msg: MessageId,
-    state: State,
-) -> HandlerResult {
+pub async fn back(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResult {
     match state {
-        State::EnteringNumber { .. } => begin(bot, ctx, user, dlg, chat, Some(msg)).await,
-        State::ChoosingValue { card_type, .. } => {
-            show_number_step(bot, ctx, user, dlg, chat, msg, card_type).await
-        }
-        State::Confirming {
-            card_type, number, ..
-        } => {
-            let Ok(offers) = load_offers(bot, ctx, user, card_type, false).await else {
-                return cancel(bot, user, dlg, chat, Some(msg)).await;
-            };
-            show_values(
-                bot,
-                user,
-                dlg,
-                chat,
-                Some(msg),
-                card_type,
-                number,
-                &offers,
-                None,
-            )
-            .await
-        }
-        _ => cancel(bot, user, dlg, chat, Some(msg)).await,
+        State::EnteringNumber { .. } => begin(t, Some(msg)).await,
+        State::ChoosingValue { card_type, .. } => t.show_number_step(msg, card_type).await,
+        State::Confirming { card_type, number, .. } => match t.offers(card_type, false).await {
+            Some(offers) => t.show_values(Some(msg), Draft { card_type, number }, &offers, None).await,
+            None => cancel(t, Some(msg)).await,
+        },
+        _ => cancel(t, Some(msg)).await,
     }
 }
 
 /// `/cancel` or the Cancel button, at any step: back to the menu, nothing kept.
-pub async fn cancel(
-    bot: &Tg,
-    user: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    here: Option<MessageId>,
-) -> HandlerResult {
-    dlg.update(State::Idle).await?;
-    let lang = user.language;
-    ui::edit_or_send(
-        bot,
-        chat,
-        here,
-        tr!(lang, "order-cancelled"),
-        Some(keyboards::main_menu(lang)),
-    )
-    .await?;
-    Ok(())
+pub async fn cancel(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
+    t.finish(here, tr!(t.user.language, "order-cancelled")).await
 }

@@ -83,6 +83,7 @@ async fn on_message(
     let chat = msg.chat.id;
     let lang = user.language;
     let is_admin = ctx.cfg.is_admin(user.id);
+    let turn = order_flow::Turn { bot: &bot, ctx: &ctx, user: &user, dlg: &dlg, chat };
     if let Some(parsed) = msg.text().and_then(commands::parse) {
         let (cmd, args) = match parsed {
             Parsed::Known(cmd, args) if !cmd.is_admin() || is_admin => (cmd, args),
@@ -94,12 +95,12 @@ async fn on_message(
         };
         return match cmd {
             Command::Start => account::start(&bot, &ctx, &user, &dlg).await,
-            Command::Order => order_flow::begin(&bot, &ctx, &user, &dlg, chat, None).await,
+            Command::Order => order_flow::begin(&turn, None).await,
             Command::Balance => account::balance(&bot, &ctx, &user, chat, None).await,
             Command::Orders => account::orders(&bot, &ctx, &user, chat, None, 0).await,
             Command::Language => account::language_menu(&bot, &user, chat, None).await,
             Command::Help => account::help(&bot, &ctx, &user, chat, None).await,
-            Command::Cancel => order_flow::cancel(&bot, &user, &dlg, chat, None).await,
+            Command::Cancel => order_flow::cancel(&turn, None).await,
             admin_cmd => admin::command(&bot, &ctx, &user, &dlg, chat, admin_cmd, &args).await,
         };
     }
@@ -108,16 +109,7 @@ async fn on_message(
             msg: wizard,
             card_type,
         } => {
-            order_flow::number_typed(
-                &bot,
-                &ctx,
-                &user,
-                &dlg,
-                chat,
-                MessageId(wizard),
-                card_type,
-                msg.text(),
-            )
+            order_flow::number_typed(&turn, MessageId(wizard), card_type, msg.text())
             .await
         }
         State::BroadcastCompose if is_admin => {
@@ -200,9 +192,10 @@ async fn on_callback(
     // Answer first: the client shows a spinner until then, and slow work follows.
     bot.answer_callback_query(q.id.clone()).await?;
     let here = Some(pressed);
+    let turn = order_flow::Turn { bot: &bot, ctx: &ctx, user: &user, dlg: &dlg, chat };
     match (cb, state) {
         (Cb::Menu(MenuItem::Order), _) => {
-            order_flow::begin(&bot, &ctx, &user, &dlg, chat, here).await
+            order_flow::begin(&turn, here).await
         }
         (Cb::Menu(MenuItem::Balance), _) => account::balance(&bot, &ctx, &user, chat, here).await,
         (Cb::Menu(MenuItem::Orders), _) => account::orders(&bot, &ctx, &user, chat, here, 0).await,
@@ -215,12 +208,12 @@ async fn on_callback(
         (Cb::Cancel, State::BroadcastConfirm { .. }) | (Cb::BroadcastCancel, _) => {
             admin::broadcast_abort(&bot, &user, &dlg, chat, pressed).await
         }
-        (Cb::Cancel, _) => order_flow::cancel(&bot, &user, &dlg, chat, here).await,
+        (Cb::Cancel, _) => order_flow::cancel(&turn, here).await,
         (Cb::Type(t), State::ChoosingType { .. }) => {
-            order_flow::type_chosen(&bot, &ctx, &user, &dlg, chat, pressed, t).await
+            order_flow::type_chosen(&turn, pressed, t).await
         }
         (Cb::Number(n), State::EnteringNumber { card_type, .. }) => {
-            order_flow::number_chosen(&bot, &ctx, &user, &dlg, chat, pressed, card_type, &n).await
+            order_flow::number_chosen(&turn, pressed, card_type, &n).await
         }
         (
             Cb::Value(v),
@@ -228,13 +221,13 @@ async fn on_callback(
                 card_type, number, ..
             },
         ) => {
-            order_flow::value_chosen(&bot, &ctx, &user, &dlg, chat, pressed, card_type, number, v)
+            order_flow::value_chosen(&turn, pressed, card_type, number, v)
                 .await
         }
         (Cb::Confirm, state @ State::Confirming { .. }) => {
-            order_flow::confirm(&bot, &ctx, &user, &dlg, chat, pressed, state).await
+            order_flow::confirm(&turn, pressed, state).await
         }
-        (Cb::Back, state) => order_flow::back(&bot, &ctx, &user, &dlg, chat, pressed, state).await,
+        (Cb::Back, state) => order_flow::back(&turn, pressed, state).await,
         (
             Cb::BroadcastConfirm,
             State::BroadcastConfirm {

@@ -688,3 +688,115 @@ mod tests {
         );
     }
 }
+
+/// Random sequences of every wallet movement against a simple model: the books always add up,
+/// nothing goes negative, and every settled order is settled exactly once.
+#[cfg(test)]
+mod invariants {
+    use super::*;
+    use crate::i18n::Lang;
+    use crate::store::NewUser;
+    use crate::store::testing::temp_store;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Credit(u8, i64),
+        Debit(u8, i64),
+        Place(u8, i64),
+        Fulfil(usize),
+        Refund(usize),
+        Fail(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0u8..3, 1i64..3000).prop_map(|(u, a)| Op::Credit(u, a)),
+            (0u8..3, 1i64..3000).prop_map(|(u, a)| Op::Debit(u, a)),
+            (0u8..3, 1i64..2500).prop_map(|(u, a)| Op::Place(u, a)),
+            (0usize..40).prop_map(Op::Fulfil),
+            (0usize..40).prop_map(Op::Refund),
+            (0usize..40).prop_map(Op::Fail),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #[test]
+        fn books_always_add_up(ops in proptest::collection::vec(op(), 1..60)) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async move {
+                let (s, _d) = temp_store().await;
+                for id in 1..=3 {
+                    s.touch_user(&NewUser { id, first_name: "U".into(), last_name: None, username: None, language: Lang::En, is_admin: false }).await.unwrap();
+                }
+                // Model: (balance, held) per user; orders as (id, user, price, settled).
+                let mut model = [(0i64, 0i64); 3];
+                let mut orders: Vec<(i64, usize, i64, bool)> = Vec::new();
+                for (n, op) in ops.into_iter().enumerate() {
+                    match op {
+                        Op::Credit(u, a) => {
+                            s.credit(i64::from(u) + 1, a, 99, None).await.unwrap();
+                            model[u as usize].0 += a;
+                        }
+                        Op::Debit(u, a) => {
+                            let r = s.debit(i64::from(u) + 1, a, 99, None).await;
+                            if model[u as usize].0 >= a {
+                                r.unwrap();
+                                model[u as usize].0 -= a;
+                            } else {
+                                assert!(matches!(r, Err(StoreError::InsufficientFunds { .. })));
+                            }
+                        }
+                        Op::Place(u, price) => {
+                            let o = NewOrder {
+                                r#ref: format!("p{n}"), user_id: i64::from(u) + 1, chat_id: 1, message_id: None,
+                                card_type: CardType::Adsl, number: "036362608".into(), value: 1000, price, cost: None,
+                                fast_window_ms: 1000,
+                            };
+                            match s.place_order_with_hold(&o).await.unwrap() {
+                                PlaceOutcome::Placed { order, .. } => {
+                                    assert!(model[u as usize].0 >= price);
+                                    model[u as usize].0 -= price;
+                                    model[u as usize].1 += price;
+                                    orders.push((order.id, u as usize, price, false));
+                                }
+                                PlaceOutcome::InsufficientFunds { .. } => assert!(model[u as usize].0 < price),
+                                PlaceOutcome::Duplicate(_) => unreachable!("refs are unique"),
+                            }
+                        }
+                        Op::Fulfil(i) | Op::Refund(i) | Op::Fail(i) if !orders.is_empty() => {
+                            let k = i % orders.len();
+                            let (id, u, price, settled) = orders[k];
+                            let status = match op {
+                                Op::Fulfil(_) => OrderStatus::Fulfilled,
+                                Op::Refund(_) => OrderStatus::Refunded,
+                                _ => OrderStatus::Failed,
+                            };
+                            let current = s.order(id).await.unwrap().unwrap().status;
+                            let r = s.apply_status(id, status, StatusUpdate::default()).await;
+                            if settled {
+                                // A settled order never settles again, whatever is asked.
+                                assert!(r.is_err() || current == status);
+                            } else {
+                                r.unwrap();
+                                model[u].1 -= price;
+                                if status != OrderStatus::Fulfilled {
+                                    model[u].0 += price;
+                                }
+                                orders[k].3 = true;
+                            }
+                        }
+                        _ => {}
+                    }
+                    for (i, (bal, held)) in model.iter().enumerate() {
+                        let b = s.balances(i as i64 + 1).await.unwrap();
+                        assert_eq!((b.balance, b.held), (*bal, *held));
+                        assert!(b.balance >= 0 && b.held >= 0);
+                    }
+                    assert!(s.ledger_mismatches().await.unwrap().is_empty());
+                }
+            });
+        }
+    }
+}
