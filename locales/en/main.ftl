@@ -90,8 +90,8 @@ order-receipt = ✅ <b>Order #{ $id }: delivered</b>
 
     { $howto }
 order-code-unavailable = (not provided; contact support)
-howto-adsl = 💡 To recharge: dial 1500 from the landline, or enter the code in your Idoom customer area.
-howto-4g = 💡 To recharge: enter the code in the Idoom 4G app or customer area for this number.
+howto-adsl = 💡 To recharge, enter this code in the Idoom customer area or app for the landline above.
+howto-4g = 💡 To recharge, enter this code in the Idoom customer area or app for the 4G number above.
 order-refunded = ↩️ <b>Order #{ $id }: not delivered, refunded</b>
     { $kind } { $value } DA for <code>{ $number }</code>
     { $reason }
@@ -194,6 +194,14 @@ broadcast-cancelled = ⏹ Broadcast stopped.
 broadcast-progress = 📣 Sending… { $sent } sent, { $failed } failed, { $blocked } blocked, { $left } left (about { $eta } s).
 broadcast-summary = 📣 Broadcast finished: { $sent } sent, { $failed } failed, { $blocked } blocked, of { $total }.
 broadcast-summary-cancelled = ⏹ Broadcast stopped: { $sent } sent, { $failed } failed, { $blocked } blocked, { $left } not sent.
+usage-broadcast = Usage: <code>/broadcast [all|en|fr|ar|resellers]</code>
+broadcast-compose-audience = Audience: <b>{ $audience }</b>. For another one: /broadcast all · /broadcast en, fr or ar · /broadcast resellers
+broadcast-preview-audience = Audience: { $audience }
+broadcast-audience-all = everyone
+broadcast-audience-lang = users who use { $language }
+broadcast-audience-resellers = resellers
+broadcast-nobody = Nobody to send to ({ $audience }); nothing was sent.
+broadcast-cannot-copy = ❌ Telegram cannot copy this kind of message. Send another one, or /cancel.
 
 stats-users = 👥 Users: { $total } · active 7 days: { $active } · unreachable: { $unreachable } · banned: { $banned }
 stats-orders-header = <b>Orders</b> (today / 7 days / all)

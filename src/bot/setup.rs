@@ -48,16 +48,12 @@ pub async fn register_commands(bot: &Tg, ctx: &Ctx) {
     }
 }
 
-/// An admin's chat gets the admin menu in their language (a scope takes one list, so a language
-/// change re-registers it).
+/// A user's own chat gets the menu in the language they chose with /language (Telegram otherwise
+/// picks by the app's language), the admin menu for admins. A scope takes one list, so a change of
+/// language registers it again.
 pub async fn set_chat_commands(bot: &Tg, ctx: &Ctx, user_id: i64, lang: Lang) {
-    if !ctx.cfg.is_admin(user_id) {
-        return;
-    }
-    let scope = BotCommandScope::Chat {
-        chat_id: Recipient::Id(ChatId(user_id)),
-    };
-    if let Err(e) = bot.set_my_commands(commands(lang, true)).scope(scope).await {
-        tracing::warn!(error = %e, "setMyCommands for an admin failed");
+    let scope = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(user_id)) };
+    if let Err(e) = bot.set_my_commands(commands(lang, ctx.cfg.is_admin(user_id))).scope(scope).await {
+        tracing::warn!(error = %e, "setMyCommands for a chat failed");
     }
 }
