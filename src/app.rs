@@ -40,10 +40,7 @@ fn card_cipher(cfg: &Config) -> Result<CardCipher, StartError> {
     }
     let db = Store::database_path(&cfg.database_url)
         .ok_or_else(|| StartError::Config("DATABASE_URL: not a valid sqlite:// URL".into()))?;
-    let path = db
-        .parent()
-        .map(|d| d.join("card.key"))
-        .unwrap_or_else(|| "card.key".into());
+    let path = db.parent().map(|d| d.join("card.key")).unwrap_or_else(|| "card.key".into());
     let (cipher, created) = CardCipher::from_key_file(&path)?;
     if created {
         tracing::warn!(path = %path.display(), "created a new card encryption key: back it up with the database, codes cannot be read without it");
@@ -82,22 +79,17 @@ async fn connect_telegram(bot: &Tg) -> Result<teloxide::types::Me, StartError> {
 
 /// Runs the bot until `shutdown` resolves, then stops taking updates, lets handlers and workers
 /// finish their current step, and returns.
-pub async fn run(
-    cfg: Config,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), StartError> {
+pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
     let cfg = Arc::new(cfg);
     if cfg.admin_ids.is_empty() {
         tracing::warn!("ADMIN_IDS is empty: nobody can credit wallets or run admin commands");
     }
     let store = Store::open(&cfg.database_url).await?;
     let cipher = card_cipher(&cfg)?;
-    let mut client_cfg =
-        ClientConfig::new(cfg.oneclick_base_url.clone(), cfg.oneclick_api_key.expose());
+    let mut client_cfg = ClientConfig::new(cfg.oneclick_base_url.clone(), cfg.oneclick_api_key.expose());
     client_cfg.request_timeout = cfg.oneclick_timeout;
     client_cfg.requests_per_minute = cfg.oneclick_requests_per_minute;
-    let client = OneClickClient::new(client_cfg)
-        .map_err(|e| StartError::Config(format!("ONECLICK_BASE_URL: {e}")))?;
+    let client = OneClickClient::new(client_cfg).map_err(|e| StartError::Config(format!("ONECLICK_BASE_URL: {e}")))?;
     match client.validate().await {
         Ok(key) => {
             tracing::info!(environment = %key.environment, scope = ?key.scope, "OneClickDZ key valid")
@@ -115,20 +107,9 @@ pub async fn run(
         // OneClickDZ down at start: run anyway; the health check closes the shop if it stays down.
         Err(e) => tracing::warn!(error = %e, "OneClickDZ not reachable at start"),
     }
-    let catalog = Arc::new(Catalog::new(
-        client,
-        store.clone(),
-        cfg.products_cache_ttl,
-        cfg.balance_cache_ttl,
-    ));
+    let catalog = Arc::new(Catalog::new(client, store.clone(), cfg.products_cache_ttl, cfg.balance_cache_ttl));
     let maintenance = store.flag(crate::store::settings::MAINTENANCE).await?;
-    let ctx = Arc::new(Ctx::new(
-        cfg.clone(),
-        store.clone(),
-        catalog,
-        cipher,
-        maintenance,
-    ));
+    let ctx = Arc::new(Ctx::new(cfg.clone(), store.clone(), catalog, cipher, maintenance));
     let bot = telegram(&cfg);
 
     let me = connect_telegram(&bot).await?;
@@ -137,21 +118,9 @@ pub async fn run(
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = vec![
-        tokio::spawn(crate::workers::tracker::run(
-            bot.clone(),
-            ctx.clone(),
-            stop_rx.clone(),
-        )),
-        tokio::spawn(crate::workers::health::run(
-            bot.clone(),
-            ctx.clone(),
-            stop_rx.clone(),
-        )),
-        tokio::spawn(crate::workers::broadcaster::run(
-            bot.clone(),
-            ctx.clone(),
-            stop_rx.clone(),
-        )),
+        tokio::spawn(crate::workers::tracker::run(bot.clone(), ctx.clone(), stop_rx.clone())),
+        tokio::spawn(crate::workers::health::run(bot.clone(), ctx.clone(), stop_rx.clone())),
+        tokio::spawn(crate::workers::broadcaster::run(bot.clone(), ctx.clone(), stop_rx.clone())),
     ];
 
     let mut dispatcher = Dispatcher::builder(Bot::clone(&bot), schema())
@@ -177,9 +146,7 @@ pub async fn run(
     });
     dispatcher
         .dispatch_with_listener(
-            Polling::builder(Bot::clone(&bot))
-                .timeout(Duration::from_secs(10))
-                .build(),
+            Polling::builder(Bot::clone(&bot)).timeout(Duration::from_secs(10)).build(),
             LoggingErrorHandler::with_custom_text("update listener error"),
         )
         .await;

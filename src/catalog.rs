@@ -44,12 +44,7 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn new(
-        client: OneClickClient,
-        store: Store,
-        products_ttl: Duration,
-        balance_ttl: Duration,
-    ) -> Catalog {
+    pub fn new(client: OneClickClient, store: Store, products_ttl: Duration, balance_ttl: Duration) -> Catalog {
         Catalog {
             client,
             store,
@@ -70,10 +65,7 @@ impl Catalog {
             return Ok(list.clone());
         }
         let list = self.client.products(t).await?;
-        self.products
-            .lock()
-            .unwrap()
-            .insert(t, (Instant::now(), list.clone()));
+        self.products.lock().unwrap().insert(t, (Instant::now(), list.clone()));
         Ok(list)
     }
 
@@ -113,18 +105,8 @@ impl Catalog {
                 continue;
             }
             let (customer, reseller) = table.get(&p.value).copied().unwrap_or_default();
-            let price = price_for(
-                tier,
-                Dinars(p.value),
-                customer.map(Dinars),
-                reseller.map(Dinars),
-            )
-            .get();
-            offers.push(Offer {
-                value: p.value,
-                price,
-                cost,
-            });
+            let price = price_for(tier, Dinars(p.value), customer.map(Dinars), reseller.map(Dinars)).get();
+            offers.push(Offer { value: p.value, price, cost });
         }
         offers.sort_by_key(|o| o.value);
         offers.dedup_by_key(|o| o.value);

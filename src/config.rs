@@ -56,10 +56,7 @@ pub struct ConfigError {
 }
 
 fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        var,
-        problem: problem.into(),
-    }
+    ConfigError { var, problem: problem.into() }
 }
 
 impl Config {
@@ -71,46 +68,25 @@ impl Config {
 
     /// Reads every variable through `get`, so tests can configure without touching the process env.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |k: &str| {
-            get(k)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
 
-        let telegram_token = get("TELOXIDE_TOKEN").ok_or_else(|| {
-            err(
-                "TELOXIDE_TOKEN",
-                "not set; put the token @BotFather gave you (123456:ABC…)",
-            )
-        })?;
+        let telegram_token = get("TELOXIDE_TOKEN")
+            .ok_or_else(|| err("TELOXIDE_TOKEN", "not set; put the token @BotFather gave you (123456:ABC…)"))?;
         if !telegram_token.contains(':') {
-            return Err(err(
-                "TELOXIDE_TOKEN",
-                "does not look like a bot token (expected 123456:ABC…)",
-            ));
+            return Err(err("TELOXIDE_TOKEN", "does not look like a bot token (expected 123456:ABC…)"));
         }
         let telegram_api_url = match get("TELOXIDE_API_URL") {
             None => None,
             Some(u) => Some(url::Url::parse(&u).map_err(|_| {
-                err(
-                    "TELOXIDE_API_URL",
-                    "not a valid URL; leave it unset for https://api.telegram.org",
-                )
+                err("TELOXIDE_API_URL", "not a valid URL; leave it unset for https://api.telegram.org")
             })?),
         };
         let oneclick_api_key = get("ONECLICK_API_KEY").ok_or_else(|| {
-            err(
-                "ONECLICK_API_KEY",
-                "not set; create a key in the OneClickDZ dashboard (Settings → API Configuration)",
-            )
+            err("ONECLICK_API_KEY", "not set; create a key in the OneClickDZ dashboard (Settings → API Configuration)")
         })?;
-        let oneclick_base_url =
-            get("ONECLICK_BASE_URL").unwrap_or_else(|| "https://api.oneclickdz.com".to_owned());
+        let oneclick_base_url = get("ONECLICK_BASE_URL").unwrap_or_else(|| "https://api.oneclickdz.com".to_owned());
         if url::Url::parse(&oneclick_base_url).is_err() {
-            return Err(err(
-                "ONECLICK_BASE_URL",
-                "not a valid URL; leave it unset for https://api.oneclickdz.com",
-            ));
+            return Err(err("ONECLICK_BASE_URL", "not a valid URL; leave it unset for https://api.oneclickdz.com"));
         }
         let admin_ids = match get("ADMIN_IDS") {
             None => Vec::new(),
@@ -120,24 +96,15 @@ impl Config {
                 .filter(|p| !p.is_empty())
                 .map(|p| p.parse::<i64>())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| {
-                    err(
-                        "ADMIN_IDS",
-                        "must be Telegram user ids separated by commas, e.g. 12345,67890",
-                    )
-                })?,
+                .map_err(|_| err("ADMIN_IDS", "must be Telegram user ids separated by commas, e.g. 12345,67890"))?,
         };
         let admin_chat_id = match get("ADMIN_CHAT_ID") {
             None => None,
-            Some(s) => Some(
-                s.parse()
-                    .map_err(|_| err("ADMIN_CHAT_ID", "must be a numeric chat id"))?,
-            ),
+            Some(s) => Some(s.parse().map_err(|_| err("ADMIN_CHAT_ID", "must be a numeric chat id"))?),
         };
         let default_language = match get("DEFAULT_LANGUAGE") {
             None => Lang::En,
-            Some(s) => Lang::from_code(&s)
-                .ok_or_else(|| err("DEFAULT_LANGUAGE", "must be one of en, fr, ar"))?,
+            Some(s) => Lang::from_code(&s).ok_or_else(|| err("DEFAULT_LANGUAGE", "must be one of en, fr, ar"))?,
         };
         let card_encryption_key = match get("CARD_ENCRYPTION_KEY") {
             None => None,
@@ -162,16 +129,9 @@ impl Config {
             telegram_throttle: throttle,
             oneclick_api_key: Secret::new(oneclick_api_key),
             oneclick_base_url,
-            oneclick_requests_per_minute: int(
-                &get,
-                "ONECLICK_REQUESTS_PER_MINUTE",
-                120,
-                1,
-                100_000,
-            )?,
+            oneclick_requests_per_minute: int(&get, "ONECLICK_REQUESTS_PER_MINUTE", 120, 1, 100_000)?,
             oneclick_timeout: secs(&get, "ONECLICK_TIMEOUT_SECS", 15.0)?,
-            database_url: get("DATABASE_URL")
-                .unwrap_or_else(|| "sqlite://data/netcard.db".to_owned()),
+            database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/netcard.db".to_owned()),
             admin_ids,
             admin_chat_id,
             default_language,
@@ -195,11 +155,7 @@ impl Config {
 }
 
 /// Intervals accept fractions (`0.05`) so tests can run the real timing logic quickly.
-fn secs(
-    get: &impl Fn(&str) -> Option<String>,
-    var: &'static str,
-    default: f64,
-) -> Result<Duration, ConfigError> {
+fn secs(get: &impl Fn(&str) -> Option<String>, var: &'static str, default: f64) -> Result<Duration, ConfigError> {
     let v = match get(var) {
         None => default,
         Some(s) => s
@@ -234,10 +190,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let m: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| m.get(k).cloned())
     }
 
@@ -259,20 +212,9 @@ mod tests {
 
     #[test]
     fn missing_required_values_name_the_variable() {
-        assert_eq!(
-            cfg(&[("ONECLICK_API_KEY", "k")]).unwrap_err().var,
-            "TELOXIDE_TOKEN"
-        );
-        assert_eq!(
-            cfg(&[("TELOXIDE_TOKEN", "1:a")]).unwrap_err().var,
-            "ONECLICK_API_KEY"
-        );
-        assert_eq!(
-            cfg(&[("TELOXIDE_TOKEN", "  "), ("ONECLICK_API_KEY", "k")])
-                .unwrap_err()
-                .var,
-            "TELOXIDE_TOKEN"
-        );
+        assert_eq!(cfg(&[("ONECLICK_API_KEY", "k")]).unwrap_err().var, "TELOXIDE_TOKEN");
+        assert_eq!(cfg(&[("TELOXIDE_TOKEN", "1:a")]).unwrap_err().var, "ONECLICK_API_KEY");
+        assert_eq!(cfg(&[("TELOXIDE_TOKEN", "  "), ("ONECLICK_API_KEY", "k")]).unwrap_err().var, "TELOXIDE_TOKEN");
     }
 
     #[test]
@@ -297,11 +239,7 @@ mod tests {
     #[test]
     fn parses_lists_and_fractions() {
         let mut pairs = BASE.to_vec();
-        pairs.extend([
-            ("ADMIN_IDS", " 12, 34 ,"),
-            ("ORDER_POLL_SECS", "0.05"),
-            ("TELEGRAM_THROTTLE", "off"),
-        ]);
+        pairs.extend([("ADMIN_IDS", " 12, 34 ,"), ("ORDER_POLL_SECS", "0.05"), ("TELEGRAM_THROTTLE", "off")]);
         let c = cfg(&pairs).unwrap();
         assert_eq!(c.admin_ids, vec![12, 34]);
         assert!(c.is_admin(34) && !c.is_admin(56));
@@ -316,9 +254,6 @@ mod tests {
         pairs.push(("CARD_ENCRYPTION_KEY", &key));
         let c = cfg(&pairs).unwrap();
         let dbg = format!("{c:?}");
-        assert!(
-            !dbg.contains("1:abc") && !dbg.contains("key-123") && !dbg.contains(&key),
-            "{dbg}"
-        );
+        assert!(!dbg.contains("1:abc") && !dbg.contains("key-123") && !dbg.contains(&key), "{dbg}");
     }
 }

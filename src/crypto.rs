@@ -20,10 +20,7 @@ pub enum CryptoError {
     #[error("the card key must be 64 hex characters")]
     BadKey,
     #[error("could not read or create the key file {path}: {source}")]
-    KeyFile {
-        path: String,
-        source: std::io::Error,
-    },
+    KeyFile { path: String, source: std::io::Error },
     #[error("a stored card code could not be decrypted (wrong CARD_ENCRYPTION_KEY?)")]
     Decrypt,
 }
@@ -32,9 +29,7 @@ const NONCE_LEN: usize = 12;
 
 impl CardCipher {
     pub fn from_key(key: &[u8; 32]) -> CardCipher {
-        CardCipher {
-            cipher: Aes256Gcm::new(key.into()),
-        }
+        CardCipher { cipher: Aes256Gcm::new(key.into()) }
     }
 
     pub fn from_hex(hex: &str) -> Result<CardCipher, CryptoError> {
@@ -44,10 +39,7 @@ impl CardCipher {
     /// Loads the key file, or creates it (mode 0600) with a fresh random key. Returns whether it
     /// was created, so start-up can warn that it must be backed up with the database.
     pub fn from_key_file(path: &Path) -> Result<(CardCipher, bool), CryptoError> {
-        let io = |source| CryptoError::KeyFile {
-            path: path.display().to_string(),
-            source,
-        };
+        let io = |source| CryptoError::KeyFile { path: path.display().to_string(), source };
         match std::fs::read_to_string(path) {
             Ok(s) => Ok((CardCipher::from_hex(s.trim())?, false)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -79,10 +71,7 @@ impl CardCipher {
             return Err(CryptoError::Decrypt);
         }
         let (nonce, ct) = blob.split_at(NONCE_LEN);
-        let plain = self
-            .cipher
-            .decrypt(Nonce::from_slice(nonce), ct)
-            .map_err(|_| CryptoError::Decrypt)?;
+        let plain = self.cipher.decrypt(Nonce::from_slice(nonce), ct).map_err(|_| CryptoError::Decrypt)?;
         String::from_utf8(plain).map_err(|_| CryptoError::Decrypt)
     }
 }
@@ -107,11 +96,7 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     f.write_all(contents.as_bytes())?;
     f.sync_all()
 }
@@ -166,10 +151,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
     }
 }

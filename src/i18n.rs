@@ -43,12 +43,7 @@ impl Lang {
 
     /// Maps a Telegram `language_code` (`fr`, `fr-FR`, `ar-DZ`) to one of ours.
     pub fn from_code(code: &str) -> Option<Lang> {
-        let primary = code
-            .trim()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let primary = code.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
         match primary.as_str() {
             "en" => Some(Lang::En),
             "fr" => Some(Lang::Fr),
@@ -188,9 +183,6 @@ mod tests {
 
     #[test]
     fn missing_key_falls_back_to_the_key() {
-        assert_eq!(
-            t(Lang::Fr, "no-such-key-anywhere", &[]),
-            "no-such-key-anywhere"
-        );
+        assert_eq!(t(Lang::Fr, "no-such-key-anywhere", &[]), "no-such-key-anywhere");
     }
 }

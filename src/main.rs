@@ -8,9 +8,7 @@ async fn main() -> ExitCode {
     // teloxide logs through `log`; `init` bridges it into tracing.
     tracing_subscriber::fmt()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
     let cfg = match Config::from_env() {
         Ok(c) => c,

@@ -13,40 +13,18 @@ const ORDERS_PER_PAGE: i64 = 5;
 
 pub async fn start(bot: &Tg, _ctx: &Ctx, user: &User, dlg: &Dlg) -> HandlerResult {
     dlg.update(State::Idle).await?;
-    let text = tr!(
-        user.language,
-        "menu-greeting",
-        name = html_escape(&user.first_name)
-    );
-    ui::send(
-        bot,
-        ChatId(user.id),
-        text,
-        Some(keyboards::main_menu(user.language)),
-    )
-    .await?;
+    let text = tr!(user.language, "menu-greeting", name = html_escape(&user.first_name));
+    ui::send(bot, ChatId(user.id), text, Some(keyboards::main_menu(user.language))).await?;
     Ok(())
 }
 
 pub async fn menu(bot: &Tg, user: &User, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
-    ui::edit_or_send(
-        bot,
-        chat,
-        here,
-        tr!(user.language, "menu-text"),
-        Some(keyboards::main_menu(user.language)),
-    )
-    .await?;
+    ui::edit_or_send(bot, chat, here, tr!(user.language, "menu-text"), Some(keyboards::main_menu(user.language)))
+        .await?;
     Ok(())
 }
 
-pub async fn help(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    chat: ChatId,
-    here: Option<MessageId>,
-) -> HandlerResult {
+pub async fn help(bot: &Tg, ctx: &Ctx, user: &User, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
     let lang = user.language;
     let mut text = tr!(lang, "help-text");
     text.push_str("\n\n");
@@ -59,13 +37,7 @@ pub async fn help(
     Ok(())
 }
 
-pub async fn balance(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &User,
-    chat: ChatId,
-    here: Option<MessageId>,
-) -> HandlerResult {
+pub async fn balance(bot: &Tg, ctx: &Ctx, user: &User, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
     let lang = user.language;
     let b = ctx.store.balances(user.id).await?;
     let mut text = tr!(
@@ -73,14 +45,7 @@ pub async fn balance(
         "balance-view",
         balance = money(lang, Dinars(b.balance)),
         held = money(lang, Dinars(b.held)),
-        role = tr!(
-            lang,
-            if user.role == crate::domain::Role::Reseller {
-                "role-reseller"
-            } else {
-                "role-customer"
-            }
-        )
+        role = tr!(lang, if user.role == crate::domain::Role::Reseller { "role-reseller" } else { "role-customer" })
     );
     let entries = ctx.store.recent_ledger(user.id, 5).await?;
     text.push_str("\n\n");
@@ -108,9 +73,7 @@ async fn admin_balance(ctx: &Ctx, lang: Lang) -> String {
     let owed = ctx.store.total_owed().await.unwrap_or(0);
     let client = ctx.catalog.client();
     let (upstream, env) = tokio::join!(ctx.catalog.upstream_balance(true), client.validate());
-    let env = env
-        .map(|k| k.environment.to_string())
-        .unwrap_or_else(|_| "?".into());
+    let env = env.map(|k| k.environment.to_string()).unwrap_or_else(|_| "?".into());
     match upstream {
         Ok(up) => {
             let mut text = tr!(
@@ -122,21 +85,13 @@ async fn admin_balance(ctx: &Ctx, lang: Lang) -> String {
             );
             if up < owed {
                 text.push('\n');
-                text.push_str(&tr!(
-                    lang,
-                    "balance-admin-warning",
-                    missing = money(lang, Dinars(owed - up))
-                ));
+                text.push_str(&tr!(lang, "balance-admin-warning", missing = money(lang, Dinars(owed - up))));
             }
             text
         }
         Err(e) => {
             tracing::warn!(error = %e, "OneClickDZ balance unavailable");
-            tr!(
-                lang,
-                "balance-admin-unavailable",
-                owed = money(lang, Dinars(owed))
-            )
+            tr!(lang, "balance-admin-unavailable", owed = money(lang, Dinars(owed)))
         }
     }
 }
@@ -152,41 +107,15 @@ pub async fn orders(
     let lang = user.language;
     let total = ctx.store.count_orders_of_user(user.id).await?;
     if total == 0 {
-        ui::edit_or_send(
-            bot,
-            chat,
-            here,
-            tr!(lang, "orders-empty"),
-            Some(keyboards::main_menu(lang)),
-        )
-        .await?;
+        ui::edit_or_send(bot, chat, here, tr!(lang, "orders-empty"), Some(keyboards::main_menu(lang))).await?;
         return Ok(());
     }
     let pages = (total + ORDERS_PER_PAGE - 1) / ORDERS_PER_PAGE;
     let page = page.clamp(0, pages - 1);
-    let list = ctx
-        .store
-        .orders_of_user(user.id, page * ORDERS_PER_PAGE, ORDERS_PER_PAGE)
-        .await?;
-    let buttons: Vec<(i64, String)> = list
-        .iter()
-        .map(|o| (o.id, render::order_button(lang, o)))
-        .collect();
-    let text = tr!(
-        lang,
-        "orders-title",
-        page = page + 1,
-        pages = pages,
-        total = total
-    );
-    ui::edit_or_send(
-        bot,
-        chat,
-        here,
-        text,
-        Some(keyboards::orders_page(lang, &buttons, page, pages)),
-    )
-    .await?;
+    let list = ctx.store.orders_of_user(user.id, page * ORDERS_PER_PAGE, ORDERS_PER_PAGE).await?;
+    let buttons: Vec<(i64, String)> = list.iter().map(|o| (o.id, render::order_button(lang, o))).collect();
+    let text = tr!(lang, "orders-title", page = page + 1, pages = pages, total = total);
+    ui::edit_or_send(bot, chat, here, text, Some(keyboards::orders_page(lang, &buttons, page, pages))).await?;
     Ok(())
 }
 
@@ -214,20 +143,8 @@ pub async fn show_order(bot: &Tg, ctx: &Ctx, user: &User, chat: ChatId, id: i64)
     Ok(())
 }
 
-pub async fn language_menu(
-    bot: &Tg,
-    user: &User,
-    chat: ChatId,
-    here: Option<MessageId>,
-) -> HandlerResult {
-    ui::edit_or_send(
-        bot,
-        chat,
-        here,
-        tr!(user.language, "language-choose"),
-        Some(keyboards::languages()),
-    )
-    .await?;
+pub async fn language_menu(bot: &Tg, user: &User, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
+    ui::edit_or_send(bot, chat, here, tr!(user.language, "language-choose"), Some(keyboards::languages())).await?;
     Ok(())
 }
 
@@ -241,35 +158,18 @@ pub async fn set_language(
 ) -> HandlerResult {
     ctx.store.set_language(user.id, lang).await?;
     let text = tr!(lang, "language-set");
-    ui::edit_or_send(
-        bot,
-        chat,
-        Some(here),
-        text,
-        Some(keyboards::main_menu(lang)),
-    )
-    .await?;
+    ui::edit_or_send(bot, chat, Some(here), text, Some(keyboards::main_menu(lang))).await?;
     super::setup::set_chat_commands(bot, ctx, user.id, lang).await;
     Ok(())
 }
 
 /// Blocking the bot (or unblocking it) arrives as a `my_chat_member` update in private chats.
-pub async fn on_my_chat_member(
-    upd: teloxide::types::ChatMemberUpdated,
-    ctx: Arc<Ctx>,
-) -> HandlerResult {
+pub async fn on_my_chat_member(upd: teloxide::types::ChatMemberUpdated, ctx: Arc<Ctx>) -> HandlerResult {
     if !upd.chat.is_private() {
         return Ok(());
     }
-    let unreachable = matches!(
-        upd.new_chat_member.kind,
-        ChatMemberKind::Banned(_) | ChatMemberKind::Left
-    );
-    match ctx
-        .store
-        .set_unreachable(upd.from.id.0 as i64, unreachable)
-        .await
-    {
+    let unreachable = matches!(upd.new_chat_member.kind, ChatMemberKind::Banned(_) | ChatMemberKind::Left);
+    match ctx.store.set_unreachable(upd.from.id.0 as i64, unreachable).await {
         Ok(()) | Err(crate::store::StoreError::NotFound(_)) => Ok(()),
         Err(e) => Err(e.into()),
     }

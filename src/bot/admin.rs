@@ -27,12 +27,9 @@ pub async fn command(
         Command::User => user_profile(ctx, lang, args).await?,
         Command::SetPrice => set_price(ctx, admin, args).await?,
         Command::Ban | Command::Unban => ban(ctx, lang, cmd == Command::Ban, args).await?,
-        Command::Maintenance => maintenance(bot, ctx, lang, args).await?,
+        Command::Maintenance => maintenance(ctx, lang, args).await?,
         Command::Stats => super::stats::render(ctx, lang).await?,
-        Command::Broadcast => {
-            dlg.update(State::BroadcastCompose).await?;
-            tr!(lang, "broadcast-compose")
-        }
+        Command::Broadcast => broadcast_begin(ctx, admin, dlg, args).await?,
         Command::BroadcastCancel => match ctx.store.cancel_running_broadcasts().await? {
             0 => tr!(lang, "broadcast-none-running"),
             n => tr!(lang, "broadcast-cancelled", count = n),
@@ -44,27 +41,15 @@ pub async fn command(
 }
 
 fn user_id_arg(arg: Option<&&str>) -> Option<i64> {
-    arg.and_then(|s| s.trim_start_matches('#').parse::<i64>().ok())
-        .filter(|id| *id > 0)
+    arg.and_then(|s| s.trim_start_matches('#').parse::<i64>().ok()).filter(|id| *id > 0)
 }
 
-async fn money_command(
-    bot: &Tg,
-    ctx: &Ctx,
-    admin: &User,
-    cmd: Command,
-    args: &[&str],
-) -> Result<String, StoreError> {
+async fn money_command(bot: &Tg, ctx: &Ctx, admin: &User, cmd: Command, args: &[&str]) -> Result<String, StoreError> {
     let lang = admin.language;
-    let usage_key = if cmd == Command::Credit {
-        "usage-credit"
-    } else {
-        "usage-debit"
-    };
-    let (Some(target), Some(amount)) = (
-        user_id_arg(args.first()),
-        args.get(1).and_then(|a| Dinars::parse_positive(a).ok()),
-    ) else {
+    let usage_key = if cmd == Command::Credit { "usage-credit" } else { "usage-debit" };
+    let (Some(target), Some(amount)) =
+        (user_id_arg(args.first()), args.get(1).and_then(|a| Dinars::parse_positive(a).ok()))
+    else {
         return Ok(tr!(lang, usage_key));
     };
     let note = (args.len() > 2).then(|| args[2..].join(" "));
@@ -72,34 +57,22 @@ async fn money_command(
         return Ok(tr!(lang, "admin-user-unknown", id = target.to_string()));
     };
     let result = if cmd == Command::Credit {
-        ctx.store
-            .credit(target, amount.get(), admin.id, note.as_deref())
-            .await
+        ctx.store.credit(target, amount.get(), admin.id, note.as_deref()).await
     } else {
-        ctx.store
-            .debit(target, amount.get(), admin.id, note.as_deref())
-            .await
+        ctx.store.debit(target, amount.get(), admin.id, note.as_deref()).await
     };
     match result {
         Ok(b) => {
             tracing::info!(admin = admin.id, user = target, amount = amount.get(), kind = ?cmd, "wallet changed by admin");
             if cmd == Command::Credit {
                 let ul = user.language;
-                let text = tr!(
-                    ul,
-                    "credit-received",
-                    amount = money(ul, amount),
-                    balance = money(ul, Dinars(b.balance))
-                );
+                let text =
+                    tr!(ul, "credit-received", amount = money(ul, amount), balance = money(ul, Dinars(b.balance)));
                 if let Err(e) = ui::send(bot, ChatId(target), text, None).await {
                     tracing::info!(user = target, error = %e, "credit notice not delivered");
                 }
             }
-            let key = if cmd == Command::Credit {
-                "admin-credited"
-            } else {
-                "admin-debited"
-            };
+            let key = if cmd == Command::Credit { "admin-credited" } else { "admin-debited" };
             Ok(tr!(
                 lang,
                 key,
@@ -109,20 +82,15 @@ async fn money_command(
                 balance = money(lang, Dinars(b.balance))
             ))
         }
-        Err(StoreError::InsufficientFunds { available }) => Ok(tr!(
-            lang,
-            "admin-debit-short",
-            available = money(lang, Dinars(available))
-        )),
+        Err(StoreError::InsufficientFunds { available }) => {
+            Ok(tr!(lang, "admin-debit-short", available = money(lang, Dinars(available))))
+        }
         Err(e) => Err(e),
     }
 }
 
 async fn set_role(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, StoreError> {
-    let role = args
-        .get(1)
-        .and_then(|r| Role::parse(r))
-        .filter(|r| *r != Role::Admin);
+    let role = args.get(1).and_then(|r| Role::parse(r)).filter(|r| *r != Role::Admin);
     let (Some(id), Some(role)) = (user_id_arg(args.first()), role) else {
         return Ok(tr!(lang, "usage-setrole"));
     };
@@ -130,12 +98,9 @@ async fn set_role(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, StoreE
         return Ok(tr!(lang, "admin-role-config"));
     }
     match ctx.store.set_role(id, role).await {
-        Ok(()) => Ok(tr!(
-            lang,
-            "admin-role-set",
-            id = id.to_string(),
-            role = tr!(lang, &format!("role-{}", role.as_str()))
-        )),
+        Ok(()) => {
+            Ok(tr!(lang, "admin-role-set", id = id.to_string(), role = tr!(lang, &format!("role-{}", role.as_str()))))
+        }
         Err(StoreError::NotFound(_)) => Ok(tr!(lang, "admin-user-unknown", id = id.to_string())),
         Err(e) => Err(e),
     }
@@ -148,35 +113,19 @@ async fn user_profile(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, St
     let Some(u) = ctx.store.user(id).await? else {
         return Ok(tr!(lang, "admin-user-unknown", id = id.to_string()));
     };
-    let role = if ctx.cfg.is_admin(id) {
-        Role::Admin
-    } else {
-        u.role
-    };
+    let role = if ctx.cfg.is_admin(id) { Role::Admin } else { u.role };
     let mut text = tr!(
         lang,
         "admin-user-profile",
         id = id.to_string(),
         name = html_escape(&u.display_name()),
-        username = u
-            .username
-            .as_deref()
-            .map(|s| format!("@{}", html_escape(s)))
-            .unwrap_or_else(|| "—".into()),
+        username = u.username.as_deref().map(|s| format!("@{}", html_escape(s))).unwrap_or_else(|| "—".into()),
         role = tr!(lang, &format!("role-{}", role.as_str())),
         language = u.language.code(),
         balance = money(lang, Dinars(u.balance)),
         held = money(lang, Dinars(u.held)),
-        banned = if u.banned {
-            tr!(lang, "yes")
-        } else {
-            tr!(lang, "no")
-        },
-        unreachable = if u.unreachable {
-            tr!(lang, "yes")
-        } else {
-            tr!(lang, "no")
-        },
+        banned = if u.banned { tr!(lang, "yes") } else { tr!(lang, "no") },
+        unreachable = if u.unreachable { tr!(lang, "yes") } else { tr!(lang, "no") },
         since = render::local_time(u.created_at),
         seen = render::local_time(u.last_seen_at)
     );
@@ -201,9 +150,7 @@ async fn set_price(ctx: &Ctx, admin: &User, args: &[&str]) -> Result<String, Sto
         Some(s) if s == "customer" => Some(PriceTier::Customer),
         Some(_) => None,
     };
-    let (Some(t), Some(value), Some(price), Some(tier), true) =
-        (t, value, price, tier, args.len() <= 4)
-    else {
+    let (Some(t), Some(value), Some(price), Some(tier), true) = (t, value, price, tier, args.len() <= 4) else {
         return Ok(tr!(lang, "usage-setprice"));
     };
     let products = match ctx.catalog.products(t, true).await {
@@ -223,16 +170,9 @@ async fn set_price(ctx: &Ctx, admin: &User, args: &[&str]) -> Result<String, Sto
     };
     let cost = Dinars::from_upstream_ceil(product.cost);
     if let Err(cost) = check_price_against_cost(price, cost) {
-        return Ok(tr!(
-            lang,
-            "admin-price-below-cost",
-            price = money(lang, price),
-            cost = money(lang, cost)
-        ));
+        return Ok(tr!(lang, "admin-price-below-cost", price = money(lang, price), cost = money(lang, cost)));
     }
-    ctx.store
-        .set_price(t, value.get(), tier, price.get(), admin.id)
-        .await?;
+    ctx.store.set_price(t, value.get(), tier, price.get(), admin.id).await?;
     Ok(tr!(
         lang,
         "admin-price-set",
@@ -252,67 +192,91 @@ async fn ban(ctx: &Ctx, lang: Lang, on: bool, args: &[&str]) -> Result<String, S
         return Ok(tr!(lang, "admin-role-config"));
     }
     match ctx.store.set_banned(id, on).await {
-        Ok(()) => Ok(tr!(
-            lang,
-            if on { "admin-banned" } else { "admin-unbanned" },
-            id = id.to_string()
-        )),
+        Ok(()) => Ok(tr!(lang, if on { "admin-banned" } else { "admin-unbanned" }, id = id.to_string())),
         Err(StoreError::NotFound(_)) => Ok(tr!(lang, "admin-user-unknown", id = id.to_string())),
         Err(e) => Err(e),
     }
 }
 
-async fn maintenance(bot: &Tg, ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, StoreError> {
+async fn maintenance(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, StoreError> {
     let on = match args.first().map(|a| a.to_ascii_lowercase()) {
         Some(a) if a == "on" => true,
         Some(a) if a == "off" => false,
         _ => {
-            return Ok(tr!(
-                lang,
-                "usage-maintenance",
-                state = maintenance_state(ctx, lang)
-            ));
+            return Ok(tr!(lang, "usage-maintenance", state = maintenance_state(ctx, lang)));
         }
     };
+    // An admin's word wins over the health check: it no longer reopens the shop by itself.
+    ctx.store.set_flag(crate::store::settings::AUTO_MAINTENANCE, false).await?;
     ctx.set_maintenance(on).await?;
-    ctx.store
-        .set_flag(crate::store::settings::AUTO_MAINTENANCE, false)
-        .await?;
-    let _ = bot;
-    Ok(tr!(
-        lang,
-        "maintenance-set",
-        state = maintenance_state(ctx, lang)
-    ))
+    tracing::info!(on, "maintenance switched by an admin");
+    Ok(tr!(lang, "maintenance-set", state = maintenance_state(ctx, lang)))
 }
 
 fn maintenance_state(ctx: &Ctx, lang: Lang) -> String {
-    tr!(
-        lang,
-        if ctx.in_maintenance() {
-            "state-on"
-        } else {
-            "state-off"
-        }
-    )
+    tr!(lang, if ctx.in_maintenance() { "state-on" } else { "state-off" })
+}
+
+/// `/broadcast [all|en|fr|ar|resellers]`: waits for the message, remembering the audience.
+async fn broadcast_begin(ctx: &Ctx, admin: &User, dlg: &Dlg, args: &[&str]) -> Result<String, super::BotError> {
+    let lang = admin.language;
+    let audience = match args {
+        [] => Audience::Everyone,
+        [a] => match parse_audience(a) {
+            Some(a) => a,
+            None => return Ok(tr!(lang, "usage-broadcast")),
+        },
+        _ => return Ok(tr!(lang, "usage-broadcast")),
+    };
+    ctx.store.set_broadcast_draft(admin.id, &audience).await?;
+    dlg.update(State::BroadcastCompose).await?;
+    Ok(format!(
+        "{}\n{}",
+        tr!(lang, "broadcast-compose"),
+        tr!(lang, "broadcast-compose-audience", audience = audience_label(lang, &audience))
+    ))
+}
+
+fn parse_audience(arg: &str) -> Option<Audience> {
+    match arg.to_ascii_lowercase().as_str() {
+        "all" | "everyone" => Some(Audience::Everyone),
+        "resellers" | "reseller" => Some(Audience::Resellers),
+        code => Lang::from_code(code).filter(|l| l.code() == code).map(Audience::Language),
+    }
+}
+
+pub fn audience_label(lang: Lang, audience: &Audience) -> String {
+    match audience {
+        Audience::Everyone => tr!(lang, "broadcast-audience-all"),
+        Audience::Language(l) => tr!(lang, "broadcast-audience-lang", language = tr!(*l, "language-name")),
+        Audience::Resellers => tr!(lang, "broadcast-audience-resellers"),
+    }
 }
 
 /// The admin sent the message to broadcast: show it back as a preview with the audience size.
-pub async fn broadcast_compose(
-    bot: &Tg,
-    ctx: &Ctx,
-    admin: &User,
-    dlg: &Dlg,
-    msg: &Message,
-) -> HandlerResult {
+pub async fn broadcast_compose(bot: &Tg, ctx: &Ctx, admin: &User, dlg: &Dlg, msg: &Message) -> HandlerResult {
     let lang = admin.language;
     let chat = msg.chat.id;
-    let audience = Audience::Everyone;
-    let count = ctx.store.audience_size(&audience).await?;
-    if let Err(e) = bot.copy_message(chat, chat, msg.id).await {
+    let audience = ctx.store.broadcast_draft(admin.id).await?;
+    // The preview is the same copyMessage every recipient gets: what cannot be copied here
+    // would fail for everyone.
+    if let Err(e) = bot.copy(chat, chat, msg.id).await {
         tracing::warn!(error = %e, "broadcast preview failed");
+        ui::send(bot, chat, tr!(lang, "broadcast-cannot-copy"), None).await?;
+        return Ok(());
     }
-    let text = tr!(lang, "broadcast-preview", count = count);
+    let count = ctx.store.audience_size(&audience).await?;
+    let label = audience_label(lang, &audience);
+    if count == 0 {
+        dlg.update(State::Idle).await?;
+        ui::send(bot, chat, tr!(lang, "broadcast-nobody", audience = label), None).await?;
+        return Ok(());
+    }
+    let text = format!(
+        "{}\n{}",
+        tr!(lang, "broadcast-preview", count = count),
+        tr!(lang, "broadcast-preview-audience", audience = label)
+    );
     let sent = ui::send(bot, chat, text, Some(keyboards::broadcast_confirm(lang))).await?;
     dlg.update(State::BroadcastConfirm {
         msg: sent.id.0,
@@ -339,50 +303,21 @@ pub async fn broadcast_start(
     dlg.update(State::Idle).await?;
     let lang = admin.language;
     let audience = Audience::decode(audience).unwrap_or(Audience::Everyone);
-    let job = ctx
-        .store
-        .create_broadcast(admin.id, from_chat, message_id, &audience, chat.0, msg.0)
-        .await?;
+    let job = ctx.store.create_broadcast(admin.id, from_chat, message_id, &audience, chat.0, msg.0).await?;
     tracing::info!(job = job.id, total = job.total, "broadcast started");
     let text = tr!(lang, "broadcast-started", count = job.total);
-    ui::edit(
-        bot,
-        chat,
-        msg,
-        text,
-        Some(keyboards::broadcast_progress(lang, job.id)),
-    )
-    .await?;
+    ui::edit(bot, chat, msg, text, Some(keyboards::broadcast_progress(lang, job.id))).await?;
     ctx.broadcast_wake.notify_one();
     Ok(())
 }
 
-pub async fn broadcast_abort(
-    bot: &Tg,
-    admin: &User,
-    dlg: &Dlg,
-    chat: ChatId,
-    msg: MessageId,
-) -> HandlerResult {
+pub async fn broadcast_abort(bot: &Tg, admin: &User, dlg: &Dlg, chat: ChatId, msg: MessageId) -> HandlerResult {
     dlg.update(State::Idle).await?;
-    ui::edit(
-        bot,
-        chat,
-        msg,
-        tr!(admin.language, "broadcast-aborted"),
-        None,
-    )
-    .await?;
+    ui::edit(bot, chat, msg, tr!(admin.language, "broadcast-aborted"), None).await?;
     Ok(())
 }
 
-pub async fn broadcast_stop(
-    bot: &Tg,
-    ctx: &Ctx,
-    admin: &User,
-    chat: ChatId,
-    job: i64,
-) -> HandlerResult {
+pub async fn broadcast_stop(bot: &Tg, ctx: &Ctx, admin: &User, chat: ChatId, job: i64) -> HandlerResult {
     let text = if ctx.store.cancel_broadcast(job).await? {
         tr!(admin.language, "broadcast-cancelled", count = 1)
     } else {

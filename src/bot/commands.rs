@@ -109,10 +109,7 @@ mod tests {
             parse("/Credit@NetCardBot 12  500 cash"),
             Some(Parsed::Known(Command::Credit, vec!["12", "500", "cash"]))
         );
-        assert_eq!(
-            parse("/broadcast_cancel"),
-            Some(Parsed::Known(Command::BroadcastCancel, vec![]))
-        );
+        assert_eq!(parse("/broadcast_cancel"), Some(Parsed::Known(Command::BroadcastCancel, vec![])));
         assert_eq!(parse("/nope"), Some(Parsed::Unknown));
         assert_eq!(parse("/"), None);
         assert_eq!(parse("hello /start"), None);
@@ -121,11 +118,7 @@ mod tests {
 
     #[test]
     fn command_names_are_unique() {
-        let mut names: Vec<_> = Command::CUSTOMER
-            .iter()
-            .chain(Command::ADMIN.iter())
-            .map(|c| c.name())
-            .collect();
+        let mut names: Vec<_> = Command::CUSTOMER.iter().chain(Command::ADMIN.iter()).map(|c| c.name()).collect();
         names.sort();
         let n = names.len();
         names.dedup();

@@ -12,10 +12,7 @@ fn button(label: String, cb: Cb) -> InlineKeyboardButton {
 
 pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![
-        vec![button(
-            tr!(lang, "btn-new-order"),
-            Cb::Menu(MenuItem::Order),
-        )],
+        vec![button(tr!(lang, "btn-new-order"), Cb::Menu(MenuItem::Order))],
         vec![
             button(tr!(lang, "btn-balance"), Cb::Menu(MenuItem::Balance)),
             button(tr!(lang, "btn-orders"), Cb::Menu(MenuItem::Orders)),
@@ -28,17 +25,11 @@ pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
 }
 
 pub fn back_to_menu(lang: Lang) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![vec![button(
-        tr!(lang, "btn-main-menu"),
-        Cb::Menu(MenuItem::Main),
-    )]])
+    InlineKeyboardMarkup::new(vec![vec![button(tr!(lang, "btn-main-menu"), Cb::Menu(MenuItem::Main))]])
 }
 
 fn back_cancel_row(lang: Lang) -> Vec<InlineKeyboardButton> {
-    vec![
-        button(tr!(lang, "btn-back"), Cb::Back),
-        button(tr!(lang, "btn-cancel"), Cb::Cancel),
-    ]
+    vec![button(tr!(lang, "btn-back"), Cb::Back), button(tr!(lang, "btn-cancel"), Cb::Cancel)]
 }
 
 pub fn card_types(lang: Lang) -> InlineKeyboardMarkup {
@@ -53,10 +44,8 @@ pub fn card_types(lang: Lang) -> InlineKeyboardMarkup {
 
 /// Recently used numbers for one-tap reuse, then Back and Cancel.
 pub fn number_step(lang: Lang, recent: &[String]) -> InlineKeyboardMarkup {
-    let mut rows: Vec<Vec<InlineKeyboardButton>> = recent
-        .iter()
-        .map(|n| vec![button(n.clone(), Cb::Number(n.clone()))])
-        .collect();
+    let mut rows: Vec<Vec<InlineKeyboardButton>> =
+        recent.iter().map(|n| vec![button(n.clone(), Cb::Number(n.clone()))]).collect();
     rows.push(back_cancel_row(lang));
     InlineKeyboardMarkup::new(rows)
 }
@@ -85,10 +74,7 @@ pub fn values(lang: Lang, offers: &[Offer]) -> InlineKeyboardMarkup {
 }
 
 pub fn confirm(lang: Lang) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![
-        vec![button(tr!(lang, "btn-confirm"), Cb::Confirm)],
-        back_cancel_row(lang),
-    ])
+    InlineKeyboardMarkup::new(vec![vec![button(tr!(lang, "btn-confirm"), Cb::Confirm)], back_cancel_row(lang)])
 }
 
 /// Under a receipt: a real Copy button for the code, then the way on.
@@ -97,9 +83,7 @@ pub fn receipt(lang: Lang, code: Option<&str>) -> InlineKeyboardMarkup {
     if let Some(code) = code.filter(|c| !c.is_empty() && c.chars().count() <= 256) {
         rows.push(vec![InlineKeyboardButton::copy_text_button(
             tr!(lang, "btn-copy-code"),
-            CopyTextButton {
-                text: code.to_owned(),
-            },
+            CopyTextButton { text: code.to_owned() },
         )]);
     }
     rows.push(vec![
@@ -109,16 +93,9 @@ pub fn receipt(lang: Lang, code: Option<&str>) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows)
 }
 
-pub fn orders_page(
-    lang: Lang,
-    ids: &[(i64, String)],
-    page: i64,
-    pages: i64,
-) -> InlineKeyboardMarkup {
-    let mut rows: Vec<Vec<InlineKeyboardButton>> = ids
-        .iter()
-        .map(|(id, label)| vec![button(label.clone(), Cb::Order(*id))])
-        .collect();
+pub fn orders_page(lang: Lang, ids: &[(i64, String)], page: i64, pages: i64) -> InlineKeyboardMarkup {
+    let mut rows: Vec<Vec<InlineKeyboardButton>> =
+        ids.iter().map(|(id, label)| vec![button(label.clone(), Cb::Order(*id))]).collect();
     let mut nav = Vec::new();
     if page > 0 {
         nav.push(button(tr!(lang, "btn-prev"), Cb::OrdersPage(page - 1)));
@@ -129,20 +106,14 @@ pub fn orders_page(
     if !nav.is_empty() {
         rows.push(nav);
     }
-    rows.push(vec![button(
-        tr!(lang, "btn-main-menu"),
-        Cb::Menu(MenuItem::Main),
-    )]);
+    rows.push(vec![button(tr!(lang, "btn-main-menu"), Cb::Menu(MenuItem::Main))]);
     InlineKeyboardMarkup::new(rows)
 }
 
 pub fn languages() -> InlineKeyboardMarkup {
     // Each language is named in itself, whatever the current one.
     InlineKeyboardMarkup::new(vec![
-        Lang::ALL
-            .iter()
-            .map(|l| button(tr!(*l, "language-name"), Cb::Language(*l)))
-            .collect::<Vec<_>>(),
+        Lang::ALL.iter().map(|l| button(tr!(*l, "language-name"), Cb::Language(*l))).collect::<Vec<_>>(),
     ])
 }
 
@@ -154,8 +125,5 @@ pub fn broadcast_confirm(lang: Lang) -> InlineKeyboardMarkup {
 }
 
 pub fn broadcast_progress(lang: Lang, job: i64) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![vec![button(
-        tr!(lang, "btn-cancel"),
-        Cb::BroadcastStop(job),
-    )]])
+    InlineKeyboardMarkup::new(vec![vec![button(tr!(lang, "btn-cancel"), Cb::BroadcastStop(job))]])
 }

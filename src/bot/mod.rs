@@ -98,13 +98,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(
-        cfg: Arc<Config>,
-        store: Store,
-        catalog: Arc<Catalog>,
-        cipher: CardCipher,
-        maintenance: bool,
-    ) -> Ctx {
+    pub fn new(cfg: Arc<Config>, store: Store, catalog: Arc<Catalog>, cipher: CardCipher, maintenance: bool) -> Ctx {
         Ctx {
             cfg,
             store,
@@ -122,9 +116,7 @@ impl Ctx {
 
     /// Switches maintenance and persists it, so a restart keeps the shop closed.
     pub async fn set_maintenance(&self, on: bool) -> Result<(), crate::store::StoreError> {
-        self.store
-            .set_flag(crate::store::settings::MAINTENANCE, on)
-            .await?;
+        self.store.set_flag(crate::store::settings::MAINTENANCE, on).await?;
         self.maintenance.store(on, Ordering::Relaxed);
         Ok(())
     }

@@ -45,26 +45,19 @@ pub async fn order_changed(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<Told, R
                 }
                 sent.map(|m| Some(m.id.0))
             } else {
-                ui::edit_or_send(bot, chat, old, text, Some(kb))
-                    .await
-                    .map(|m| Some(m.0))
+                ui::edit_or_send(bot, chat, old, text, Some(kb)).await.map(|m| Some(m.0))
             }
         }
         status => {
             let balance = match status {
-                OrderStatus::Refunded | OrderStatus::Failed => ctx
-                    .store
-                    .balances(order.user_id)
-                    .await
-                    .ok()
-                    .map(|b| b.balance),
+                OrderStatus::Refunded | OrderStatus::Failed => {
+                    ctx.store.balances(order.user_id).await.ok().map(|b| b.balance)
+                }
                 _ => None,
             };
             let text = render::order_message(lang, order, None, balance);
             let kb = status.is_final().then(|| keyboards::main_menu(lang));
-            ui::edit_or_send(bot, chat, old, text, kb)
-                .await
-                .map(|m| Some(m.0))
+            ui::edit_or_send(bot, chat, old, text, kb).await.map(|m| Some(m.0))
         }
     };
     match res {
@@ -84,13 +77,7 @@ pub async fn admins(bot: &Tg, ctx: &Ctx, text: impl Fn(Lang) -> String) {
         None => {
             let mut v = Vec::new();
             for id in &ctx.cfg.admin_ids {
-                let lang = ctx
-                    .store
-                    .user(*id)
-                    .await
-                    .ok()
-                    .flatten()
-                    .map_or(ctx.cfg.default_language, |u| u.language);
+                let lang = ctx.store.user(*id).await.ok().flatten().map_or(ctx.cfg.default_language, |u| u.language);
                 v.push((*id, lang));
             }
             v
@@ -117,14 +104,7 @@ pub async fn admins_low_balance(bot: &Tg, ctx: &Ctx, t: CardType, balance: i64, 
 }
 
 pub async fn admins_balance_recovered(bot: &Tg, ctx: &Ctx, balance: i64) {
-    admins(bot, ctx, |l| {
-        tr!(
-            l,
-            "alert-balance-recovered",
-            balance = money(l, Dinars(balance))
-        )
-    })
-    .await;
+    admins(bot, ctx, |l| tr!(l, "alert-balance-recovered", balance = money(l, Dinars(balance)))).await;
 }
 
 /// An order reached a state an admin should see: QUEUED, REFUNDED, or a refusal that is the shop's problem.

@@ -229,7 +229,13 @@ pub async fn number_chosen(t: &Turn<'_>, msg: MessageId, card_type: CardType, n:
     }
 }
 
-pub async fn value_chosen(t: &Turn<'_>, msg: MessageId, card_type: CardType, number: String, value: i64) -> HandlerResult {
+pub async fn value_chosen(
+    t: &Turn<'_>,
+    msg: MessageId,
+    card_type: CardType,
+    number: String,
+    value: i64,
+) -> HandlerResult {
     if t.closed(Some(msg)).await? {
         return Ok(());
     }

@@ -8,11 +8,7 @@ use crate::tr;
 pub fn local_time(ms: i64) -> String {
     let offset = chrono::FixedOffset::east_opt(3600).expect("valid offset");
     chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| {
-            t.with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
+        .map(|t| t.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
 }
 
@@ -31,12 +27,7 @@ pub fn example_number(t: CardType) -> &'static str {
 }
 
 pub fn number_prompt(lang: Lang, t: CardType) -> String {
-    tr!(
-        lang,
-        "order-enter-number",
-        kind = card_type(lang, t),
-        example = example_number(t)
-    )
+    tr!(lang, "order-enter-number", kind = card_type(lang, t), example = example_number(t))
 }
 
 pub fn phone_error(lang: Lang, t: CardType, e: PhoneError) -> String {
@@ -47,12 +38,7 @@ pub fn phone_error(lang: Lang, t: CardType, e: PhoneError) -> String {
         (CardType::FourG, PhoneError::WrongLength) => "phone-error-4g-length",
         (CardType::FourG, PhoneError::WrongPrefix) => "phone-error-4g-prefix",
     };
-    tr!(
-        lang,
-        key,
-        kind = card_type(lang, t),
-        example = example_number(t)
-    )
+    tr!(lang, key, kind = card_type(lang, t), example = example_number(t))
 }
 
 pub fn status_label(lang: Lang, s: OrderStatus) -> String {
@@ -66,14 +52,7 @@ pub fn status_label(lang: Lang, s: OrderStatus) -> String {
     tr!(lang, key)
 }
 
-pub fn summary(
-    lang: Lang,
-    t: CardType,
-    number: &str,
-    value: i64,
-    price: i64,
-    balance: i64,
-) -> String {
+pub fn summary(lang: Lang, t: CardType, number: &str, value: i64, price: i64, balance: i64) -> String {
     let mut text = tr!(
         lang,
         "order-summary",
@@ -86,11 +65,7 @@ pub fn summary(
     );
     if balance < price {
         text.push_str("\n\n");
-        text.push_str(&tr!(
-            lang,
-            "order-summary-short",
-            missing = money(lang, Dinars(price - balance))
-        ));
+        text.push_str(&tr!(lang, "order-summary-short", missing = money(lang, Dinars(price - balance))));
     }
     text
 }
@@ -124,23 +99,9 @@ pub fn order_message(lang: Lang, o: &Order, code: Option<&str>, balance: Option<
     let value = o.value.to_string();
     match o.status {
         OrderStatus::Placed | OrderStatus::Handling => {
-            tr!(
-                lang,
-                "order-processing",
-                id = o.id,
-                kind = kind,
-                number = number,
-                value = value
-            )
+            tr!(lang, "order-processing", id = o.id, kind = kind, number = number, value = value)
         }
-        OrderStatus::Queued => tr!(
-            lang,
-            "order-queued",
-            id = o.id,
-            kind = kind,
-            number = number,
-            value = value
-        ),
+        OrderStatus::Queued => tr!(lang, "order-queued", id = o.id, kind = kind, number = number, value = value),
         OrderStatus::Fulfilled => {
             let howto = match o.card_type {
                 CardType::Adsl => tr!(lang, "howto-adsl"),

@@ -13,14 +13,12 @@ use teloxide::prelude::*;
 use teloxide::types::{ChatKind, MessageId};
 
 pub fn schema() -> UpdateHandler<BotError> {
-    dptree::entry()
-        .branch(Update::filter_my_chat_member().endpoint(account::on_my_chat_member))
-        .branch(
-            dptree::filter_map_async(gate)
-                .enter_dialogue::<Update, ErasedStorage<State>, State>()
-                .branch(Update::filter_message().endpoint(on_message))
-                .branch(Update::filter_callback_query().endpoint(on_callback)),
-        )
+    dptree::entry().branch(Update::filter_my_chat_member().endpoint(account::on_my_chat_member)).branch(
+        dptree::filter_map_async(gate)
+            .enter_dialogue::<Update, ErasedStorage<State>, State>()
+            .branch(Update::filter_message().endpoint(on_message))
+            .branch(Update::filter_callback_query().endpoint(on_callback)),
+    )
 }
 
 /// Registers the sender and stops banned users with one short refusal. Only private chats are
@@ -29,10 +27,9 @@ async fn gate(upd: Update, bot: Tg, ctx: Arc<Ctx>) -> Option<User> {
     let from = upd.from()?;
     let private = match &upd.kind {
         teloxide::types::UpdateKind::Message(m) => matches!(m.chat.kind, ChatKind::Private(_)),
-        teloxide::types::UpdateKind::CallbackQuery(q) => q
-            .message
-            .as_ref()
-            .is_none_or(|m| matches!(m.chat().kind, ChatKind::Private(_))),
+        teloxide::types::UpdateKind::CallbackQuery(q) => {
+            q.message.as_ref().is_none_or(|m| matches!(m.chat().kind, ChatKind::Private(_)))
+        }
         _ => false,
     };
     if !private || from.is_bot {
@@ -43,11 +40,7 @@ async fn gate(upd: Update, bot: Tg, ctx: Arc<Ctx>) -> Option<User> {
         first_name: from.first_name.clone(),
         last_name: from.last_name.clone(),
         username: from.username.clone(),
-        language: from
-            .language_code
-            .as_deref()
-            .and_then(Lang::from_code)
-            .unwrap_or(ctx.cfg.default_language),
+        language: from.language_code.as_deref().and_then(Lang::from_code).unwrap_or(ctx.cfg.default_language),
         is_admin: ctx.cfg.is_admin(from.id.0 as i64),
     };
     let user = match ctx.store.touch_user(&new).await {
@@ -72,14 +65,7 @@ async fn gate(upd: Update, bot: Tg, ctx: Arc<Ctx>) -> Option<User> {
     Some(user)
 }
 
-async fn on_message(
-    bot: Tg,
-    msg: Message,
-    ctx: Arc<Ctx>,
-    user: User,
-    dlg: Dlg,
-    state: State,
-) -> HandlerResult {
+async fn on_message(bot: Tg, msg: Message, ctx: Arc<Ctx>, user: User, dlg: Dlg, state: State) -> HandlerResult {
     let chat = msg.chat.id;
     let lang = user.language;
     let is_admin = ctx.cfg.is_admin(user.id);
@@ -105,16 +91,10 @@ async fn on_message(
         };
     }
     match state {
-        State::EnteringNumber {
-            msg: wizard,
-            card_type,
-        } => {
-            order_flow::number_typed(&turn, MessageId(wizard), card_type, msg.text())
-            .await
+        State::EnteringNumber { msg: wizard, card_type } => {
+            order_flow::number_typed(&turn, MessageId(wizard), card_type, msg.text()).await
         }
-        State::BroadcastCompose if is_admin => {
-            admin::broadcast_compose(&bot, &ctx, &user, &dlg, &msg).await
-        }
+        State::BroadcastCompose if is_admin => admin::broadcast_compose(&bot, &ctx, &user, &dlg, &msg).await,
         State::ChoosingType { .. }
         | State::ChoosingValue { .. }
         | State::Confirming { .. }
@@ -123,32 +103,17 @@ async fn on_message(
             Ok(())
         }
         _ => {
-            ui::send(
-                &bot,
-                chat,
-                tr!(lang, "not-understood"),
-                Some(super::keyboards::main_menu(lang)),
-            )
-            .await?;
+            ui::send(&bot, chat, tr!(lang, "not-understood"), Some(super::keyboards::main_menu(lang))).await?;
             Ok(())
         }
     }
 }
 
-async fn on_callback(
-    bot: Tg,
-    q: CallbackQuery,
-    ctx: Arc<Ctx>,
-    user: User,
-    dlg: Dlg,
-    state: State,
-) -> HandlerResult {
+async fn on_callback(bot: Tg, q: CallbackQuery, ctx: Arc<Ctx>, user: User, dlg: Dlg, state: State) -> HandlerResult {
     let lang = user.language;
     let parsed = q.data.as_deref().and_then(Cb::parse);
     let (Some(cb), Some(message)) = (parsed, q.message.as_ref()) else {
-        bot.answer_callback_query(q.id.clone())
-            .text(tr!(lang, "stale-button"))
-            .await?;
+        bot.answer_callback_query(q.id.clone()).text(tr!(lang, "stale-button")).await?;
         return Ok(());
     };
     let chat = message.chat().id;
@@ -184,9 +149,7 @@ async fn on_callback(
             | Cb::BroadcastCancel
     );
     if is_step && wizard_msg != Some(pressed) {
-        bot.answer_callback_query(q.id.clone())
-            .text(tr!(lang, "stale-button"))
-            .await?;
+        bot.answer_callback_query(q.id.clone()).text(tr!(lang, "stale-button")).await?;
         return Ok(());
     }
     // Answer first: the client shows a spinner until then, and slow work follows.
@@ -194,9 +157,7 @@ async fn on_callback(
     let here = Some(pressed);
     let turn = order_flow::Turn { bot: &bot, ctx: &ctx, user: &user, dlg: &dlg, chat };
     match (cb, state) {
-        (Cb::Menu(MenuItem::Order), _) => {
-            order_flow::begin(&turn, here).await
-        }
+        (Cb::Menu(MenuItem::Order), _) => order_flow::begin(&turn, here).await,
         (Cb::Menu(MenuItem::Balance), _) => account::balance(&bot, &ctx, &user, chat, here).await,
         (Cb::Menu(MenuItem::Orders), _) => account::orders(&bot, &ctx, &user, chat, here, 0).await,
         (Cb::Menu(MenuItem::Language), _) => account::language_menu(&bot, &user, chat, here).await,
@@ -209,38 +170,19 @@ async fn on_callback(
             admin::broadcast_abort(&bot, &user, &dlg, chat, pressed).await
         }
         (Cb::Cancel, _) => order_flow::cancel(&turn, here).await,
-        (Cb::Type(t), State::ChoosingType { .. }) => {
-            order_flow::type_chosen(&turn, pressed, t).await
-        }
+        (Cb::Type(t), State::ChoosingType { .. }) => order_flow::type_chosen(&turn, pressed, t).await,
         (Cb::Number(n), State::EnteringNumber { card_type, .. }) => {
             order_flow::number_chosen(&turn, pressed, card_type, &n).await
         }
-        (
-            Cb::Value(v),
-            State::ChoosingValue {
-                card_type, number, ..
-            },
-        ) => {
-            order_flow::value_chosen(&turn, pressed, card_type, number, v)
-                .await
+        (Cb::Value(v), State::ChoosingValue { card_type, number, .. }) => {
+            order_flow::value_chosen(&turn, pressed, card_type, number, v).await
         }
-        (Cb::Confirm, state @ State::Confirming { .. }) => {
-            order_flow::confirm(&turn, pressed, state).await
-        }
+        (Cb::Confirm, state @ State::Confirming { .. }) => order_flow::confirm(&turn, pressed, state).await,
         (Cb::Back, state) => order_flow::back(&turn, pressed, state).await,
-        (
-            Cb::BroadcastConfirm,
-            State::BroadcastConfirm {
-                from_chat,
-                message_id,
-                audience,
-                ..
-            },
-        ) if ctx.cfg.is_admin(user.id) => {
-            admin::broadcast_start(
-                &bot, &ctx, &user, &dlg, chat, pressed, from_chat, message_id, &audience,
-            )
-            .await
+        (Cb::BroadcastConfirm, State::BroadcastConfirm { from_chat, message_id, audience, .. })
+            if ctx.cfg.is_admin(user.id) =>
+        {
+            admin::broadcast_start(&bot, &ctx, &user, &dlg, chat, pressed, from_chat, message_id, &audience).await
         }
         (Cb::BroadcastStop(job), _) if ctx.cfg.is_admin(user.id) => {
             admin::broadcast_stop(&bot, &ctx, &user, chat, job).await

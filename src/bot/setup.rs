@@ -7,17 +7,9 @@ use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 
 fn commands(lang: Lang, admin: bool) -> Vec<BotCommand> {
-    let customer = Command::CUSTOMER
-        .into_iter()
-        .filter(|c| *c != Command::Start);
-    let list: Vec<Command> = if admin {
-        customer.chain(Command::ADMIN).collect()
-    } else {
-        customer.collect()
-    };
-    list.into_iter()
-        .map(|c| BotCommand::new(c.name(), tr!(lang, &format!("cmd-{}", c.name()))))
-        .collect()
+    let customer = Command::CUSTOMER.into_iter().filter(|c| *c != Command::Start);
+    let list: Vec<Command> = if admin { customer.chain(Command::ADMIN).collect() } else { customer.collect() };
+    list.into_iter().map(|c| BotCommand::new(c.name(), tr!(lang, &format!("cmd-{}", c.name())))).collect()
 }
 
 /// Registers the customer menu for every language (and as the default), and the admin menu in
@@ -26,10 +18,7 @@ pub async fn register_commands(bot: &Tg, ctx: &Ctx) {
     let mut calls = Vec::new();
     calls.push(bot.set_my_commands(commands(ctx.cfg.default_language, false)));
     for lang in Lang::ALL {
-        calls.push(
-            bot.set_my_commands(commands(lang, false))
-                .language_code(lang.code()),
-        );
+        calls.push(bot.set_my_commands(commands(lang, false)).language_code(lang.code()));
     }
     for call in calls {
         if let Err(e) = call.await {
@@ -37,13 +26,7 @@ pub async fn register_commands(bot: &Tg, ctx: &Ctx) {
         }
     }
     for admin in &ctx.cfg.admin_ids {
-        let lang = ctx
-            .store
-            .user(*admin)
-            .await
-            .ok()
-            .flatten()
-            .map_or(ctx.cfg.default_language, |u| u.language);
+        let lang = ctx.store.user(*admin).await.ok().flatten().map_or(ctx.cfg.default_language, |u| u.language);
         set_chat_commands(bot, ctx, *admin, lang).await;
     }
 }

@@ -67,17 +67,12 @@ impl Storage<State> for DbStorage {
         Box::pin(async move { self.store.remove_dialogue(chat_id.0).await })
     }
 
-    fn update_dialogue(
-        self: Arc<Self>,
-        chat_id: ChatId,
-        dialogue: State,
-    ) -> BoxFut<Result<(), StoreError>> {
+    fn update_dialogue(self: Arc<Self>, chat_id: ChatId, dialogue: State) -> BoxFut<Result<(), StoreError>> {
         Box::pin(async move {
             if dialogue == State::Idle {
                 return self.store.remove_dialogue(chat_id.0).await;
             }
-            let json =
-                serde_json::to_string(&dialogue).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let json = serde_json::to_string(&dialogue).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             self.store.save_dialogue(chat_id.0, &json).await
         })
     }
@@ -116,31 +111,13 @@ mod tests {
             price: 1050,
             order_ref: "nc-1".into(),
         };
-        let storage = Arc::new(DbStorage {
-            store: store.clone(),
-        });
-        storage
-            .clone()
-            .update_dialogue(ChatId(9), s.clone())
-            .await
-            .unwrap();
-        let fresh = Arc::new(DbStorage {
-            store: store.clone(),
-        });
-        assert_eq!(
-            fresh.clone().get_dialogue(ChatId(9)).await.unwrap(),
-            Some(s)
-        );
-        fresh
-            .clone()
-            .update_dialogue(ChatId(9), State::Idle)
-            .await
-            .unwrap();
+        let storage = Arc::new(DbStorage { store: store.clone() });
+        storage.clone().update_dialogue(ChatId(9), s.clone()).await.unwrap();
+        let fresh = Arc::new(DbStorage { store: store.clone() });
+        assert_eq!(fresh.clone().get_dialogue(ChatId(9)).await.unwrap(), Some(s));
+        fresh.clone().update_dialogue(ChatId(9), State::Idle).await.unwrap();
         assert_eq!(fresh.clone().get_dialogue(ChatId(9)).await.unwrap(), None);
-        store
-            .save_dialogue(9, r#"{"step":"Vanished"}"#)
-            .await
-            .unwrap();
+        store.save_dialogue(9, r#"{"step":"Vanished"}"#).await.unwrap();
         assert_eq!(fresh.get_dialogue(ChatId(9)).await.unwrap(), None);
     }
 }

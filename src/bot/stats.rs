@@ -8,10 +8,7 @@ use crate::tr;
 pub async fn render(ctx: &Ctx, lang: Lang) -> Result<String, StoreError> {
     let now = chrono::Utc::now();
     let local = now + chrono::Duration::hours(1);
-    let since_midnight = local
-        .time()
-        .signed_duration_since(chrono::NaiveTime::MIN)
-        .num_milliseconds();
+    let since_midnight = local.time().signed_duration_since(chrono::NaiveTime::MIN).num_milliseconds();
     let day_start = now.timestamp_millis() - since_midnight;
     let week_start = now.timestamp_millis() - 7 * 24 * 3600 * 1000;
     let s = ctx.store.stats(day_start, week_start).await?;
@@ -25,24 +22,22 @@ pub async fn render(ctx: &Ctx, lang: Lang) -> Result<String, StoreError> {
     );
     text.push_str("\n\n");
     text.push_str(&tr!(lang, "stats-orders-header"));
+    // PLACED and HANDLING read the same to a person ("processing"): one line for both.
+    let mut lines: Vec<(String, (i64, i64, i64))> = Vec::new();
     for status in OrderStatus::ALL {
         let (d, w, a) = s.orders.get(status.as_str()).copied().unwrap_or_default();
+        let label = render::status_label(lang, status);
+        match lines.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, n)) => *n = (n.0 + d, n.1 + w, n.2 + a),
+            None => lines.push((label, (d, w, a))),
+        }
+    }
+    for (label, (d, w, a)) in lines {
         text.push('\n');
-        text.push_str(&tr!(
-            lang,
-            "stats-orders-line",
-            status = render::status_label(lang, status),
-            today = d,
-            week = w,
-            all = a
-        ));
+        text.push_str(&tr!(lang, "stats-orders-line", status = label, today = d, week = w, all = a));
     }
     text.push_str("\n\n");
-    let labels = [
-        "stats-period-today",
-        "stats-period-week",
-        "stats-period-all",
-    ];
+    let labels = ["stats-period-today", "stats-period-week", "stats-period-all"];
     for (i, (rev, cost)) in s.revenue.iter().enumerate() {
         text.push_str(&tr!(
             lang,

@@ -28,9 +28,7 @@ pub async fn edit(
     text: String,
     kb: Option<InlineKeyboardMarkup>,
 ) -> Result<Edited, RequestError> {
-    let req = bot
-        .edit_message_text(chat, msg, text)
-        .parse_mode(ParseMode::Html);
+    let req = bot.edit_message_text(chat, msg, text).parse_mode(ParseMode::Html);
     let res = match kb {
         Some(kb) => req.reply_markup(kb).await,
         None => req.await,
@@ -38,9 +36,7 @@ pub async fn edit(
     match res {
         Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(Edited::Done),
         Err(RequestError::Api(
-            ApiError::MessageToEditNotFound
-            | ApiError::MessageCantBeEdited
-            | ApiError::MessageIdInvalid,
+            ApiError::MessageToEditNotFound | ApiError::MessageCantBeEdited | ApiError::MessageIdInvalid,
         )) => Ok(Edited::Gone),
         Err(e) => Err(e),
     }
@@ -77,10 +73,7 @@ pub fn is_unreachable(e: &RequestError) -> bool {
     matches!(
         e,
         RequestError::Api(
-            ApiError::BotBlocked
-                | ApiError::UserDeactivated
-                | ApiError::ChatNotFound
-                | ApiError::BotKicked
+            ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound | ApiError::BotKicked
         )
     )
 }

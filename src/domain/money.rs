@@ -1,9 +1,7 @@
 //! Whole dinars. Card values and wallet amounts are integers; fractions never reach a wallet.
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Dinars(pub i64);
 
 /// Why an amount typed by an admin was refused.
@@ -103,14 +101,8 @@ mod tests {
         assert_eq!(Dinars::parse_positive("-5"), Err(AmountError::NotPositive));
         assert_eq!(Dinars::parse_positive("abc"), Err(AmountError::NotANumber));
         assert_eq!(Dinars::parse_positive(""), Err(AmountError::NotANumber));
-        assert_eq!(
-            Dinars::parse_positive("99999999999999999999999"),
-            Err(AmountError::TooLarge)
-        );
-        assert_eq!(
-            Dinars::parse_positive("100000001"),
-            Err(AmountError::TooLarge)
-        );
+        assert_eq!(Dinars::parse_positive("99999999999999999999999"), Err(AmountError::TooLarge));
+        assert_eq!(Dinars::parse_positive("100000001"), Err(AmountError::TooLarge));
     }
 
     #[test]

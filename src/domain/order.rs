@@ -48,10 +48,7 @@ impl OrderStatus {
 
     /// Final orders are never polled again and their hold is settled.
     pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            OrderStatus::Fulfilled | OrderStatus::Refunded | OrderStatus::Failed
-        )
+        matches!(self, OrderStatus::Fulfilled | OrderStatus::Refunded | OrderStatus::Failed)
     }
 
     /// Legal moves. Staying in the same state is allowed (a poll that saw no change).
@@ -113,10 +110,7 @@ mod tests {
         assert!(Handling.can_move_to(Queued));
         assert!(Queued.can_move_to(Fulfilled));
         assert!(Queued.can_move_to(Refunded));
-        assert!(
-            !Handling.can_move_to(Failed),
-            "a sent order is refunded upstream, never just failed"
-        );
+        assert!(!Handling.can_move_to(Failed), "a sent order is refunded upstream, never just failed");
         assert!(!Handling.can_move_to(Placed));
         assert!(Handling.can_move_to(Handling));
     }

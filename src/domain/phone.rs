@@ -119,22 +119,10 @@ mod tests {
 
     #[test]
     fn adsl_rejects_documented_bad_forms() {
-        assert_eq!(
-            PhoneNumber::parse(Adsl, "36362608"),
-            Err(PhoneError::WrongLength)
-        );
-        assert_eq!(
-            PhoneNumber::parse(Adsl, "0363626081"),
-            Err(PhoneError::WrongLength)
-        );
-        assert_eq!(
-            PhoneNumber::parse(Adsl, "136362608"),
-            Err(PhoneError::WrongPrefix)
-        );
-        assert_eq!(
-            PhoneNumber::parse(Adsl, "03636260a"),
-            Err(PhoneError::NotDigits)
-        );
+        assert_eq!(PhoneNumber::parse(Adsl, "36362608"), Err(PhoneError::WrongLength));
+        assert_eq!(PhoneNumber::parse(Adsl, "0363626081"), Err(PhoneError::WrongLength));
+        assert_eq!(PhoneNumber::parse(Adsl, "136362608"), Err(PhoneError::WrongPrefix));
+        assert_eq!(PhoneNumber::parse(Adsl, "03636260a"), Err(PhoneError::NotDigits));
         assert_eq!(PhoneNumber::parse(Adsl, "   "), Err(PhoneError::Empty));
         assert_eq!(PhoneNumber::parse(Adsl, "--"), Err(PhoneError::NotDigits));
     }
@@ -156,43 +144,17 @@ mod tests {
 
     #[test]
     fn four_g_rejects_wrong_lengths_and_prefixes() {
-        assert_eq!(
-            PhoneNumber::parse(FourG, "2136659834399"),
-            Err(PhoneError::WrongLength)
-        );
-        assert_eq!(
-            PhoneNumber::parse(FourG, "066598343"),
-            Err(PhoneError::WrongLength)
-        );
-        assert_eq!(
-            PhoneNumber::parse(FourG, "2130665983439"),
-            Err(PhoneError::WrongLength)
-        );
-        assert_eq!(
-            PhoneNumber::parse(FourG, "00665983439"),
-            Err(PhoneError::WrongLength)
-        );
-        assert_eq!(
-            PhoneNumber::parse(FourG, "0065983439"),
-            Err(PhoneError::WrongPrefix)
-        );
-        assert_eq!(
-            PhoneNumber::parse(FourG, "06659834+39"),
-            Err(PhoneError::NotDigits)
-        );
+        assert_eq!(PhoneNumber::parse(FourG, "2136659834399"), Err(PhoneError::WrongLength));
+        assert_eq!(PhoneNumber::parse(FourG, "066598343"), Err(PhoneError::WrongLength));
+        assert_eq!(PhoneNumber::parse(FourG, "2130665983439"), Err(PhoneError::WrongLength));
+        assert_eq!(PhoneNumber::parse(FourG, "00665983439"), Err(PhoneError::WrongLength));
+        assert_eq!(PhoneNumber::parse(FourG, "0065983439"), Err(PhoneError::WrongPrefix));
+        assert_eq!(PhoneNumber::parse(FourG, "06659834+39"), Err(PhoneError::NotDigits));
     }
 
     #[test]
     fn never_panics_on_arbitrary_input() {
-        for s in [
-            "",
-            "+",
-            "++213",
-            "🙂",
-            "0".repeat(500).as_str(),
-            "٠",
-            "\u{0}",
-        ] {
+        for s in ["", "+", "++213", "🙂", "0".repeat(500).as_str(), "٠", "\u{0}"] {
             let _ = PhoneNumber::parse(Adsl, s);
             let _ = PhoneNumber::parse(FourG, s);
         }

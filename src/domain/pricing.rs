@@ -76,44 +76,23 @@ mod tests {
 
     #[test]
     fn default_price_is_face_value() {
-        assert_eq!(
-            price_for(PriceTier::Customer, Dinars(1000), None, None),
-            Dinars(1000)
-        );
-        assert_eq!(
-            price_for(PriceTier::Reseller, Dinars(1000), None, None),
-            Dinars(1000)
-        );
+        assert_eq!(price_for(PriceTier::Customer, Dinars(1000), None, None), Dinars(1000));
+        assert_eq!(price_for(PriceTier::Reseller, Dinars(1000), None, None), Dinars(1000));
     }
 
     #[test]
     fn tiers_use_their_own_price_then_fall_back() {
         let c = Some(Dinars(1050));
         let r = Some(Dinars(990));
-        assert_eq!(
-            price_for(PriceTier::Customer, Dinars(1000), c, r),
-            Dinars(1050)
-        );
-        assert_eq!(
-            price_for(PriceTier::Reseller, Dinars(1000), c, r),
-            Dinars(990)
-        );
-        assert_eq!(
-            price_for(PriceTier::Reseller, Dinars(1000), c, None),
-            Dinars(1050)
-        );
-        assert_eq!(
-            price_for(PriceTier::Customer, Dinars(1000), None, r),
-            Dinars(1000)
-        );
+        assert_eq!(price_for(PriceTier::Customer, Dinars(1000), c, r), Dinars(1050));
+        assert_eq!(price_for(PriceTier::Reseller, Dinars(1000), c, r), Dinars(990));
+        assert_eq!(price_for(PriceTier::Reseller, Dinars(1000), c, None), Dinars(1050));
+        assert_eq!(price_for(PriceTier::Customer, Dinars(1000), None, r), Dinars(1000));
     }
 
     #[test]
     fn price_below_cost_is_refused() {
-        assert_eq!(
-            check_price_against_cost(Dinars(979), Dinars(980)),
-            Err(Dinars(980))
-        );
+        assert_eq!(check_price_against_cost(Dinars(979), Dinars(980)), Err(Dinars(980)));
         assert_eq!(check_price_against_cost(Dinars(980), Dinars(980)), Ok(()));
     }
 

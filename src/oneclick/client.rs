@@ -18,8 +18,7 @@ use url::Url;
 use super::error::{OneClickError, parse_retry_after};
 use super::limiter::RateLimiter;
 use super::types::{
-    AccountBalance, FromData, KeyInfo, NumberInfo, Product, SendRequest, SendResponse, Topup,
-    TopupPage, parse_response,
+    AccountBalance, FromData, KeyInfo, NumberInfo, Product, SendRequest, SendResponse, Topup, TopupPage, parse_response,
 };
 use crate::domain::CardType;
 
@@ -110,11 +109,7 @@ impl fmt::Debug for OneClickClient {
 
 fn config_error(message: &str) -> OneClickError {
     // No dedicated variant: status 0 marks an error raised before any HTTP exchange.
-    OneClickError::Other {
-        status: 0,
-        code: Some("CONFIG".to_string()),
-        message: message.to_string(),
-    }
+    OneClickError::Other { status: 0, code: Some("CONFIG".to_string()), message: message.to_string() }
 }
 
 impl OneClickClient {
@@ -124,10 +119,7 @@ impl OneClickClient {
         Self::with_http_builder(cfg, reqwest::Client::builder())
     }
 
-    pub(crate) fn with_http_builder(
-        cfg: ClientConfig,
-        builder: reqwest::ClientBuilder,
-    ) -> Result<Self, OneClickError> {
+    pub(crate) fn with_http_builder(cfg: ClientConfig, builder: reqwest::ClientBuilder) -> Result<Self, OneClickError> {
         // Keys pasted into .env files often carry stray whitespace.
         let key = cfg.api_key.trim();
         if key.is_empty() {
@@ -136,8 +128,7 @@ impl OneClickClient {
         let mut key = HeaderValue::from_str(key).map_err(|_| OneClickError::InvalidKey)?;
         key.set_sensitive(true);
 
-        let mut base = Url::parse(cfg.base_url.trim())
-            .map_err(|_| config_error("invalid OneClickDZ base URL"))?;
+        let mut base = Url::parse(cfg.base_url.trim()).map_err(|_| config_error("invalid OneClickDZ base URL"))?;
         if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
             return Err(config_error("OneClickDZ base URL must be http(s)"));
         }
@@ -180,33 +171,21 @@ impl OneClickClient {
 
     /// `GET /v3/internet/products?type=`. Includes unavailable products; filter on `available`.
     pub async fn products(&self, t: CardType) -> Result<Vec<Product>, OneClickError> {
-        self.get(self.url(&["internet", "products"], &[("type", t.as_api())]))
-            .await
+        self.get(self.url(&["internet", "products"], &[("type", t.as_api())])).await
     }
 
     /// `GET /v3/internet/check-number?type=&number=`
-    pub async fn check_number(
-        &self,
-        t: CardType,
-        number: &str,
-    ) -> Result<NumberInfo, OneClickError> {
-        self.get(self.url(
-            &["internet", "check-number"],
-            &[("type", t.as_api()), ("number", number)],
-        ))
-        .await
+    pub async fn check_number(&self, t: CardType, number: &str) -> Result<NumberInfo, OneClickError> {
+        self.get(self.url(&["internet", "check-number"], &[("type", t.as_api()), ("number", number)])).await
     }
 
     /// `POST /v3/internet/send`. Sent exactly once, never retried. On an error where
     /// `outcome_unknown_for_send()` is true, reconcile with `check_ref(req.ref)`.
     pub async fn send(&self, req: &SendRequest) -> Result<SendResponse, OneClickError> {
-        let body = serde_json::to_vec(req).map_err(|_| OneClickError::Validation {
-            message: "could not encode the send request".to_string(),
-        })?;
+        let body = serde_json::to_vec(req)
+            .map_err(|_| OneClickError::Validation { message: "could not encode the send request".to_string() })?;
         let url = self.url(&["internet", "send"], &[]);
-        self.attempt(Method::POST, &url, Some(body))
-            .await
-            .map_err(|f| f.error)
+        self.attempt(Method::POST, &url, Some(body)).await.map_err(|f| f.error)
     }
 
     /// `GET /v3/internet/check-id/{id}`
@@ -226,11 +205,7 @@ impl OneClickClient {
     pub async fn list(&self, page: u32, page_size: u32) -> Result<TopupPage, OneClickError> {
         let page = page.max(1).to_string();
         let size = page_size.clamp(1, 100).to_string();
-        self.get(self.url(
-            &["internet", "list"],
-            &[("page", &page), ("pageSize", &size)],
-        ))
-        .await
+        self.get(self.url(&["internet", "list"], &[("page", &page), ("pageSize", &size)])).await
     }
 
     /// HTTP requests actually sent (every attempt counts) since creation, across clones.
@@ -243,9 +218,7 @@ impl OneClickClient {
     fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
         let mut url = self.inner.base.clone();
         {
-            let mut path = url
-                .path_segments_mut()
-                .expect("base URL was checked to be a base in new()");
+            let mut path = url.path_segments_mut().expect("base URL was checked to be a base in new()");
             path.pop_if_empty().push("v3").extend(segments);
         }
         if !query.is_empty() {
@@ -283,23 +256,14 @@ impl OneClickClient {
         if let Some(ra) = retry_after {
             return ra.min(max);
         }
-        let exp = self
-            .inner
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(retry))
-            .min(max);
+        let exp = self.inner.initial_backoff.saturating_mul(2u32.saturating_pow(retry)).min(max);
         let half = exp / 2;
         let jitter_ms = rand::thread_rng().gen_range(0..=half.as_millis() as u64);
         half + Duration::from_millis(jitter_ms)
     }
 
     /// One HTTP exchange: limiter, request, bounded body read, parse.
-    async fn attempt<T: FromData>(
-        &self,
-        method: Method,
-        url: &Url,
-        body: Option<Vec<u8>>,
-    ) -> Result<T, Failure> {
+    async fn attempt<T: FromData>(&self, method: Method, url: &Url, body: Option<Vec<u8>>) -> Result<T, Failure> {
         let inner = &self.inner;
         inner.limiter.acquire().await;
         inner.requests.fetch_add(1, Ordering::Relaxed);
@@ -319,16 +283,8 @@ impl OneClickClient {
         let mut resp = req.send().await.map_err(Failure::transport)?;
 
         let status = resp.status().as_u16();
-        let retry_after_raw = resp
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let request_id = resp
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let retry_after_raw = resp.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let request_id = resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
 
         let mut buf = Vec::new();
         let mut too_large = false;
@@ -351,9 +307,7 @@ impl OneClickClient {
         let retry_after = retry_after_raw.as_deref().and_then(parse_retry_after);
         let result = if too_large {
             if (200..300).contains(&status) {
-                Err(OneClickError::Malformed(
-                    "response body too large".to_string(),
-                ))
+                Err(OneClickError::Malformed("response body too large".to_string()))
             } else {
                 parse_response::<T>(status, retry_after_raw.as_deref(), b"")
             }
@@ -383,15 +337,9 @@ struct Failure {
 
 impl Failure {
     fn transport(e: reqwest::Error) -> Self {
-        let error = if e.is_timeout() {
-            OneClickError::Timeout
-        } else {
-            OneClickError::Network(describe_transport_error(e))
-        };
-        Failure {
-            error,
-            retry_after: None,
-        }
+        let error =
+            if e.is_timeout() { OneClickError::Timeout } else { OneClickError::Network(describe_transport_error(e)) };
+        Failure { error, retry_after: None }
     }
 }
 
@@ -412,13 +360,7 @@ fn describe_transport_error(e: reqwest::Error) -> String {
 }
 
 fn non_empty<'a>(s: &'a str, what: &str) -> Result<&'a str, OneClickError> {
-    if s.trim().is_empty() {
-        Err(OneClickError::Validation {
-            message: format!("empty {what}"),
-        })
-    } else {
-        Ok(s)
-    }
+    if s.trim().is_empty() { Err(OneClickError::Validation { message: format!("empty {what}") }) } else { Ok(s) }
 }
 
 #[cfg(test)]
@@ -445,11 +387,7 @@ mod tests {
     }
 
     fn reply(status: u16, body: &'static str) -> Reply {
-        Reply::Respond {
-            status,
-            headers: vec![],
-            body,
-        }
+        Reply::Respond { status, headers: vec![], body }
     }
 
     #[derive(Debug, Clone)]
@@ -462,10 +400,7 @@ mod tests {
 
     impl Seen {
         fn header(&self, name: &str) -> Option<&str> {
-            self.headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
+            self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
         }
     }
 
@@ -500,11 +435,7 @@ mod tests {
         TestServer { base, seen }
     }
 
-    async fn handle(
-        mut sock: TcpStream,
-        seen: Arc<Mutex<Vec<Seen>>>,
-        queue: Arc<Mutex<VecDeque<Reply>>>,
-    ) {
+    async fn handle(mut sock: TcpStream, seen: Arc<Mutex<Vec<Seen>>>, queue: Arc<Mutex<VecDeque<Reply>>>) {
         let mut buf = Vec::new();
         let mut tmp = [0u8; 4096];
         let head_end = loop {
@@ -525,11 +456,8 @@ mod tests {
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
             .collect();
-        let len: usize = headers
-            .iter()
-            .find(|(k, _)| k == "content-length")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
+        let len: usize =
+            headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
         while buf.len() < head_end + len {
             match sock.read(&mut tmp).await {
                 Ok(0) | Err(_) => break,
@@ -537,30 +465,17 @@ mod tests {
             }
         }
         let body = buf[head_end..].to_vec();
-        seen.lock().unwrap().push(Seen {
-            method,
-            target,
-            headers,
-            body,
-        });
+        seen.lock().unwrap().push(Seen { method, target, headers, body });
         let next = {
             let mut q = queue.lock().unwrap();
-            if q.len() > 1 {
-                q.pop_front()
-            } else {
-                q.front().cloned()
-            }
+            if q.len() > 1 { q.pop_front() } else { q.front().cloned() }
         };
         match next {
             None | Some(Reply::Hang) => {
                 tokio::time::sleep(Duration::from_secs(30)).await;
                 drop(sock);
             }
-            Some(Reply::Respond {
-                status,
-                headers,
-                body,
-            }) => {
+            Some(Reply::Respond { status, headers, body }) => {
                 let mut out = format!(
                     "HTTP/1.1 {status} Test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
                     body.len()
@@ -592,11 +507,10 @@ mod tests {
     }
 
     const BALANCE_OK: &str = r#"{"success":true,"data":{"balance":1326.13}}"#;
-    const VALIDATE_OK: &str = r#"{"success":true,"data":{"username":"u","apiKey":{"type":"SANDBOX","scope":"READ-WRITE","isEnabled":true}}}"#;
-    const SEND_OK: &str =
-        r#"{"success":true,"data":{"topupId":"690161a3e9e88196b4eb6545","topupRef":"r-1"}}"#;
-    const UNAVAILABLE: &str =
-        r#"{"success":false,"error":{"code":"SERVICE_UNAVAILABLE","message":"try later"}}"#;
+    const VALIDATE_OK: &str =
+        r#"{"success":true,"data":{"username":"u","apiKey":{"type":"SANDBOX","scope":"READ-WRITE","isEnabled":true}}}"#;
+    const SEND_OK: &str = r#"{"success":true,"data":{"topupId":"690161a3e9e88196b4eb6545","topupRef":"r-1"}}"#;
+    const UNAVAILABLE: &str = r#"{"success":false,"error":{"code":"SERVICE_UNAVAILABLE","message":"try later"}}"#;
 
     fn send_request() -> SendRequest {
         SendRequest {
@@ -638,11 +552,7 @@ mod tests {
     #[tokio::test]
     async fn huge_retry_after_is_capped_by_max_backoff() {
         let srv = serve(vec![
-            Reply::Respond {
-                status: 429,
-                headers: vec![("Retry-After", "3600")],
-                body: "",
-            },
+            Reply::Respond { status: 429, headers: vec![("Retry-After", "3600")], body: "" },
             reply(200, BALANCE_OK),
         ])
         .await;
@@ -660,13 +570,7 @@ mod tests {
         cfg.get_retries = 2;
         let c = client(cfg);
         let e = c.products(CardType::Adsl).await.unwrap_err();
-        assert_eq!(
-            e,
-            OneClickError::Server {
-                status: 503,
-                code: Some("SERVICE_UNAVAILABLE".into())
-            }
-        );
+        assert_eq!(e, OneClickError::Server { status: 503, code: Some("SERVICE_UNAVAILABLE".into()) });
         assert_eq!(srv.seen().len(), 3);
         assert_eq!(c.request_count(), 3);
     }
@@ -689,13 +593,7 @@ mod tests {
         let srv = serve(vec![reply(503, UNAVAILABLE), reply(200, SEND_OK)]).await;
         let c = client(config(&srv.base));
         let e = c.send(&send_request()).await.unwrap_err();
-        assert_eq!(
-            e,
-            OneClickError::Server {
-                status: 503,
-                code: Some("SERVICE_UNAVAILABLE".into())
-            }
-        );
+        assert_eq!(e, OneClickError::Server { status: 503, code: Some("SERVICE_UNAVAILABLE".into()) });
         assert!(e.outcome_unknown_for_send());
         let seen = srv.seen();
         assert_eq!(seen.len(), 1);
@@ -707,22 +605,13 @@ mod tests {
     #[tokio::test]
     async fn send_is_not_retried_on_429() {
         let srv = serve(vec![
-            Reply::Respond {
-                status: 429,
-                headers: vec![("Retry-After", "0")],
-                body: "",
-            },
+            Reply::Respond { status: 429, headers: vec![("Retry-After", "0")], body: "" },
             reply(200, SEND_OK),
         ])
         .await;
         let c = client(config(&srv.base));
         let e = c.send(&send_request()).await.unwrap_err();
-        assert_eq!(
-            e,
-            OneClickError::RateLimited {
-                retry_after: Some(Duration::ZERO)
-            }
-        );
+        assert_eq!(e, OneClickError::RateLimited { retry_after: Some(Duration::ZERO) });
         assert!(!e.outcome_unknown_for_send());
         assert_eq!(srv.seen().len(), 1);
     }
@@ -800,19 +689,13 @@ mod tests {
         );
 
         let srv = serve(vec![
-            reply(
-                200,
-                r#"{"success":true,"data":{"ncli":"1","type":"4GLTE"}}"#,
-            ),
+            reply(200, r#"{"success":true,"data":{"ncli":"1","type":"4GLTE"}}"#),
             reply(200, r#"{"success":true,"data":{"products":[]}}"#),
             reply(200, r#"{"success":true,"data":{"items":[]}}"#),
         ])
         .await;
         let c = client(config(&format!("{}/", srv.base)));
-        let n = c
-            .check_number(CardType::FourG, "213665983439")
-            .await
-            .unwrap();
+        let n = c.check_number(CardType::FourG, "213665983439").await.unwrap();
         assert_eq!(n.card_type, Some(CardType::FourG));
         c.products(CardType::FourG).await.unwrap();
         c.list(0, 500).await.unwrap();
@@ -830,32 +713,19 @@ mod tests {
     #[tokio::test]
     async fn empty_ids_fail_locally() {
         let c = client(config("http://127.0.0.1:9"));
-        assert!(matches!(
-            c.check_id(" ").await,
-            Err(OneClickError::Validation { .. })
-        ));
-        assert!(matches!(
-            c.check_ref("").await,
-            Err(OneClickError::Validation { .. })
-        ));
+        assert!(matches!(c.check_id(" ").await, Err(OneClickError::Validation { .. })));
+        assert!(matches!(c.check_ref("").await, Err(OneClickError::Validation { .. })));
         assert_eq!(c.request_count(), 0);
     }
 
     #[tokio::test]
     async fn connection_refused_is_network_error_and_retried() {
         // Grab a free port, then close it.
-        let addr = TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap()
-            .local_addr()
-            .unwrap();
+        let addr = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
         let mut cfg = config(&format!("http://{addr}"));
         cfg.get_retries = 1;
         let c = client(cfg);
-        let e = c
-            .check_number(CardType::Adsl, "036362608")
-            .await
-            .unwrap_err();
+        let e = c.check_number(CardType::Adsl, "036362608").await.unwrap_err();
         assert!(matches!(e, OneClickError::Network(_)), "{e:?}");
         assert!(e.is_transient() && e.outcome_unknown_for_send());
         let text = format!("{e} {e:?}");
@@ -866,11 +736,7 @@ mod tests {
     #[tokio::test]
     async fn server_429_pauses_the_shared_limiter() {
         let srv = serve(vec![
-            Reply::Respond {
-                status: 429,
-                headers: vec![("Retry-After", "1")],
-                body: "",
-            },
+            Reply::Respond { status: 429, headers: vec![("Retry-After", "1")], body: "" },
             reply(200, BALANCE_OK),
         ])
         .await;
@@ -882,11 +748,7 @@ mod tests {
         let other = c.clone();
         let started = std::time::Instant::now();
         other.balance().await.unwrap();
-        assert!(
-            started.elapsed() >= Duration::from_millis(250),
-            "{:?}",
-            started.elapsed()
-        );
+        assert!(started.elapsed() >= Duration::from_millis(250), "{:?}", started.elapsed());
         assert_eq!(c.request_count(), 2);
     }
 
@@ -919,10 +781,7 @@ mod tests {
         assert_eq!(e, OneClickError::InvalidKey);
         for base in ["not a url", "ftp://x", "mailto:a@b"] {
             let e = OneClickClient::new(ClientConfig::new(base, KEY)).unwrap_err();
-            assert!(
-                matches!(e, OneClickError::Other { status: 0, .. }),
-                "{base}: {e:?}"
-            );
+            assert!(matches!(e, OneClickError::Other { status: 0, .. }), "{base}: {e:?}");
             assert!(!e.to_string().contains(KEY));
         }
     }
@@ -935,15 +794,10 @@ mod tests {
         let c = OneClickClient::new(cfg).unwrap();
         for retry in 0..40 {
             let d = c.backoff(retry, None);
-            let exp = Duration::from_millis(200)
-                .saturating_mul(2u32.saturating_pow(retry))
-                .min(Duration::from_secs(1));
+            let exp = Duration::from_millis(200).saturating_mul(2u32.saturating_pow(retry)).min(Duration::from_secs(1));
             assert!(d >= exp / 2 && d <= exp, "{retry}: {d:?}");
         }
-        assert_eq!(
-            c.backoff(0, Some(Duration::from_secs(60))),
-            Duration::from_secs(1)
-        );
+        assert_eq!(c.backoff(0, Some(Duration::from_secs(60))), Duration::from_secs(1));
         assert_eq!(c.backoff(3, Some(Duration::ZERO)), Duration::ZERO);
     }
 }

@@ -59,31 +59,21 @@ pub enum OneClickError {
     Malformed(String),
     /// Anything else. `status` is 0 for errors raised locally (configuration).
     #[error("OneClickDZ error (HTTP {status}{}): {message}", fmt_code(.code))]
-    Other {
-        status: u16,
-        code: Option<String>,
-        message: String,
-    },
+    Other { status: u16, code: Option<String>, message: String },
 }
 
 fn fmt_code(code: &Option<String>) -> String {
-    code.as_deref()
-        .map(|c| format!(", {c}"))
-        .unwrap_or_default()
+    code.as_deref().map(|c| format!(", {c}")).unwrap_or_default()
 }
 
 fn fmt_retry_after(d: &Option<Duration>) -> String {
-    d.map(|d| format!(", retry after {}s", d.as_secs_f64()))
-        .unwrap_or_default()
+    d.map(|d| format!(", retry after {}s", d.as_secs_f64())).unwrap_or_default()
 }
 
 impl OneClickError {
     /// Worth retrying later with the same request (for GETs the client already did).
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Self::Network(_) | Self::Timeout | Self::Server { .. } | Self::RateLimited { .. }
-        )
+        matches!(self, Self::Network(_) | Self::Timeout | Self::Server { .. } | Self::RateLimited { .. })
     }
 
     /// For `POST /internet/send`: the order may or may not have been placed. The caller must
@@ -95,10 +85,7 @@ impl OneClickError {
     /// before the request is processed, so the order definitely was not placed and the same
     /// request may be sent again later (it is still `is_transient`).
     pub fn outcome_unknown_for_send(&self) -> bool {
-        matches!(
-            self,
-            Self::Network(_) | Self::Timeout | Self::Server { .. } | Self::Malformed(_)
-        )
+        matches!(self, Self::Network(_) | Self::Timeout | Self::Server { .. } | Self::Malformed(_))
     }
 
     /// The API understood the request and refused it; nothing was done and retrying the same
@@ -163,23 +150,16 @@ pub(crate) fn map_api_error(
             "API_DISABLED" => return OneClickError::ApiDisabled,
             "NO_BALANCE" | "INSUFFICIENT_BALANCE" => return OneClickError::InsufficientBalance,
             "ERR_PHONE" | "INVALID_PHONE" => {
-                return OneClickError::InvalidPhone {
-                    message: or_default(message, "invalid phone number"),
-                };
+                return OneClickError::InvalidPhone { message: or_default(message, "invalid phone number") };
             }
             "DUPLICATED_REF" | "DUPLICATE_REF" => return OneClickError::DuplicateRef,
             "RATE_LIMIT_EXCEEDED" => return OneClickError::RateLimited { retry_after },
             "NOT_FOUND" => return OneClickError::NotFound,
             "ERR_VALIDATION" => {
-                return OneClickError::Validation {
-                    message: or_default(message, "validation failed"),
-                };
+                return OneClickError::Validation { message: or_default(message, "validation failed") };
             }
             "INTERNAL_ERROR" | "SERVICE_UNAVAILABLE" | "AUTH_UNAVAILABLE" => {
-                return OneClickError::Server {
-                    status,
-                    code: original_code,
-                };
+                return OneClickError::Server { status, code: original_code };
             }
             // The out-of-stock code is undocumented (ERR_STOCK is a guess): match any code
             // mentioning stock.
@@ -211,27 +191,14 @@ pub(crate) fn map_api_error(
         401 => OneClickError::InvalidKey,
         404 => OneClickError::NotFound,
         429 => OneClickError::RateLimited { retry_after },
-        400 => OneClickError::Validation {
-            message: or_default(message, "bad request"),
-        },
-        500..=599 => OneClickError::Server {
-            status,
-            code: original_code,
-        },
-        _ => OneClickError::Other {
-            status,
-            code: original_code,
-            message: or_default(message, "no error message"),
-        },
+        400 => OneClickError::Validation { message: or_default(message, "bad request") },
+        500..=599 => OneClickError::Server { status, code: original_code },
+        _ => OneClickError::Other { status, code: original_code, message: or_default(message, "no error message") },
     }
 }
 
 fn or_default(message: String, default: &str) -> String {
-    if message.is_empty() {
-        default.to_string()
-    } else {
-        message
-    }
+    if message.is_empty() { default.to_string() } else { message }
 }
 
 /// Parses a `Retry-After` header: delay in seconds (fractions tolerated) or an HTTP date.
@@ -241,8 +208,7 @@ pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
         return None;
     }
     if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0)
-            .then(|| Duration::from_secs_f64(secs.min(86_400.0)));
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)));
     }
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
@@ -255,63 +221,29 @@ mod tests {
 
     #[test]
     fn codes_are_case_and_dash_insensitive() {
-        assert_eq!(
-            map_api_error(403, Some("DUPLICATED-REF"), None, None),
-            OneClickError::DuplicateRef
-        );
-        assert_eq!(
-            map_api_error(403, Some("duplicated_ref"), None, None),
-            OneClickError::DuplicateRef
-        );
-        assert_eq!(
-            map_api_error(403, Some("Duplicate-Ref"), None, None),
-            OneClickError::DuplicateRef
-        );
-        assert_eq!(
-            map_api_error(401, Some("err-auth"), None, None),
-            OneClickError::InvalidKey
-        );
+        assert_eq!(map_api_error(403, Some("DUPLICATED-REF"), None, None), OneClickError::DuplicateRef);
+        assert_eq!(map_api_error(403, Some("duplicated_ref"), None, None), OneClickError::DuplicateRef);
+        assert_eq!(map_api_error(403, Some("Duplicate-Ref"), None, None), OneClickError::DuplicateRef);
+        assert_eq!(map_api_error(401, Some("err-auth"), None, None), OneClickError::InvalidKey);
     }
 
     #[test]
     fn code_wins_over_status() {
         // A code we know beats a surprising status.
-        assert_eq!(
-            map_api_error(400, Some("NO_BALANCE"), None, None),
-            OneClickError::InsufficientBalance
-        );
-        assert_eq!(
-            map_api_error(200, Some("ERR_STOCK"), None, None),
-            OneClickError::OutOfStock
-        );
-        assert_eq!(
-            map_api_error(400, Some("CARD_STOCK_EMPTY"), None, None),
-            OneClickError::OutOfStock
-        );
+        assert_eq!(map_api_error(400, Some("NO_BALANCE"), None, None), OneClickError::InsufficientBalance);
+        assert_eq!(map_api_error(200, Some("ERR_STOCK"), None, None), OneClickError::OutOfStock);
+        assert_eq!(map_api_error(400, Some("CARD_STOCK_EMPTY"), None, None), OneClickError::OutOfStock);
     }
 
     #[test]
     fn message_hints_for_unknown_codes() {
         assert_eq!(
-            map_api_error(
-                400,
-                Some("ERR_TOPUP"),
-                Some("Card value out of stock"),
-                None
-            ),
+            map_api_error(400, Some("ERR_TOPUP"), Some("Card value out of stock"), None),
             OneClickError::OutOfStock
         );
+        assert_eq!(map_api_error(403, None, Some("Balance too low"), None), OneClickError::InsufficientBalance);
         assert_eq!(
-            map_api_error(403, None, Some("Balance too low"), None),
-            OneClickError::InsufficientBalance
-        );
-        assert_eq!(
-            map_api_error(
-                400,
-                Some("SOMETHING"),
-                Some("This reference ID is already in use."),
-                None
-            ),
+            map_api_error(400, Some("SOMETHING"), Some("This reference ID is already in use."), None),
             OneClickError::DuplicateRef
         );
         // A 403 without a balance hint stays Other.
@@ -328,33 +260,14 @@ mod tests {
 
     #[test]
     fn status_fallbacks() {
-        assert_eq!(
-            map_api_error(401, None, None, None),
-            OneClickError::InvalidKey
-        );
-        assert_eq!(
-            map_api_error(404, None, None, None),
-            OneClickError::NotFound
-        );
+        assert_eq!(map_api_error(401, None, None, None), OneClickError::InvalidKey);
+        assert_eq!(map_api_error(404, None, None, None), OneClickError::NotFound);
         assert_eq!(
             map_api_error(429, None, None, Some(Duration::from_secs(3))),
-            OneClickError::RateLimited {
-                retry_after: Some(Duration::from_secs(3))
-            }
+            OneClickError::RateLimited { retry_after: Some(Duration::from_secs(3)) }
         );
-        assert_eq!(
-            map_api_error(400, None, Some("bad"), None),
-            OneClickError::Validation {
-                message: "bad".into()
-            }
-        );
-        assert_eq!(
-            map_api_error(502, None, None, None),
-            OneClickError::Server {
-                status: 502,
-                code: None
-            }
-        );
+        assert_eq!(map_api_error(400, None, Some("bad"), None), OneClickError::Validation { message: "bad".into() });
+        assert_eq!(map_api_error(502, None, None, None), OneClickError::Server { status: 502, code: None });
         assert!(matches!(
             map_api_error(418, Some("TEAPOT"), Some("short and stout"), None),
             OneClickError::Other { status: 418, code: Some(ref c), ref message } if c == "TEAPOT" && message == "short and stout"
@@ -364,8 +277,7 @@ mod tests {
     #[test]
     fn long_messages_are_truncated() {
         let long = "x".repeat(5000);
-        let OneClickError::Validation { message } = map_api_error(400, None, Some(&long), None)
-        else {
+        let OneClickError::Validation { message } = map_api_error(400, None, Some(&long), None) else {
             panic!("expected Validation");
         };
         assert!(message.chars().count() <= MAX_MESSAGE_CHARS + 1);
@@ -380,39 +292,22 @@ mod tests {
             E::IpNotAllowed,
             E::ApiDisabled,
             E::InsufficientBalance,
-            E::InvalidPhone {
-                message: "m".into(),
-            },
+            E::InvalidPhone { message: "m".into() },
             E::OutOfStock,
             E::DuplicateRef,
             E::RateLimited { retry_after: None },
             E::NotFound,
-            E::Validation {
-                message: "m".into(),
-            },
-            E::Server {
-                status: 503,
-                code: None,
-            },
+            E::Validation { message: "m".into() },
+            E::Server { status: 503, code: None },
             E::Network("reset".into()),
             E::Timeout,
             E::Malformed("x".into()),
-            E::Other {
-                status: 418,
-                code: None,
-                message: "m".into(),
-            },
+            E::Other { status: 418, code: None, message: "m".into() },
         ];
         for e in &all {
-            let transient = matches!(
-                e,
-                E::Network(_) | E::Timeout | E::Server { .. } | E::RateLimited { .. }
-            );
+            let transient = matches!(e, E::Network(_) | E::Timeout | E::Server { .. } | E::RateLimited { .. });
             assert_eq!(e.is_transient(), transient, "{e:?}");
-            let unknown = matches!(
-                e,
-                E::Network(_) | E::Timeout | E::Server { .. } | E::Malformed(_)
-            );
+            let unknown = matches!(e, E::Network(_) | E::Timeout | E::Server { .. } | E::Malformed(_));
             assert_eq!(e.outcome_unknown_for_send(), unknown, "{e:?}");
             // A refusal is never also an unknown outcome or transient.
             if e.is_definite_refusal() {
@@ -421,12 +316,7 @@ mod tests {
         }
         assert!(!E::DuplicateRef.is_definite_refusal());
         assert!(!E::RateLimited { retry_after: None }.outcome_unknown_for_send());
-        assert!(
-            E::InvalidPhone {
-                message: "m".into()
-            }
-            .is_definite_refusal()
-        );
+        assert!(E::InvalidPhone { message: "m".into() }.is_definite_refusal());
     }
 
     #[test]
@@ -437,10 +327,7 @@ mod tests {
         assert_eq!(parse_retry_after("-1"), None);
         assert_eq!(parse_retry_after("soon"), None);
         // A date in the past means "now".
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
         let future = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
         let d = parse_retry_after(&future).unwrap();
         assert!(d > Duration::from_secs(25) && d <= Duration::from_secs(30));

@@ -44,11 +44,7 @@ impl RateLimiter {
             interval,
             tolerance,
             burst,
-            state: Mutex::new(State {
-                tat: Instant::now(),
-                paused_until: None,
-                pause_generation: 0,
-            }),
+            state: Mutex::new(State { tat: Instant::now(), paused_until: None, pause_generation: 0 }),
         }
     }
 
@@ -171,14 +167,7 @@ mod tests {
         assert_eq!(l.burst(), 1);
         let t0 = l.lock().tat;
         let offs = schedule(&l, t0, 3);
-        assert_eq!(
-            offs,
-            vec![
-                Duration::ZERO,
-                Duration::from_secs(12),
-                Duration::from_secs(24)
-            ]
-        );
+        assert_eq!(offs, vec![Duration::ZERO, Duration::from_secs(12), Duration::from_secs(24)]);
     }
 
     #[test]
@@ -194,14 +183,7 @@ mod tests {
         let t0 = l.lock().tat;
         l.pause_until(t0 + Duration::from_secs(3));
         let offs = schedule(&l, t0, 3);
-        assert_eq!(
-            offs,
-            vec![
-                Duration::from_secs(3),
-                Duration::from_millis(3100),
-                Duration::from_millis(3200)
-            ]
-        );
+        assert_eq!(offs, vec![Duration::from_secs(3), Duration::from_millis(3100), Duration::from_millis(3200)]);
         // An earlier pause never shortens a later one.
         l.pause_until(t0 + Duration::from_secs(1));
         assert!(l.reserve(t0).0 >= t0 + Duration::from_secs(3));
@@ -244,10 +226,6 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(2)).await;
         l.pause_until(Instant::now() + Duration::from_millis(60));
         waiter.await.unwrap();
-        assert!(
-            start.elapsed() >= Duration::from_millis(55),
-            "{:?}",
-            start.elapsed()
-        );
+        assert!(start.elapsed() >= Duration::from_millis(55), "{:?}", start.elapsed());
     }
 }

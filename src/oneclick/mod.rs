@@ -12,6 +12,6 @@ pub use client::{ClientConfig, OneClickClient};
 pub use error::OneClickError;
 pub use limiter::RateLimiter;
 pub use types::{
-    AccountBalance, KeyEnvironment, KeyInfo, NumberInfo, Product, SendRequest, SendResponse, Topup,
-    TopupPage, TopupStatus,
+    AccountBalance, KeyEnvironment, KeyInfo, NumberInfo, Product, SendRequest, SendResponse, Topup, TopupPage,
+    TopupStatus,
 };

@@ -250,28 +250,19 @@ pub(crate) fn parse_response<T: FromData>(
 
     if !success {
         let code = error.and_then(|e| opt_string(e, "code"));
-        let message = error
-            .and_then(|e| opt_string(e, "message"))
-            .or_else(|| opt_string(obj, "message"));
+        let message = error.and_then(|e| opt_string(e, "message")).or_else(|| opt_string(obj, "message"));
         let message = match (message, is_2xx) {
             (None, true) => Some("request failed without an error description".to_string()),
             (m, _) => m,
         };
-        return Err(map_api_error(
-            status,
-            code.as_deref(),
-            message.as_deref(),
-            retry_after,
-        ));
+        return Err(map_api_error(status, code.as_deref(), message.as_deref(), retry_after));
     }
     if !is_2xx {
         // `success: true` on an error status: trust the status.
         return Err(map_api_error(status, None, None, retry_after));
     }
     match obj.get("data") {
-        None | Some(Value::Null) => Err(OneClickError::Malformed(
-            "success response without data".to_string(),
-        )),
+        None | Some(Value::Null) => Err(OneClickError::Malformed("success response without data".to_string())),
         Some(data) => T::from_data(data).map_err(OneClickError::Malformed),
     }
 }
@@ -279,14 +270,11 @@ pub(crate) fn parse_response<T: FromData>(
 /// An object is our envelope if it has `success`, an `error` object or `data`. Fastify router
 /// errors have `error` as a string and none of the others.
 fn is_envelope(o: &Map<String, Value>) -> bool {
-    o.contains_key("success")
-        || o.get("error").is_some_and(Value::is_object)
-        || o.contains_key("data")
+    o.contains_key("success") || o.get("error").is_some_and(Value::is_object) || o.contains_key("data")
 }
 
 fn as_object<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {
-    v.as_object()
-        .ok_or_else(|| format!("{what}: expected an object"))
+    v.as_object().ok_or_else(|| format!("{what}: expected an object"))
 }
 
 /// A string, or a number rendered as text (ids and codes may come as numbers). Empty strings
@@ -364,10 +352,7 @@ impl FromData for AccountBalance {
     fn from_data(data: &Value) -> Result<Self, String> {
         // Tolerate a bare number as `data`.
         if let Some(balance) = value_f64(data) {
-            return Ok(AccountBalance {
-                balance,
-                currency: None,
-            });
+            return Ok(AccountBalance { balance, currency: None });
         }
         let o = as_object(data, "balance")?;
         Ok(AccountBalance {
@@ -480,9 +465,7 @@ impl FromData for TopupPage {
         let (items, pagination) = match data {
             Value::Array(a) => (a, None),
             Value::Object(o) => (
-                o.get("items")
-                    .and_then(Value::as_array)
-                    .ok_or("list: no `items` array in data")?,
+                o.get("items").and_then(Value::as_array).ok_or("list: no `items` array in data")?,
                 // Docs put pagination in data.pagination; tolerate it flat in data.
                 Some(o.get("pagination").and_then(Value::as_object).unwrap_or(o)),
             ),
@@ -521,8 +504,7 @@ mod tests {
 
     fn err_ra(status: u16, retry_after: Option<&str>, body: &str) -> OneClickError {
         // The result type does not matter for errors; use the most permissive one.
-        parse_response::<KeyInfo>(status, retry_after, body.as_bytes())
-            .expect_err("expected an error")
+        parse_response::<KeyInfo>(status, retry_after, body.as_bytes()).expect_err("expected an error")
     }
 
     fn api_err(status: u16, code: &str, message: &str) -> OneClickError {
@@ -576,16 +558,9 @@ mod tests {
 
     #[test]
     fn validate_errors() {
+        assert_eq!(api_err(401, "MISSING_ACCESS_TOKEN", "Access token is required"), OneClickError::InvalidKey);
         assert_eq!(
-            api_err(401, "MISSING_ACCESS_TOKEN", "Access token is required"),
-            OneClickError::InvalidKey
-        );
-        assert_eq!(
-            api_err(
-                401,
-                "INVALID_ACCESS_TOKEN",
-                "The provided access token is invalid"
-            ),
+            api_err(401, "INVALID_ACCESS_TOKEN", "The provided access token is invalid"),
             OneClickError::InvalidKey
         );
     }
@@ -596,16 +571,9 @@ mod tests {
     fn balance_with_and_without_currency() {
         let b: AccountBalance = ok(r#"{ "success": true, "data": { "balance": 1326.13 },
             "meta": { "timestamp": "2025-10-29T00:35:58.710Z" } }"#);
-        assert_eq!(
-            b,
-            AccountBalance {
-                balance: 1326.13,
-                currency: None
-            }
-        );
+        assert_eq!(b, AccountBalance { balance: 1326.13, currency: None });
         assert_eq!(b.whole_dinars(), 1326);
-        let b: AccountBalance =
-            ok(r#"{"success":true,"data":{"balance":"50.99","currency":"DZD"}}"#);
+        let b: AccountBalance = ok(r#"{"success":true,"data":{"balance":"50.99","currency":"DZD"}}"#);
         assert_eq!(b.currency.as_deref(), Some("DZD"));
         assert_eq!(b.whole_dinars(), 50);
         let b: AccountBalance = ok(r#"{"success":true,"data":{"balance":0}}"#);
@@ -614,8 +582,7 @@ mod tests {
 
     #[test]
     fn balance_missing_is_malformed() {
-        let e = parse_response::<AccountBalance>(200, None, br#"{"success":true,"data":{}}"#)
-            .unwrap_err();
+        let e = parse_response::<AccountBalance>(200, None, br#"{"success":true,"data":{}}"#).unwrap_err();
         assert!(matches!(e, OneClickError::Malformed(_)));
     }
 
@@ -623,26 +590,10 @@ mod tests {
 
     fn doc_products() -> Vec<Product> {
         vec![
-            Product {
-                value: 500,
-                cost: 490.0,
-                available: true,
-            },
-            Product {
-                value: 1000,
-                cost: 980.0,
-                available: true,
-            },
-            Product {
-                value: 2000,
-                cost: 1960.0,
-                available: true,
-            },
-            Product {
-                value: 5000,
-                cost: 4900.0,
-                available: false,
-            },
+            Product { value: 500, cost: 490.0, available: true },
+            Product { value: 1000, cost: 980.0, available: true },
+            Product { value: 2000, cost: 1960.0, available: true },
+            Product { value: 5000, cost: 4900.0, available: false },
         ]
     }
 
@@ -661,14 +612,7 @@ mod tests {
     fn products_object_with_data_type() {
         let p: Vec<Product> = ok(r#"{ "success": true,
           "data": { "type": "4G", "products": [ { "value": 1000.0, "cost": 975.5, "available": true } ] } }"#);
-        assert_eq!(
-            p,
-            vec![Product {
-                value: 1000,
-                cost: 975.5,
-                available: true
-            }]
-        );
+        assert_eq!(p, vec![Product { value: 1000, cost: 975.5, available: true }]);
     }
 
     #[test]
@@ -679,16 +623,8 @@ mod tests {
         assert_eq!(
             p,
             vec![
-                Product {
-                    value: 500,
-                    cost: 450.0,
-                    available: true
-                },
-                Product {
-                    value: 1000,
-                    cost: 900.0,
-                    available: false
-                }
+                Product { value: 500, cost: 450.0, available: true },
+                Product { value: 1000, cost: 900.0, available: false }
             ]
         );
     }
@@ -697,14 +633,7 @@ mod tests {
     fn products_skip_bad_entries_but_not_all() {
         let p: Vec<Product> = ok(r#"{"success":true,"data":{"products":[
             {"value": 500, "cost": 490}, {"value": 12.5, "cost": 1}, {"cost": 3}, "junk"]}}"#);
-        assert_eq!(
-            p,
-            vec![Product {
-                value: 500,
-                cost: 490.0,
-                available: true
-            }]
-        );
+        assert_eq!(p, vec![Product { value: 500, cost: 490.0, available: true }]);
         let e = parse_response::<Vec<Product>>(
             200,
             None,
@@ -714,8 +643,7 @@ mod tests {
         assert!(matches!(e, OneClickError::Malformed(_)));
         let empty: Vec<Product> = ok(r#"{"success":true,"data":{"products":[]}}"#);
         assert!(empty.is_empty());
-        let e = parse_response::<Vec<Product>>(200, None, br#"{"success":true,"data":{"x":1}}"#)
-            .unwrap_err();
+        let e = parse_response::<Vec<Product>>(200, None, br#"{"success":true,"data":{"x":1}}"#).unwrap_err();
         assert!(matches!(e, OneClickError::Malformed(_)));
     }
 
@@ -754,21 +682,10 @@ mod tests {
                          "details": { "number": "123456", "type": "ADSL",
                                       "reason": "Number does not match required format" } } }"#,
         );
-        assert_eq!(
-            e,
-            OneClickError::InvalidPhone {
-                message: "Invalid phone number for ADSL service".into()
-            }
-        );
+        assert_eq!(e, OneClickError::InvalidPhone { message: "Invalid phone number for ADSL service".into() });
         // Status unknown for ERR_PHONE: the code decides even on a 200.
-        assert!(matches!(
-            api_err(200, "ERR_PHONE", "bad"),
-            OneClickError::InvalidPhone { .. }
-        ));
-        assert!(matches!(
-            api_err(400, "INVALID_PHONE", "bad"),
-            OneClickError::InvalidPhone { .. }
-        ));
+        assert!(matches!(api_err(200, "ERR_PHONE", "bad"), OneClickError::InvalidPhone { .. }));
+        assert!(matches!(api_err(400, "INVALID_PHONE", "bad"), OneClickError::InvalidPhone { .. }));
     }
 
     // --- send -----------------------------------------------------------------------------
@@ -785,11 +702,7 @@ mod tests {
             serde_json::to_value(&r).unwrap(),
             serde_json::json!({"type":"4G","number":"213665983439","value":1000,"ref":"internet-order-001"})
         );
-        let r = SendRequest {
-            r#ref: String::new(),
-            card_type: CardType::Adsl,
-            ..r
-        };
+        let r = SendRequest { r#ref: String::new(), card_type: CardType::Adsl, ..r };
         assert_eq!(
             serde_json::to_value(&r).unwrap(),
             serde_json::json!({"type":"ADSL","number":"213665983439","value":1000})
@@ -810,26 +723,16 @@ mod tests {
                 new_balance: None,
             }
         );
-        let s: SendResponse = ok(
-            r#"{"success":true,"data":{"topupId":"a","topupRef":"b","newBalance":346.13},"requestId":"r"}"#,
-        );
+        let s: SendResponse =
+            ok(r#"{"success":true,"data":{"topupId":"a","topupRef":"b","newBalance":346.13},"requestId":"r"}"#);
         assert_eq!(s.new_balance, Some(346.13));
     }
 
     #[test]
     fn send_errors() {
-        assert_eq!(
-            api_err(403, "NO_BALANCE", "Insufficient balance"),
-            OneClickError::InsufficientBalance
-        );
-        assert_eq!(
-            api_err(403, "INSUFFICIENT_BALANCE", "Insufficient balance"),
-            OneClickError::InsufficientBalance
-        );
-        assert_eq!(
-            api_err(403, "DUPLICATED_REF", "This reference ID is already in use"),
-            OneClickError::DuplicateRef
-        );
+        assert_eq!(api_err(403, "NO_BALANCE", "Insufficient balance"), OneClickError::InsufficientBalance);
+        assert_eq!(api_err(403, "INSUFFICIENT_BALANCE", "Insufficient balance"), OneClickError::InsufficientBalance);
+        assert_eq!(api_err(403, "DUPLICATED_REF", "This reference ID is already in use"), OneClickError::DuplicateRef);
         // The captured real response, verbatim.
         assert_eq!(
             err(
@@ -840,10 +743,7 @@ mod tests {
         );
         assert_eq!(api_err(400, "ERR_STOCK", "x"), OneClickError::OutOfStock);
         assert_eq!(api_err(400, "OUT_OF_STOCK", "x"), OneClickError::OutOfStock);
-        assert_eq!(
-            api_err(400, "ERR_CARD", "Card value out of stock"),
-            OneClickError::OutOfStock
-        );
+        assert_eq!(api_err(400, "ERR_CARD", "Card value out of stock"), OneClickError::OutOfStock);
     }
 
     // --- check-id / check-ref -------------------------------------------------------------
@@ -884,10 +784,7 @@ mod tests {
         assert_eq!(t.status, TopupStatus::Fulfilled);
         assert_eq!(t.card_code.as_deref(), Some("123456789012"));
         assert_eq!(t.num_trans.as_deref(), Some("AT-2025-12345"));
-        assert_eq!(
-            t.date_traitement.as_deref(),
-            Some("2025-10-29T01:05:30.000Z")
-        );
+        assert_eq!(t.date_traitement.as_deref(), Some("2025-10-29T01:05:30.000Z"));
     }
 
     #[test]
@@ -897,18 +794,14 @@ mod tests {
         assert!(!dbg.contains("123456789012"), "{dbg}");
         assert!(dbg.contains("<redacted>"));
         assert!(dbg.contains("AT-2025-12345"));
-        let t = Topup {
-            card_code: None,
-            ..t
-        };
+        let t = Topup { card_code: None, ..t };
         assert!(!format!("{t:?}").contains("<redacted>"));
     }
 
     #[test]
     fn topup_card_code_as_number_is_text() {
-        let t: Topup = ok(
-            r#"{"success":true,"data":{"_id":"x","status":"FULFILLED","card_code":123456789012,"num_trans":987}}"#,
-        );
+        let t: Topup =
+            ok(r#"{"success":true,"data":{"_id":"x","status":"FULFILLED","card_code":123456789012,"num_trans":987}}"#);
         assert_eq!(t.card_code.as_deref(), Some("123456789012"));
         assert_eq!(t.num_trans.as_deref(), Some("987"));
         let t: Topup = ok(r#"{"success":true,"data":{"status":"FULFILLED","card_code":""}}"#);
@@ -917,35 +810,22 @@ mod tests {
 
     #[test]
     fn topup_status_parsing() {
-        let t: Topup = ok(
-            r#"{"success":true,"data":{"_id":"x","status":"UNKNOWN_ERROR","refund_message":"r"}}"#,
-        );
+        let t: Topup = ok(r#"{"success":true,"data":{"_id":"x","status":"UNKNOWN_ERROR","refund_message":"r"}}"#);
         assert_eq!(t.status, TopupStatus::Other("UNKNOWN_ERROR".into()));
         assert_eq!(t.refund_message.as_deref(), Some("r"));
         assert_eq!(TopupStatus::parse("fulfilled"), TopupStatus::Fulfilled);
         assert_eq!(TopupStatus::parse(" Queued "), TopupStatus::Queued);
         assert_eq!(TopupStatus::parse("refunded"), TopupStatus::Refunded);
         assert_eq!(TopupStatus::parse("handling"), TopupStatus::Handling);
-        assert_eq!(
-            TopupStatus::parse("Pending"),
-            TopupStatus::Other("Pending".into())
-        );
+        assert_eq!(TopupStatus::parse("Pending"), TopupStatus::Other("Pending".into()));
         assert_eq!(TopupStatus::Other("Pending".into()).as_str(), "Pending");
-        let e = parse_response::<Topup>(200, None, br#"{"success":true,"data":{"_id":"x"}}"#)
-            .unwrap_err();
+        let e = parse_response::<Topup>(200, None, br#"{"success":true,"data":{"_id":"x"}}"#).unwrap_err();
         assert!(matches!(e, OneClickError::Malformed(_)));
     }
 
     #[test]
     fn topup_not_found() {
-        assert_eq!(
-            api_err(
-                404,
-                "NOT_FOUND",
-                "Top-up with reference 'order-12345' not found"
-            ),
-            OneClickError::NotFound
-        );
+        assert_eq!(api_err(404, "NOT_FOUND", "Top-up with reference 'order-12345' not found"), OneClickError::NotFound);
     }
 
     // --- list -----------------------------------------------------------------------------
@@ -972,21 +852,9 @@ mod tests {
     #[test]
     fn list_without_pagination_and_bad_item() {
         let p: TopupPage = ok(r#"{"success":true,"data":{"items":[]}}"#);
-        assert_eq!(
-            p,
-            TopupPage {
-                items: vec![],
-                page: None,
-                total_pages: None,
-                total_results: None
-            }
-        );
-        let e = parse_response::<TopupPage>(
-            200,
-            None,
-            br#"{"success":true,"data":{"items":[{"_id":"a"}]}}"#,
-        )
-        .unwrap_err();
+        assert_eq!(p, TopupPage { items: vec![], page: None, total_pages: None, total_results: None });
+        let e =
+            parse_response::<TopupPage>(200, None, br#"{"success":true,"data":{"items":[{"_id":"a"}]}}"#).unwrap_err();
         assert!(matches!(e, OneClickError::Malformed(_)));
     }
 
@@ -1007,58 +875,15 @@ mod tests {
             (403, "DUPLICATED_REF", E::DuplicateRef),
             (403, "DUPLICATED-REF", E::DuplicateRef),
             (403, "DUPLICATE_REF", E::DuplicateRef),
-            (
-                400,
-                "ERR_VALIDATION",
-                E::Validation {
-                    message: "msg".into(),
-                },
-            ),
-            (
-                400,
-                "ERR_PHONE",
-                E::InvalidPhone {
-                    message: "msg".into(),
-                },
-            ),
-            (
-                400,
-                "INVALID_PHONE",
-                E::InvalidPhone {
-                    message: "msg".into(),
-                },
-            ),
+            (400, "ERR_VALIDATION", E::Validation { message: "msg".into() }),
+            (400, "ERR_PHONE", E::InvalidPhone { message: "msg".into() }),
+            (400, "INVALID_PHONE", E::InvalidPhone { message: "msg".into() }),
             (400, "ERR_STOCK", E::OutOfStock),
             (404, "NOT_FOUND", E::NotFound),
-            (
-                429,
-                "RATE_LIMIT_EXCEEDED",
-                E::RateLimited { retry_after: None },
-            ),
-            (
-                500,
-                "INTERNAL_ERROR",
-                E::Server {
-                    status: 500,
-                    code: Some("INTERNAL_ERROR".into()),
-                },
-            ),
-            (
-                503,
-                "SERVICE_UNAVAILABLE",
-                E::Server {
-                    status: 503,
-                    code: Some("SERVICE_UNAVAILABLE".into()),
-                },
-            ),
-            (
-                503,
-                "AUTH_UNAVAILABLE",
-                E::Server {
-                    status: 503,
-                    code: Some("AUTH_UNAVAILABLE".into()),
-                },
-            ),
+            (429, "RATE_LIMIT_EXCEEDED", E::RateLimited { retry_after: None }),
+            (500, "INTERNAL_ERROR", E::Server { status: 500, code: Some("INTERNAL_ERROR".into()) }),
+            (503, "SERVICE_UNAVAILABLE", E::Server { status: 503, code: Some("SERVICE_UNAVAILABLE".into()) }),
+            (503, "AUTH_UNAVAILABLE", E::Server { status: 503, code: Some("AUTH_UNAVAILABLE".into()) }),
         ];
         for (status, code, want) in cases {
             assert_eq!(api_err(status, code, "msg"), want, "{status} {code}");
@@ -1068,25 +893,13 @@ mod tests {
     #[test]
     fn error_without_request_id_or_details() {
         assert_eq!(
-            err(
-                403,
-                r#"{"success":false,"error":{"code":"IP_NOT_ALLOWED","message":"m"}}"#
-            ),
+            err(403, r#"{"success":false,"error":{"code":"IP_NOT_ALLOWED","message":"m"}}"#),
             OneClickError::IpNotAllowed
         );
         // Error object without a code: status decides.
-        assert_eq!(
-            err(
-                401,
-                r#"{"success":false,"error":{"message":"who are you"}}"#
-            ),
-            OneClickError::InvalidKey
-        );
+        assert_eq!(err(401, r#"{"success":false,"error":{"message":"who are you"}}"#), OneClickError::InvalidKey);
         // success:false with nothing else on a 200.
-        assert!(matches!(
-            err(200, r#"{"success":false}"#),
-            OneClickError::Other { status: 200, .. }
-        ));
+        assert!(matches!(err(200, r#"{"success":false}"#), OneClickError::Other { status: 200, .. }));
     }
 
     #[test]
@@ -1096,64 +909,31 @@ mod tests {
             Some("7"),
             r#"{"success":false,"error":{"code":"RATE_LIMIT_EXCEEDED","message":"Too many requests"}}"#,
         );
-        assert_eq!(
-            e,
-            OneClickError::RateLimited {
-                retry_after: Some(Duration::from_secs(7))
-            }
-        );
+        assert_eq!(e, OneClickError::RateLimited { retry_after: Some(Duration::from_secs(7)) });
         // 429 with a non-envelope body still carries the header.
         assert_eq!(
             err_ra(429, Some("2"), "Too Many Requests"),
-            OneClickError::RateLimited {
-                retry_after: Some(Duration::from_secs(2))
-            }
+            OneClickError::RateLimited { retry_after: Some(Duration::from_secs(2)) }
         );
-        assert_eq!(
-            err_ra(429, None, ""),
-            OneClickError::RateLimited { retry_after: None }
-        );
+        assert_eq!(err_ra(429, None, ""), OneClickError::RateLimited { retry_after: None });
     }
 
     #[test]
     fn fastify_404() {
-        let e = err(
-            404,
-            r#"{"message":"Route GET:/v3/internet/nope not found","error":"Not Found","statusCode":404}"#,
-        );
+        let e = err(404, r#"{"message":"Route GET:/v3/internet/nope not found","error":"Not Found","statusCode":404}"#);
         assert_eq!(e, OneClickError::NotFound);
         let e = err(
             400,
             r#"{"statusCode":400,"error":"Bad Request","message":"querystring must have required property 'type'"}"#,
         );
-        assert_eq!(
-            e,
-            OneClickError::Validation {
-                message: "querystring must have required property 'type'".into()
-            }
-        );
+        assert_eq!(e, OneClickError::Validation { message: "querystring must have required property 'type'".into() });
     }
 
     #[test]
     fn non_json_and_empty_bodies() {
-        let e = err(
-            502,
-            "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
-        );
-        assert_eq!(
-            e,
-            OneClickError::Server {
-                status: 502,
-                code: None
-            }
-        );
-        assert_eq!(
-            err(503, ""),
-            OneClickError::Server {
-                status: 503,
-                code: None
-            }
-        );
+        let e = err(502, "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>");
+        assert_eq!(e, OneClickError::Server { status: 502, code: None });
+        assert_eq!(err(503, ""), OneClickError::Server { status: 503, code: None });
         // An HTML 403 from a proxy: no body text leaks into the error.
         let e = err(403, "<html>secret-ish 123456789012</html>");
         assert!(matches!(e, OneClickError::Other { status: 403, .. }));
@@ -1172,10 +952,7 @@ mod tests {
             r#"{"hello":"world"}"#,
         ] {
             let e = parse_response::<KeyInfo>(200, None, body.as_bytes()).unwrap_err();
-            assert!(
-                matches!(e, OneClickError::Malformed(_)),
-                "{body:?} -> {e:?}"
-            );
+            assert!(matches!(e, OneClickError::Malformed(_)), "{body:?} -> {e:?}");
         }
     }
 
@@ -1189,12 +966,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(!format!("{e} {e:?}").contains("123456789012"));
-        let e = parse_response::<Topup>(
-            200,
-            None,
-            br#"{"success":true,"data":{"status":123456789012}}"#,
-        )
-        .unwrap_err();
+        let e = parse_response::<Topup>(200, None, br#"{"success":true,"data":{"status":123456789012}}"#).unwrap_err();
         assert!(!format!("{e} {e:?}").contains("123456789012"));
     }
 
@@ -1208,12 +980,6 @@ mod tests {
 
     #[test]
     fn success_true_on_error_status_uses_status() {
-        assert_eq!(
-            err(503, r#"{"success":true,"data":{}}"#),
-            OneClickError::Server {
-                status: 503,
-                code: None
-            }
-        );
+        assert_eq!(err(503, r#"{"success":true,"data":{}}"#), OneClickError::Server { status: 503, code: None });
     }
 }

@@ -23,10 +23,7 @@ impl Audience {
         match s {
             "all" | "" => Some(Audience::Everyone),
             "resellers" => Some(Audience::Resellers),
-            _ => s
-                .strip_prefix("lang:")
-                .and_then(Lang::from_code)
-                .map(Audience::Language),
+            _ => s.strip_prefix("lang:").and_then(Lang::from_code).map(Audience::Language),
         }
     }
 
@@ -34,10 +31,7 @@ impl Audience {
     fn filter(&self) -> (&'static str, Option<String>) {
         match self {
             Audience::Everyone => ("banned = 0 AND unreachable = 0", None),
-            Audience::Language(l) => (
-                "banned = 0 AND unreachable = 0 AND language = ?",
-                Some(l.code().to_owned()),
-            ),
+            Audience::Language(l) => ("banned = 0 AND unreachable = 0 AND language = ?", Some(l.code().to_owned())),
             Audience::Resellers => ("banned = 0 AND unreachable = 0 AND role = 'reseller'", None),
         }
     }
@@ -49,6 +43,7 @@ pub struct BroadcastJob {
     pub admin_id: i64,
     pub from_chat_id: i64,
     pub from_message_id: i32,
+    pub audience: Audience,
     pub status: String,
     pub progress_chat_id: Option<i64>,
     pub progress_message_id: Option<i32>,
@@ -81,17 +76,7 @@ impl RecipientStatus {
     }
 }
 
-type JobRow = (
-    i64,
-    i64,
-    i64,
-    i32,
-    String,
-    Option<i64>,
-    Option<i32>,
-    i64,
-    i64,
-);
+type JobRow = (i64, i64, i64, i32, String, String, Option<i64>, Option<i32>, i64, i64);
 
 fn job(r: JobRow) -> BroadcastJob {
     BroadcastJob {
@@ -99,15 +84,21 @@ fn job(r: JobRow) -> BroadcastJob {
         admin_id: r.1,
         from_chat_id: r.2,
         from_message_id: r.3,
-        status: r.4,
-        progress_chat_id: r.5,
-        progress_message_id: r.6,
-        total: r.7,
-        created_at: r.8,
+        // An audience this version cannot read goes to nobody new: the rows are already written.
+        audience: Audience::decode(&r.4).unwrap_or(Audience::Everyone),
+        status: r.5,
+        progress_chat_id: r.6,
+        progress_message_id: r.7,
+        total: r.8,
+        created_at: r.9,
     }
 }
 
-const JOB_COLUMNS: &str = "id, admin_id, from_chat_id, from_message_id, status, progress_chat_id, progress_message_id, total, created_at";
+fn draft_key(admin_id: i64) -> String {
+    format!("broadcast_audience:{admin_id}")
+}
+
+const JOB_COLUMNS: &str = "id, admin_id, from_chat_id, from_message_id, audience, status, progress_chat_id, progress_message_id, total, created_at";
 
 impl Store {
     pub async fn audience_size(&self, audience: &Audience) -> Result<i64, StoreError> {
@@ -156,37 +147,28 @@ impl Store {
             q = q.bind(b);
         }
         let total = q.execute(&mut *tx).await?.rows_affected() as i64;
-        sqlx::query("UPDATE broadcasts SET total = ? WHERE id = ?")
-            .bind(total)
+        sqlx::query("UPDATE broadcasts SET total = ? WHERE id = ?").bind(total).bind(id).execute(&mut *tx).await?;
+        let row: JobRow = sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM broadcasts WHERE id = ?"))
             .bind(id)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-        let row: JobRow = sqlx::query_as(&format!(
-            "SELECT {JOB_COLUMNS} FROM broadcasts WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
         tx.commit().await?;
         Ok(job(row))
     }
 
     pub async fn running_broadcasts(&self) -> Result<Vec<BroadcastJob>, StoreError> {
-        let rows: Vec<JobRow> = sqlx::query_as(&format!(
-            "SELECT {JOB_COLUMNS} FROM broadcasts WHERE status = 'running' ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<JobRow> =
+            sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM broadcasts WHERE status = 'running' ORDER BY id"))
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows.into_iter().map(job).collect())
     }
 
     pub async fn broadcast(&self, id: i64) -> Result<Option<BroadcastJob>, StoreError> {
-        let row: Option<JobRow> = sqlx::query_as(&format!(
-            "SELECT {JOB_COLUMNS} FROM broadcasts WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<JobRow> = sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM broadcasts WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(job))
     }
 
@@ -201,46 +183,83 @@ impl Store {
             .rows_affected())
     }
 
-    /// Takes up to `limit` pending recipients and marks them 'sending' before any request goes out.
-    pub async fn claim_recipients(&self, job_id: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
-        let mut tx = self.write_tx().await?;
+    /// Up to `limit` recipients still to send, in a stable order. Reading them claims nothing.
+    pub async fn pending_recipients(&self, job_id: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
         let rows: Vec<(i64,)> = sqlx::query_as(
-            "UPDATE broadcast_recipients SET status = 'sending', updated_at = ?
-             WHERE broadcast_id = ? AND user_id IN
-                (SELECT user_id FROM broadcast_recipients WHERE broadcast_id = ? AND status = 'pending'
-                 ORDER BY user_id LIMIT ?)
-             RETURNING user_id",
+            "SELECT user_id FROM broadcast_recipients WHERE broadcast_id = ? AND status = 'pending'
+             ORDER BY user_id LIMIT ?",
         )
-        .bind(now_ms())
-        .bind(job_id)
         .bind(job_id)
         .bind(limit)
-        .fetch_all(&mut *tx)
+        .fetch_all(&self.pool)
         .await?;
-        tx.commit().await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
-    /// Records a recipient's outcome; a blocked recipient is marked unreachable in the same transaction.
-    pub async fn finish_recipient(
-        &self,
-        job_id: i64,
-        user_id: i64,
-        status: RecipientStatus,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.write_tx().await?;
-        sqlx::query("UPDATE broadcast_recipients SET status = ?, updated_at = ? WHERE broadcast_id = ? AND user_id = ?")
-            .bind(status.as_str())
-            .bind(now_ms())
+    /// Marks one recipient 'sending', committed before its request goes out: a crash can then
+    /// lose at most this one recipient, never send to it twice. False if it was not pending.
+    pub async fn claim_recipient(&self, job_id: i64, user_id: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE broadcast_recipients SET status = 'sending', updated_at = ?
+             WHERE broadcast_id = ? AND user_id = ? AND status = 'pending'",
+        )
+        .bind(now_ms())
+        .bind(job_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Every recipient of a job and its status, by user id.
+    pub async fn recipients(&self, job_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(sqlx::query_as("SELECT user_id, status FROM broadcast_recipients WHERE broadcast_id = ? ORDER BY user_id")
             .bind(job_id)
-            .bind(user_id)
-            .execute(&mut *tx)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Every job, oldest first.
+    pub async fn broadcasts(&self) -> Result<Vec<BroadcastJob>, StoreError> {
+        let rows: Vec<JobRow> =
+            sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM broadcasts ORDER BY id")).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(job).collect())
+    }
+
+    /// The message that shows a job's progress, when it had to be sent anew.
+    pub async fn set_progress_message(&self, job_id: i64, chat_id: i64, message_id: i32) -> Result<(), StoreError> {
+        sqlx::query("UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?")
+            .bind(chat_id)
+            .bind(message_id)
+            .bind(job_id)
+            .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// The audience an admin picked with `/broadcast <audience>`, for the message they send next.
+    pub async fn set_broadcast_draft(&self, admin_id: i64, audience: &Audience) -> Result<(), StoreError> {
+        self.set_setting(&draft_key(admin_id), &audience.encode()).await
+    }
+
+    pub async fn broadcast_draft(&self, admin_id: i64) -> Result<Audience, StoreError> {
+        Ok(self.setting(&draft_key(admin_id)).await?.and_then(|s| Audience::decode(&s)).unwrap_or(Audience::Everyone))
+    }
+
+    /// Records a recipient's outcome; a blocked recipient is marked unreachable in the same transaction.
+    pub async fn finish_recipient(&self, job_id: i64, user_id: i64, status: RecipientStatus) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "UPDATE broadcast_recipients SET status = ?, updated_at = ? WHERE broadcast_id = ? AND user_id = ?",
+        )
+        .bind(status.as_str())
+        .bind(now_ms())
+        .bind(job_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         if status == RecipientStatus::Blocked {
-            sqlx::query("UPDATE users SET unreachable = 1 WHERE id = ?")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("UPDATE users SET unreachable = 1 WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -285,21 +304,92 @@ impl Store {
 
     /// Stops a job; its pending recipients are never sent. True if it was running.
     pub async fn cancel_broadcast(&self, job_id: i64) -> Result<bool, StoreError> {
-        let r = sqlx::query("UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'running'")
-            .bind(now_ms())
-            .bind(job_id)
-            .execute(&self.pool)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'running'",
+        )
+        .bind(now_ms())
+        .bind(job_id)
+        .execute(&self.pool)
+        .await?;
         Ok(r.rows_affected() == 1)
     }
 
     pub async fn cancel_running_broadcasts(&self) -> Result<u64, StoreError> {
-        let r = sqlx::query(
-            "UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE status = 'running'",
-        )
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
+        let r = sqlx::query("UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE status = 'running'")
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
         Ok(r.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Role;
+    use crate::store::NewUser;
+    use crate::store::testing::temp_store;
+
+    async fn user(s: &Store, id: i64, language: Lang) {
+        s.touch_user(&NewUser {
+            id,
+            first_name: format!("U{id}"),
+            last_name: None,
+            username: None,
+            language,
+            is_admin: false,
+        })
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn audiences_leave_out_banned_and_unreachable_users() {
+        let (s, _d) = temp_store().await;
+        for (id, l) in [(1, Lang::En), (2, Lang::Fr), (3, Lang::Fr), (4, Lang::Ar), (5, Lang::Ar)] {
+            user(&s, id, l).await;
+        }
+        s.set_banned(3, true).await.unwrap();
+        s.set_unreachable(5, true).await.unwrap();
+        s.set_role(4, Role::Reseller).await.unwrap();
+        assert_eq!(s.audience_size(&Audience::Everyone).await.unwrap(), 3);
+        assert_eq!(s.audience_size(&Audience::Language(Lang::Fr)).await.unwrap(), 1);
+        assert_eq!(s.audience_size(&Audience::Resellers).await.unwrap(), 1);
+        for a in [Audience::Everyone, Audience::Language(Lang::Ar), Audience::Resellers] {
+            assert_eq!(Audience::decode(&a.encode()), Some(a));
+        }
+        assert_eq!(s.broadcast_draft(9).await.unwrap(), Audience::Everyone);
+        s.set_broadcast_draft(9, &Audience::Resellers).await.unwrap();
+        assert_eq!(s.broadcast_draft(9).await.unwrap(), Audience::Resellers);
+    }
+
+    #[tokio::test]
+    async fn a_recipient_is_claimed_once_and_a_crash_mid_send_is_never_retried() {
+        let (s, _d) = temp_store().await;
+        for id in 1..=3 {
+            user(&s, id, Lang::En).await;
+        }
+        let job = s.create_broadcast(1, 1, 10, &Audience::Everyone, 1, 11).await.unwrap();
+        assert_eq!((job.total, job.audience.clone()), (3, Audience::Everyone));
+        assert_eq!(s.pending_recipients(job.id, 10).await.unwrap(), vec![1, 2, 3]);
+        assert!(s.claim_recipient(job.id, 1).await.unwrap());
+        assert!(!s.claim_recipient(job.id, 1).await.unwrap(), "claimed twice");
+        s.finish_recipient(job.id, 1, RecipientStatus::Sent).await.unwrap();
+        assert!(s.claim_recipient(job.id, 2).await.unwrap());
+        s.unclaim_recipient(job.id, 2).await.unwrap();
+        assert!(s.claim_recipient(job.id, 2).await.unwrap());
+        s.finish_recipient(job.id, 2, RecipientStatus::Blocked).await.unwrap();
+        assert!(s.user(2).await.unwrap().unwrap().unreachable);
+        // The process dies with recipient 3 marked 'sending'.
+        assert!(s.claim_recipient(job.id, 3).await.unwrap());
+        assert_eq!(s.settle_interrupted_sends(job.id).await.unwrap(), 1);
+        assert!(s.pending_recipients(job.id, 10).await.unwrap().is_empty());
+        let p = s.broadcast_progress(job.id).await.unwrap();
+        assert_eq!((p.sent, p.blocked, p.failed, p.pending), (1, 1, 1, 0));
+        s.set_progress_message(job.id, 1, 42).await.unwrap();
+        assert_eq!(s.broadcast(job.id).await.unwrap().unwrap().progress_message_id, Some(42));
+        assert!(s.cancel_broadcast(job.id).await.unwrap());
+        assert!(!s.cancel_broadcast(job.id).await.unwrap());
+        assert_eq!(s.broadcasts().await.unwrap()[0].status, "cancelled");
     }
 }

@@ -3,11 +3,10 @@ use super::{Store, StoreError, now_ms};
 
 impl Store {
     pub async fn dialogue(&self, chat_id: i64) -> Result<Option<String>, StoreError> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT state FROM dialogues WHERE chat_id = ?")
-                .bind(chat_id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(String,)> = sqlx::query_as("SELECT state FROM dialogues WHERE chat_id = ?")
+            .bind(chat_id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| r.0))
     }
 
@@ -25,10 +24,7 @@ impl Store {
     }
 
     pub async fn remove_dialogue(&self, chat_id: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
-            .bind(chat_id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM dialogues WHERE chat_id = ?").bind(chat_id).execute(&self.pool).await?;
         Ok(())
     }
 }

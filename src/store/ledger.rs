@@ -29,15 +29,9 @@ impl LedgerKind {
     }
 
     fn parse(s: &str) -> Option<LedgerKind> {
-        [
-            LedgerKind::Credit,
-            LedgerKind::Debit,
-            LedgerKind::Hold,
-            LedgerKind::Capture,
-            LedgerKind::Release,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [LedgerKind::Credit, LedgerKind::Debit, LedgerKind::Hold, LedgerKind::Capture, LedgerKind::Release]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 
     /// How an amount moves between spendable balance and held.
@@ -112,9 +106,7 @@ pub(crate) async fn apply(
     reason: Reason<'_>,
 ) -> Result<Balances, StoreError> {
     if amount <= 0 {
-        return Err(StoreError::Corrupt(format!(
-            "ledger amount must be positive, got {amount}"
-        )));
+        return Err(StoreError::Corrupt(format!("ledger amount must be positive, got {amount}")));
     }
     let (db, dh) = kind.deltas(amount);
     let updated: Option<(i64, i64)> = sqlx::query_as(
@@ -128,10 +120,8 @@ pub(crate) async fn apply(
     .fetch_optional(&mut *conn)
     .await?;
     let Some((balance, held)) = updated else {
-        let current: Option<(i64,)> = sqlx::query_as("SELECT balance FROM users WHERE id = ?")
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let current: Option<(i64,)> =
+            sqlx::query_as("SELECT balance FROM users WHERE id = ?").bind(user_id).fetch_optional(&mut *conn).await?;
         return match current {
             None => Err(StoreError::NotFound("user")),
             Some((available,)) => Err(StoreError::InsufficientFunds { available }),
@@ -167,8 +157,7 @@ impl Store {
         admin_id: i64,
         note: Option<&str>,
     ) -> Result<Balances, StoreError> {
-        self.admin_movement(user_id, LedgerKind::Credit, amount, admin_id, note)
-            .await
+        self.admin_movement(user_id, LedgerKind::Credit, amount, admin_id, note).await
     }
 
     /// An admin removes money; refused (nothing written) if the spendable balance is short.
@@ -179,8 +168,7 @@ impl Store {
         admin_id: i64,
         note: Option<&str>,
     ) -> Result<Balances, StoreError> {
-        self.admin_movement(user_id, LedgerKind::Debit, amount, admin_id, note)
-            .await
+        self.admin_movement(user_id, LedgerKind::Debit, amount, admin_id, note).await
     }
 
     async fn admin_movement(
@@ -192,58 +180,37 @@ impl Store {
         note: Option<&str>,
     ) -> Result<Balances, StoreError> {
         let mut tx = self.write_tx().await?;
-        let b = apply(
-            &mut tx,
-            user_id,
-            kind,
-            amount,
-            Reason {
-                order_id: None,
-                admin_id: Some(admin_id),
-                note,
-            },
-        )
-        .await?;
+        let b =
+            apply(&mut tx, user_id, kind, amount, Reason { order_id: None, admin_id: Some(admin_id), note }).await?;
         tx.commit().await?;
         Ok(b)
     }
 
     pub async fn balances(&self, user_id: i64) -> Result<Balances, StoreError> {
-        let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT balance, held FROM users WHERE id = ?")
-                .bind(user_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|(balance, held)| Balances { balance, held })
-            .ok_or(StoreError::NotFound("user"))
+        let row: Option<(i64, i64)> = sqlx::query_as("SELECT balance, held FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|(balance, held)| Balances { balance, held }).ok_or(StoreError::NotFound("user"))
     }
 
-    pub async fn recent_ledger(
-        &self,
-        user_id: i64,
-        limit: i64,
-    ) -> Result<Vec<LedgerEntry>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT * FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ?")
-                .bind(user_id)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?,
-        )
+    pub async fn recent_ledger(&self, user_id: i64, limit: i64) -> Result<Vec<LedgerEntry>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ?")
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// What the shop owes its customers: every wallet's spendable plus held money.
     pub async fn total_owed(&self) -> Result<i64, StoreError> {
-        let (total,): (i64,) = sqlx::query_as("SELECT COALESCE(SUM(balance + held), 0) FROM users")
-            .fetch_one(&self.pool)
-            .await?;
+        let (total,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(SUM(balance + held), 0) FROM users").fetch_one(&self.pool).await?;
         Ok(total)
     }
 
     pub async fn total_held(&self) -> Result<i64, StoreError> {
-        let (total,): (i64,) = sqlx::query_as("SELECT COALESCE(SUM(held), 0) FROM users")
-            .fetch_one(&self.pool)
-            .await?;
+        let (total,): (i64,) = sqlx::query_as("SELECT COALESCE(SUM(held), 0) FROM users").fetch_one(&self.pool).await?;
         Ok(total)
     }
 
@@ -290,28 +257,10 @@ mod tests {
     async fn credit_and_debit_move_the_balance_and_are_recorded() {
         let (s, _d) = temp_store().await;
         user(&s, 5).await;
-        assert_eq!(
-            s.credit(5, 2000, 1, Some("cash")).await.unwrap(),
-            Balances {
-                balance: 2000,
-                held: 0
-            }
-        );
-        assert_eq!(
-            s.debit(5, 500, 1, None).await.unwrap(),
-            Balances {
-                balance: 1500,
-                held: 0
-            }
-        );
-        assert!(matches!(
-            s.debit(5, 1501, 1, None).await,
-            Err(StoreError::InsufficientFunds { available: 1500 })
-        ));
-        assert!(matches!(
-            s.credit(6, 10, 1, None).await,
-            Err(StoreError::NotFound(_))
-        ));
+        assert_eq!(s.credit(5, 2000, 1, Some("cash")).await.unwrap(), Balances { balance: 2000, held: 0 });
+        assert_eq!(s.debit(5, 500, 1, None).await.unwrap(), Balances { balance: 1500, held: 0 });
+        assert!(matches!(s.debit(5, 1501, 1, None).await, Err(StoreError::InsufficientFunds { available: 1500 })));
+        assert!(matches!(s.credit(6, 10, 1, None).await, Err(StoreError::NotFound(_))));
         let entries = s.recent_ledger(5, 10).await.unwrap();
         assert_eq!(entries.len(), 2, "a refused debit writes nothing");
         assert_eq!(entries[0].kind, LedgerKind::Debit);
@@ -325,18 +274,8 @@ mod tests {
         let (s, _d) = temp_store().await;
         user(&s, 5).await;
         s.credit(5, 100, 1, None).await.unwrap();
-        assert!(
-            sqlx::query("UPDATE ledger SET amount = 1")
-                .execute(s.pool())
-                .await
-                .is_err()
-        );
-        assert!(
-            sqlx::query("DELETE FROM ledger")
-                .execute(s.pool())
-                .await
-                .is_err()
-        );
+        assert!(sqlx::query("UPDATE ledger SET amount = 1").execute(s.pool()).await.is_err());
+        assert!(sqlx::query("DELETE FROM ledger").execute(s.pool()).await.is_err());
     }
 
     #[tokio::test]
@@ -344,10 +283,7 @@ mod tests {
         let (s, _d) = temp_store().await;
         user(&s, 5).await;
         s.credit(5, 100, 1, None).await.unwrap();
-        sqlx::query("UPDATE users SET balance = 1000 WHERE id = 5")
-            .execute(s.pool())
-            .await
-            .unwrap();
+        sqlx::query("UPDATE users SET balance = 1000 WHERE id = 5").execute(s.pool()).await.unwrap();
         assert_eq!(s.ledger_mismatches().await.unwrap(), vec![5]);
     }
 }

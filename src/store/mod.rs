@@ -33,10 +33,7 @@ pub enum StoreError {
     #[error("no such {0}")]
     NotFound(&'static str),
     #[error("illegal order transition {from} -> {to}")]
-    IllegalTransition {
-        from: &'static str,
-        to: &'static str,
-    },
+    IllegalTransition { from: &'static str, to: &'static str },
     #[error("corrupt row: {0}")]
     Corrupt(String),
 }
@@ -60,28 +57,17 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        if let Some(dir) = opts
-            .get_filename()
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Folder(dir.display().to_string(), e))?;
+        if let Some(dir) = opts.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Folder(dir.display().to_string(), e))?;
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .min_connections(1)
-            .connect_with(opts)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await?;
         sqlx::migrate!().run(&pool).await?;
         Ok(Store { pool })
     }
 
     /// The folder holding the database file, where the card key file lives by default.
     pub fn database_path(database_url: &str) -> Option<std::path::PathBuf> {
-        SqliteConnectOptions::from_str(database_url)
-            .ok()
-            .map(|o| o.get_filename().to_path_buf())
+        SqliteConnectOptions::from_str(database_url).ok().map(|o| o.get_filename().to_path_buf())
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -118,40 +104,22 @@ mod tests {
     #[tokio::test]
     async fn migrations_apply_to_an_empty_file_and_twice() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!(
-            "sqlite://{}",
-            dir.path().join("nested/dir/db.sqlite").display()
-        );
+        let url = format!("sqlite://{}", dir.path().join("nested/dir/db.sqlite").display());
         let s = Store::open(&url).await.unwrap();
         s.close().await;
         let s = Store::open(&url).await.unwrap();
-        let tables: Vec<(String,)> =
-            sqlx::query_as("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
-                .fetch_all(s.pool())
-                .await
-                .unwrap();
+        let tables: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+            .fetch_all(s.pool())
+            .await
+            .unwrap();
         let names: Vec<_> = tables.into_iter().map(|t| t.0).collect();
-        for t in [
-            "users",
-            "ledger",
-            "orders",
-            "prices",
-            "dialogues",
-            "broadcasts",
-            "broadcast_recipients",
-            "settings",
-        ] {
+        for t in ["users", "ledger", "orders", "prices", "dialogues", "broadcasts", "broadcast_recipients", "settings"]
+        {
             assert!(names.iter().any(|n| n == t), "missing table {t}: {names:?}");
         }
-        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
-            .fetch_one(s.pool())
-            .await
-            .unwrap();
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(s.pool()).await.unwrap();
         assert_eq!(mode.to_lowercase(), "wal");
-        let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
-            .fetch_one(s.pool())
-            .await
-            .unwrap();
+        let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(s.pool()).await.unwrap();
         assert_eq!(fk, 1);
     }
 }

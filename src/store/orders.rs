@@ -64,8 +64,7 @@ impl<'r> FromRow<'r, SqliteRow> for Order {
             user_id: row.try_get("user_id")?,
             chat_id: row.try_get("chat_id")?,
             message_id: row.try_get("message_id")?,
-            card_type: CardType::parse(&card_type)
-                .ok_or_else(|| decode("card_type", &card_type))?,
+            card_type: CardType::parse(&card_type).ok_or_else(|| decode("card_type", &card_type))?,
             number: row.try_get("number")?,
             value: row.try_get("value")?,
             price: row.try_get("price")?,
@@ -151,10 +150,8 @@ impl Store {
     /// anything is sent upstream.
     pub async fn place_order_with_hold(&self, o: &NewOrder) -> Result<PlaceOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
-        let existing: Option<Order> = sqlx::query_as("SELECT * FROM orders WHERE ref = ?")
-            .bind(&o.r#ref)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let existing: Option<Order> =
+            sqlx::query_as("SELECT * FROM orders WHERE ref = ?").bind(&o.r#ref).fetch_optional(&mut *tx).await?;
         if let Some(order) = existing {
             return Ok(PlaceOutcome::Duplicate(order));
         }
@@ -179,11 +176,7 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let reason = Reason {
-            order_id: Some(id),
-            admin_id: None,
-            note: Some(&o.r#ref),
-        };
+        let reason = Reason { order_id: Some(id), admin_id: None, note: Some(&o.r#ref) };
         let balances = if o.price > 0 {
             match ledger::apply(&mut tx, o.user_id, LedgerKind::Hold, o.price, reason).await {
                 Ok(b) => b,
@@ -219,69 +212,44 @@ impl Store {
     /// Gives the send back after a definite "not processed" answer (rate limited), so it can go
     /// out later. Only for answers that prove the request was refused before processing.
     pub async fn release_send_claim(&self, id: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE orders SET send_attempted_at = NULL WHERE id = ? AND status = 'PLACED'",
-        )
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("UPDATE orders SET send_attempted_at = NULL WHERE id = ? AND status = 'PLACED'")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// Moves an order to `status`, settling its hold when the status is final, in one transaction.
     /// Re-applying the current status only refreshes the schedule; an illegal move is refused.
-    pub async fn apply_status(
-        &self,
-        id: i64,
-        status: OrderStatus,
-        u: StatusUpdate,
-    ) -> Result<Order, StoreError> {
+    pub async fn apply_status(&self, id: i64, status: OrderStatus, u: StatusUpdate) -> Result<Order, StoreError> {
         let mut tx = self.write_tx().await?;
         let order = load(&mut tx, id).await?;
         if order.status == status && status.is_final() {
             return Ok(order);
         }
         if !order.status.can_move_to(status) {
-            return Err(StoreError::IllegalTransition {
-                from: order.status.as_str(),
-                to: status.as_str(),
-            });
+            return Err(StoreError::IllegalTransition { from: order.status.as_str(), to: status.as_str() });
         }
         let mut hold_state = order.hold_state.clone();
         let effect = status.hold_effect();
         if effect != HoldEffect::Keep {
             if order.hold_state != "held" {
-                return Err(StoreError::Corrupt(format!(
-                    "order {} settles twice",
-                    order.r#ref
-                )));
+                return Err(StoreError::Corrupt(format!("order {} settles twice", order.r#ref)));
             }
             let (kind, state) = match effect {
                 HoldEffect::Capture => (LedgerKind::Capture, "captured"),
                 _ => (LedgerKind::Release, "released"),
             };
             if order.price > 0 {
-                let reason = Reason {
-                    order_id: Some(id),
-                    admin_id: None,
-                    note: Some(&order.r#ref),
-                };
+                let reason = Reason { order_id: Some(id), admin_id: None, note: Some(&order.r#ref) };
                 ledger::apply(&mut tx, order.user_id, kind, order.price, reason).await?;
             }
             hold_state = state.to_owned();
         }
         let now = now_ms();
         let changed = order.status != status;
-        let pending = if changed {
-            u.notify
-        } else {
-            order.notify_pending || u.notify
-        };
-        let next_check_at = if status.is_final() {
-            pending.then_some(now)
-        } else {
-            u.next_check_at.or(Some(now))
-        };
+        let pending = if changed { u.notify } else { order.notify_pending || u.notify };
+        let next_check_at = if status.is_final() { pending.then_some(now) } else { u.next_check_at.or(Some(now)) };
         sqlx::query(
             "UPDATE orders SET status = ?1, hold_state = ?2,
                 topup_id = COALESCE(?3, topup_id), topup_ref = COALESCE(?4, topup_ref),
@@ -315,12 +283,7 @@ impl Store {
     }
 
     /// No change upstream (or the check failed): look again at `next_check_at`.
-    pub async fn reschedule(
-        &self,
-        id: i64,
-        next_check_at: i64,
-        failed_check: bool,
-    ) -> Result<(), StoreError> {
+    pub async fn reschedule(&self, id: i64, next_check_at: i64, failed_check: bool) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE orders SET next_check_at = ?1, check_failures = check_failures + ?2, updated_at = ?3
              WHERE id = ?4 AND next_check_at IS NOT NULL",
@@ -382,41 +345,26 @@ impl Store {
     }
 
     pub async fn order(&self, id: i64) -> Result<Option<Order>, StoreError> {
-        Ok(sqlx::query_as("SELECT * FROM orders WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as("SELECT * FROM orders WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
     }
 
     pub async fn order_by_ref(&self, r#ref: &str) -> Result<Option<Order>, StoreError> {
-        Ok(sqlx::query_as("SELECT * FROM orders WHERE ref = ?")
-            .bind(r#ref)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as("SELECT * FROM orders WHERE ref = ?").bind(r#ref).fetch_optional(&self.pool).await?)
     }
 
     /// A user's orders, newest first, one page at a time.
-    pub async fn orders_of_user(
-        &self,
-        user_id: i64,
-        offset: i64,
-        limit: i64,
-    ) -> Result<Vec<Order>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT * FROM orders WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-        )
-        .bind(user_id)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await?)
+    pub async fn orders_of_user(&self, user_id: i64, offset: i64, limit: i64) -> Result<Vec<Order>, StoreError> {
+        Ok(sqlx::query_as("SELECT * FROM orders WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?")
+            .bind(user_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     pub async fn count_orders_of_user(&self, user_id: i64) -> Result<i64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders WHERE user_id = ?")
-            .bind(user_id)
-            .fetch_one(&self.pool)
-            .await?;
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM orders WHERE user_id = ?").bind(user_id).fetch_one(&self.pool).await?;
         Ok(n)
     }
 
@@ -492,36 +440,17 @@ mod tests {
         funded_user(&s, 5, 1500).await;
         let o = place(&s, &new_order(5, "r1", 1000)).await;
         assert_eq!((o.status, o.hold_state.as_str()), (Placed, "held"));
-        assert_eq!(
-            s.balances(5).await.unwrap(),
-            Balances {
-                balance: 500,
-                held: 1000
-            }
-        );
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 500, held: 1000 });
         assert!(matches!(
-            s.place_order_with_hold(&new_order(5, "r1", 1000))
-                .await
-                .unwrap(),
+            s.place_order_with_hold(&new_order(5, "r1", 1000)).await.unwrap(),
             PlaceOutcome::Duplicate(_)
         ));
         assert!(matches!(
-            s.place_order_with_hold(&new_order(5, "r2", 1000))
-                .await
-                .unwrap(),
+            s.place_order_with_hold(&new_order(5, "r2", 1000)).await.unwrap(),
             PlaceOutcome::InsufficientFunds { available: 500 }
         ));
-        assert!(
-            s.order_by_ref("r2").await.unwrap().is_none(),
-            "a refused order leaves no row"
-        );
-        assert_eq!(
-            s.balances(5).await.unwrap(),
-            Balances {
-                balance: 500,
-                held: 1000
-            }
-        );
+        assert!(s.order_by_ref("r2").await.unwrap().is_none(), "a refused order leaves no row");
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 500, held: 1000 });
         assert!(s.ledger_mismatches().await.unwrap().is_empty());
     }
 
@@ -533,9 +462,7 @@ mod tests {
             .map(|i| {
                 let s = s.clone();
                 tokio::spawn(async move {
-                    s.place_order_with_hold(&new_order(5, &format!("race-{i}"), 1000))
-                        .await
-                        .unwrap()
+                    s.place_order_with_hold(&new_order(5, &format!("race-{i}"), 1000)).await.unwrap()
                 })
             })
             .collect();
@@ -546,13 +473,7 @@ mod tests {
             }
         }
         assert_eq!(placed, 1);
-        assert_eq!(
-            s.balances(5).await.unwrap(),
-            Balances {
-                balance: 0,
-                held: 1000
-            }
-        );
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 0, held: 1000 });
         assert!(s.ledger_mismatches().await.unwrap().is_empty());
     }
 
@@ -571,72 +492,31 @@ mod tests {
         funded_user(&s, 5, 3000).await;
         let a = place(&s, &new_order(5, "a", 1000)).await;
         let b = place(&s, &new_order(5, "b", 1200)).await;
-        s.apply_status(
-            a.id,
-            Handling,
-            StatusUpdate {
-                topup_id: Some("t1".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        s.apply_status(a.id, Handling, StatusUpdate { topup_id: Some("t1".into()), ..Default::default() })
+            .await
+            .unwrap();
         let a = s
             .apply_status(
                 a.id,
                 Fulfilled,
-                StatusUpdate {
-                    card_code_enc: Some(vec![1, 2]),
-                    notify: true,
-                    ..Default::default()
-                },
+                StatusUpdate { card_code_enc: Some(vec![1, 2]), notify: true, ..Default::default() },
             )
             .await
             .unwrap();
-        assert_eq!(
-            (a.hold_state.as_str(), a.notify_pending),
-            ("captured", true)
-        );
+        assert_eq!((a.hold_state.as_str(), a.notify_pending), ("captured", true));
         assert_eq!(a.topup_id.as_deref(), Some("t1"));
-        s.apply_status(b.id, Queued, StatusUpdate::default())
-            .await
-            .unwrap();
-        let b = s
-            .apply_status(
-                b.id,
-                Refunded,
-                StatusUpdate {
-                    notify: true,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        s.apply_status(b.id, Queued, StatusUpdate::default()).await.unwrap();
+        let b = s.apply_status(b.id, Refunded, StatusUpdate { notify: true, ..Default::default() }).await.unwrap();
         assert_eq!(b.hold_state, "released");
         assert!(b.was_queued);
-        assert_eq!(
-            s.balances(5).await.unwrap(),
-            Balances {
-                balance: 2000,
-                held: 0
-            }
-        );
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 2000, held: 0 });
         // Settling again is a no-op, and a final order never moves.
-        s.apply_status(a.id, Fulfilled, StatusUpdate::default())
-            .await
-            .unwrap();
+        s.apply_status(a.id, Fulfilled, StatusUpdate::default()).await.unwrap();
         assert!(matches!(
-            s.apply_status(a.id, Refunded, StatusUpdate::default())
-                .await,
+            s.apply_status(a.id, Refunded, StatusUpdate::default()).await,
             Err(StoreError::IllegalTransition { .. })
         ));
-        assert_eq!(
-            s.balances(5).await.unwrap(),
-            Balances {
-                balance: 2000,
-                held: 0
-            }
-        );
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 2000, held: 0 });
         assert!(s.ledger_mismatches().await.unwrap().is_empty());
         // Notified final orders leave the queue.
         assert_eq!(s.due_orders(i64::MAX, 10).await.unwrap().len(), 2);
@@ -654,13 +534,7 @@ mod tests {
         let b = place(&s, &new_order(5, "b", 100)).await;
         s.reschedule(a.id, 2_000, false).await.unwrap();
         s.reschedule(b.id, 1_000, true).await.unwrap();
-        let due: Vec<_> = s
-            .due_orders(5_000, 10)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|o| o.r#ref)
-            .collect();
+        let due: Vec<_> = s.due_orders(5_000, 10).await.unwrap().into_iter().map(|o| o.r#ref).collect();
         assert_eq!(due, vec!["b", "a"]);
         assert_eq!(s.next_check_time().await.unwrap(), Some(1_000));
         assert!(s.due_orders(500, 10).await.unwrap().is_empty());
@@ -676,16 +550,8 @@ mod tests {
             o.number = n.into();
             place(&s, &o).await;
         }
-        assert_eq!(
-            s.recent_numbers(5, CardType::Adsl, 5).await.unwrap(),
-            vec!["031000001", "031000002"]
-        );
-        assert!(
-            s.recent_numbers(5, CardType::FourG, 5)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert_eq!(s.recent_numbers(5, CardType::Adsl, 5).await.unwrap(), vec!["031000001", "031000002"]);
+        assert!(s.recent_numbers(5, CardType::FourG, 5).await.unwrap().is_empty());
     }
 }
 

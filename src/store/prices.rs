@@ -32,11 +32,10 @@ impl Store {
     }
 
     pub async fn price_table(&self, t: CardType) -> Result<PriceTable, StoreError> {
-        let rows: Vec<(i64, String, i64)> =
-            sqlx::query_as("SELECT value, tier, price FROM prices WHERE card_type = ?")
-                .bind(t.as_api())
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as("SELECT value, tier, price FROM prices WHERE card_type = ?")
+            .bind(t.as_api())
+            .fetch_all(&self.pool)
+            .await?;
         let mut table = PriceTable::new();
         for (value, tier, price) in rows {
             let entry = table.entry(value).or_default();
@@ -58,15 +57,9 @@ mod tests {
     #[tokio::test]
     async fn prices_are_set_per_tier_and_replaced() {
         let (s, _d) = temp_store().await;
-        s.set_price(CardType::Adsl, 1000, PriceTier::Customer, 1050, 1)
-            .await
-            .unwrap();
-        s.set_price(CardType::Adsl, 1000, PriceTier::Reseller, 990, 1)
-            .await
-            .unwrap();
-        s.set_price(CardType::Adsl, 1000, PriceTier::Customer, 1100, 1)
-            .await
-            .unwrap();
+        s.set_price(CardType::Adsl, 1000, PriceTier::Customer, 1050, 1).await.unwrap();
+        s.set_price(CardType::Adsl, 1000, PriceTier::Reseller, 990, 1).await.unwrap();
+        s.set_price(CardType::Adsl, 1000, PriceTier::Customer, 1100, 1).await.unwrap();
         let t = s.price_table(CardType::Adsl).await.unwrap();
         assert_eq!(t.get(&1000), Some(&(Some(1100), Some(990))));
         assert!(s.price_table(CardType::FourG).await.unwrap().is_empty());

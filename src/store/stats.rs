@@ -34,10 +34,7 @@ impl Store {
         .bind(week_start)
         .fetch_all(&self.pool)
         .await?;
-        let orders = rows
-            .into_iter()
-            .map(|(s, d, w, a)| (s, (d, w, a)))
-            .collect();
+        let orders = rows.into_iter().map(|(s, d, w, a)| (s, (d, w, a))).collect();
         let mut revenue = [(0, 0); 3];
         for (i, since) in [day_start, week_start, 0].into_iter().enumerate() {
             let (r, c): (i64, i64) = sqlx::query_as(

@@ -70,11 +70,7 @@ impl Store {
     /// to us is reachable again. Returns the account as it is now.
     pub async fn touch_user(&self, u: &NewUser) -> Result<User, StoreError> {
         let now = now_ms();
-        let role_if_new = if u.is_admin {
-            Role::Admin
-        } else {
-            Role::Customer
-        };
+        let role_if_new = if u.is_admin { Role::Admin } else { Role::Customer };
         let user: User = sqlx::query_as(
             "INSERT INTO users (id, first_name, last_name, username, language, role, created_at, last_seen_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
@@ -98,27 +94,17 @@ impl Store {
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
-        Ok(sqlx::query_as("SELECT * FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(sqlx::query_as("SELECT * FROM users WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
     }
 
     pub async fn set_language(&self, id: i64, lang: Lang) -> Result<(), StoreError> {
-        self.update_user_field(
-            id,
-            "UPDATE users SET language = ?1 WHERE id = ?2",
-            lang.code().to_owned(),
-        )
-        .await
+        self.update_user_field(id, "UPDATE users SET language = ?1 WHERE id = ?2", lang.code().to_owned()).await
     }
 
     /// Makes a user a reseller or a customer again. Admin rights come from config only.
     pub async fn set_role(&self, id: i64, role: Role) -> Result<(), StoreError> {
         if role == Role::Admin {
-            return Err(StoreError::Corrupt(
-                "admin role is granted by ADMIN_IDS only".into(),
-            ));
+            return Err(StoreError::Corrupt("admin role is granted by ADMIN_IDS only".into()));
         }
         let r = sqlx::query("UPDATE users SET role = ?1 WHERE id = ?2 AND role != 'admin'")
             .bind(role.as_str())
@@ -132,33 +118,18 @@ impl Store {
     }
 
     pub async fn set_banned(&self, id: i64, banned: bool) -> Result<(), StoreError> {
-        self.update_user_field(id, "UPDATE users SET banned = ?1 WHERE id = ?2", banned)
-            .await
+        self.update_user_field(id, "UPDATE users SET banned = ?1 WHERE id = ?2", banned).await
     }
 
     pub async fn set_unreachable(&self, id: i64, unreachable: bool) -> Result<(), StoreError> {
-        self.update_user_field(
-            id,
-            "UPDATE users SET unreachable = ?1 WHERE id = ?2",
-            unreachable,
-        )
-        .await
+        self.update_user_field(id, "UPDATE users SET unreachable = ?1 WHERE id = ?2", unreachable).await
     }
 
-    async fn update_user_field<T>(
-        &self,
-        id: i64,
-        sql: &'static str,
-        value: T,
-    ) -> Result<(), StoreError>
+    async fn update_user_field<T>(&self, id: i64, sql: &'static str, value: T) -> Result<(), StoreError>
     where
         T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
     {
-        let r = sqlx::query(sql)
-            .bind(value)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let r = sqlx::query(sql).bind(value).bind(id).execute(&self.pool).await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
         }
@@ -186,50 +157,27 @@ mod tests {
     async fn first_contact_creates_then_refreshes() {
         let (s, _d) = temp_store().await;
         let u = s.touch_user(&new_user(7, false)).await.unwrap();
-        assert_eq!(
-            (u.language, u.role, u.balance),
-            (Lang::Fr, Role::Customer, 0)
-        );
+        assert_eq!((u.language, u.role, u.balance), (Lang::Fr, Role::Customer, 0));
         s.set_language(7, Lang::Ar).await.unwrap();
         s.set_unreachable(7, true).await.unwrap();
         let mut again = new_user(7, false);
         again.language = Lang::En;
         again.first_name = "Amina".into();
         let u = s.touch_user(&again).await.unwrap();
-        assert_eq!(
-            u.language,
-            Lang::Ar,
-            "a chosen language survives later contacts"
-        );
+        assert_eq!(u.language, Lang::Ar, "a chosen language survives later contacts");
         assert_eq!(u.first_name, "Amina");
-        assert!(
-            !u.unreachable,
-            "writing to the bot makes a user reachable again"
-        );
+        assert!(!u.unreachable, "writing to the bot makes a user reachable again");
     }
 
     #[tokio::test]
     async fn admin_role_follows_config() {
         let (s, _d) = temp_store().await;
-        assert_eq!(
-            s.touch_user(&new_user(1, true)).await.unwrap().role,
-            Role::Admin
-        );
-        assert!(
-            s.set_role(1, Role::Customer).await.is_err(),
-            "no command removes a config admin"
-        );
-        assert_eq!(
-            s.touch_user(&new_user(1, false)).await.unwrap().role,
-            Role::Customer,
-            "removed from ADMIN_IDS"
-        );
+        assert_eq!(s.touch_user(&new_user(1, true)).await.unwrap().role, Role::Admin);
+        assert!(s.set_role(1, Role::Customer).await.is_err(), "no command removes a config admin");
+        assert_eq!(s.touch_user(&new_user(1, false)).await.unwrap().role, Role::Customer, "removed from ADMIN_IDS");
         s.touch_user(&new_user(2, false)).await.unwrap();
         s.set_role(2, Role::Reseller).await.unwrap();
         assert_eq!(s.user(2).await.unwrap().unwrap().role, Role::Reseller);
-        assert!(matches!(
-            s.set_role(99, Role::Reseller).await,
-            Err(StoreError::NotFound(_))
-        ));
+        assert!(matches!(s.set_role(99, Role::Reseller).await, Err(StoreError::NotFound(_))));
     }
 }

@@ -1,17 +1,22 @@
 //! Sends broadcast jobs, one recipient at a time, never faster than `BROADCAST_PER_SEC`.
-//! A recipient is marked 'sending' before its request, so a restart never sends twice.
+//! A recipient is marked 'sending' (committed) just before its request, so a restart never sends
+//! twice; a graceful stop leaves nobody in that state.
 use crate::bot::{Ctx, Tg, keyboards, ui};
 use crate::i18n::Lang;
 use crate::store::{BroadcastJob, RecipientStatus, StoreError};
 use crate::tr;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
-use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
+use tokio::time::Instant as TInstant;
 
-const CLAIM: i64 = 50;
+/// Recipients read per query; each is still claimed on its own right before its request.
+const BATCH: i64 = 100;
+const SECOND: Duration = Duration::from_secs(1);
 
 pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
     loop {
@@ -36,32 +41,70 @@ pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-/// Paces sends evenly: one slot every 1/rate seconds, so no one-second window holds more than
-/// the ceiling.
+/// Keeps broadcast requests under `per_sec` in every one-second window as Telegram counts them.
+///
+/// Requests are spaced evenly (one slot every 1/rate s), and a request also waits until one
+/// second has passed since the request `per_sec` places before it was *answered*: Telegram saw
+/// that one at the latest then, and sees this one at the earliest when it leaves, so network
+/// jitter cannot squeeze `per_sec + 1` requests into one second.
 struct Pacer {
     gap: Duration,
-    next: Instant,
+    per_sec: usize,
+    next: TInstant,
+    /// When each of the last `per_sec` requests was answered, oldest first.
+    answered: VecDeque<TInstant>,
 }
 
 impl Pacer {
     fn new(per_sec: u32) -> Pacer {
+        let per_sec = per_sec.max(1);
         Pacer {
-            gap: Duration::from_secs_f64(1.0 / f64::from(per_sec.max(1))),
-            next: Instant::now(),
+            gap: Duration::from_secs_f64(1.0 / f64::from(per_sec)),
+            per_sec: per_sec as usize,
+            next: TInstant::now(),
+            answered: VecDeque::with_capacity(per_sec as usize + 1),
         }
     }
 
+    /// Waits for the next slot; call right before a request.
     async fn wait(&mut self) {
-        let now = Instant::now();
-        if self.next > now {
-            tokio::time::sleep(self.next - now).await;
+        let mut at = self.next;
+        if self.answered.len() >= self.per_sec
+            && let Some(oldest) = self.answered.front()
+        {
+            at = at.max(*oldest + SECOND);
         }
-        self.next = self.next.max(now) + self.gap;
+        tokio::time::sleep_until(at).await;
+        self.next = at.max(TInstant::now()) + self.gap;
     }
 
-    fn pause(&mut self, d: Duration) {
-        self.next = self.next.max(Instant::now() + d);
+    /// Call when the request's answer (or error) arrived.
+    fn answered(&mut self) {
+        self.answered.push_back(TInstant::now());
+        while self.answered.len() > self.per_sec {
+            self.answered.pop_front();
+        }
     }
+
+    /// Nothing goes out before `d` has passed.
+    fn pause(&mut self, d: Duration) {
+        self.next = self.next.max(TInstant::now() + d);
+    }
+}
+
+/// What the job's progress message needs, kept across the steps of one run.
+struct Progress {
+    lang: Lang,
+    started: Instant,
+    sent_here: u64,
+    last: Instant,
+    chat: Option<ChatId>,
+    msg: Option<MessageId>,
+}
+
+enum Stop {
+    Shutdown,
+    Cancelled,
 }
 
 async fn run_job(
@@ -72,136 +115,158 @@ async fn run_job(
 ) -> Result<(), StoreError> {
     let interrupted = ctx.store.settle_interrupted_sends(job.id).await?;
     if interrupted > 0 {
-        tracing::warn!(
-            job = job.id,
-            interrupted,
-            "recipients caught mid-send by a restart are not resent"
-        );
+        tracing::warn!(job = job.id, interrupted, "recipients caught mid-send by a crash are not resent");
     }
-    let lang = ctx
-        .store
-        .user(job.admin_id)
-        .await?
-        .map_or(ctx.cfg.default_language, |u| u.language);
+    let lang = ctx.store.user(job.admin_id).await?.map_or(ctx.cfg.default_language, |u| u.language);
     let mut pacer = Pacer::new(ctx.cfg.broadcast_per_sec);
-    let started = Instant::now();
-    let mut last_progress = Instant::now();
-    let mut sent_here = 0u64;
+    let mut p = Progress {
+        lang,
+        started: Instant::now(),
+        sent_here: 0,
+        last: Instant::now(),
+        chat: job.progress_chat_id.map(ChatId),
+        msg: job.progress_message_id.map(MessageId),
+    };
     loop {
-        if *shutdown.borrow() {
-            return Ok(());
-        }
-        // A cancel from the admin shows up here between batches and between recipients.
-        if ctx
-            .store
-            .broadcast(job.id)
-            .await?
-            .is_none_or(|j| j.status != "running")
-        {
-            progress(
-                bot,
-                ctx,
-                job,
-                lang,
-                "broadcast-summary-cancelled",
-                started,
-                sent_here,
-            )
-            .await?;
-            return Ok(());
-        }
-        let batch = ctx.store.claim_recipients(job.id, CLAIM).await?;
+        let batch = match should_stop(ctx, job, shutdown).await? {
+            Some(Stop::Shutdown) => return Ok(()),
+            Some(Stop::Cancelled) => {
+                tracing::info!(job = job.id, "broadcast cancelled");
+                return progress(bot, ctx, job, &mut p, "broadcast-summary-cancelled").await;
+            }
+            None => ctx.store.pending_recipients(job.id, BATCH).await?,
+        };
         if batch.is_empty() {
             ctx.store.finish_broadcast(job.id).await?;
-            progress(bot, ctx, job, lang, "broadcast-summary", started, sent_here).await?;
             tracing::info!(job = job.id, "broadcast finished");
-            return Ok(());
+            return progress(bot, ctx, job, &mut p, "broadcast-summary").await;
         }
-        let mut rest = batch.into_iter();
-        while let Some(user) = rest.next() {
-            let stop = *shutdown.borrow()
-                || ctx
-                    .store
-                    .broadcast(job.id)
-                    .await?
-                    .is_none_or(|j| j.status != "running");
-            if stop {
-                for u in std::iter::once(user).chain(rest.by_ref()) {
-                    ctx.store.unclaim_recipient(job.id, u).await?;
-                }
+        for user in batch {
+            // A cancel from the admin or a shutdown shows up between any two recipients.
+            if should_stop(ctx, job, shutdown).await?.is_some() {
                 break;
             }
             pacer.wait().await;
-            let res = bot
-                .copy_message(
-                    ChatId(user),
-                    ChatId(job.from_chat_id),
-                    MessageId(job.from_message_id),
-                )
-                .await;
+            if !ctx.store.claim_recipient(job.id, user).await? {
+                continue;
+            }
+            let res = bot.copy(ChatId(user), ChatId(job.from_chat_id), MessageId(job.from_message_id)).await;
+            pacer.answered();
             let status = match res {
                 Ok(_) => {
-                    sent_here += 1;
+                    p.sent_here += 1;
                     RecipientStatus::Sent
                 }
                 Err(RequestError::RetryAfter(after)) => {
-                    // Not delivered: everyone waits, then this recipient is tried again.
+                    // Nothing was delivered (with Throttle on, it waits and retries by itself and
+                    // this never shows): all broadcast sending waits `retry_after`, and this
+                    // recipient goes back in line.
+                    tracing::warn!(job = job.id, after = ?after.duration(), "broadcast rate limited");
                     pacer.pause(after.duration());
                     ctx.store.unclaim_recipient(job.id, user).await?;
                     continue;
                 }
                 Err(e) if ui::is_unreachable(&e) => RecipientStatus::Blocked,
-                Err(RequestError::Api(ApiError::Unknown(_))) | Err(_) => RecipientStatus::Failed,
+                Err(e) => {
+                    tracing::info!(job = job.id, user, error = %e, "broadcast copy failed");
+                    RecipientStatus::Failed
+                }
             };
             ctx.store.finish_recipient(job.id, user, status).await?;
-            if last_progress.elapsed() >= ctx.cfg.broadcast_progress_every {
-                last_progress = Instant::now();
-                progress(
-                    bot,
-                    ctx,
-                    job,
-                    lang,
-                    "broadcast-progress",
-                    started,
-                    sent_here,
-                )
-                .await?;
+            if p.last.elapsed() >= ctx.cfg.broadcast_progress_every {
+                progress(bot, ctx, job, &mut p, "broadcast-progress").await?;
             }
         }
     }
 }
 
+async fn should_stop(
+    ctx: &Ctx,
+    job: &BroadcastJob,
+    shutdown: &watch::Receiver<bool>,
+) -> Result<Option<Stop>, StoreError> {
+    if *shutdown.borrow() {
+        return Ok(Some(Stop::Shutdown));
+    }
+    let running = ctx.store.broadcast(job.id).await?.is_some_and(|j| j.status == "running");
+    Ok((!running).then_some(Stop::Cancelled))
+}
+
+/// Shows the job's state on its progress message, or on a new one if that one is gone.
 async fn progress(
     bot: &Tg,
     ctx: &Ctx,
     job: &BroadcastJob,
-    lang: Lang,
+    p: &mut Progress,
     key: &'static str,
-    started: Instant,
-    sent_here: u64,
 ) -> Result<(), StoreError> {
-    let p = ctx.store.broadcast_progress(job.id).await?;
-    let rate = sent_here as f64 / started.elapsed().as_secs_f64().max(0.001);
+    p.last = Instant::now();
+    let counts = ctx.store.broadcast_progress(job.id).await?;
+    let elapsed = p.started.elapsed().as_secs_f64().max(0.001);
+    let rate = (p.sent_here as f64 / elapsed).min(f64::from(ctx.cfg.broadcast_per_sec.max(1)));
     let eta = if rate > 0.0 {
-        (p.pending as f64 / rate).ceil() as i64
+        (counts.pending as f64 / rate).ceil() as i64
     } else {
-        0
+        (counts.pending as f64 / f64::from(ctx.cfg.broadcast_per_sec.max(1))).ceil() as i64
     };
+    let lang = p.lang;
     let text = tr!(
         lang,
         key,
-        sent = p.sent,
-        failed = p.failed,
-        blocked = p.blocked,
-        left = p.pending,
+        sent = counts.sent,
+        failed = counts.failed,
+        blocked = counts.blocked,
+        left = counts.pending,
         eta = eta,
         total = job.total
     );
     let kb = (key == "broadcast-progress").then(|| keyboards::broadcast_progress(lang, job.id));
-    if let (Some(chat), Some(msg)) = (job.progress_chat_id, job.progress_message_id)
-        && let Err(e) = ui::edit_or_send(bot, ChatId(chat), Some(MessageId(msg)), text, kb).await
-    {
-        tracing::debug!(error = %e, "broadcast progress not shown");
+    let Some(chat) = p.chat else {
+        return Ok(());
+    };
+    match ui::edit_or_send(bot, chat, p.msg, text, kb).await {
+        Ok(shown) if Some(shown) != p.msg => {
+            // The old message could not be edited: later updates go to the new one, not to yet
+            // another new message each time.
+            p.msg = Some(shown);
+            ctx.store.set_progress_message(job.id, chat.0, shown.0).await?;
+        }
+        Ok(_) => {}
+        Err(e) => tracing::debug!(job = job.id, error = %e, "broadcast progress not shown"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Telegram sees a request somewhere between the moment it leaves and its answer. Even
+    /// when seen at those extremes (an early request as late as possible, a later one as early
+    /// as possible), no second holds more than the ceiling; and a pause holds everything back.
+    #[tokio::test]
+    async fn pacer_keeps_every_second_under_the_ceiling_and_honours_pauses() {
+        let mut p = Pacer::new(100);
+        let t0 = TInstant::now();
+        let (mut left, mut answered) = (Vec::new(), Vec::new());
+        for i in 0..130 {
+            p.wait().await;
+            left.push(TInstant::now());
+            if i % 7 == 0 {
+                // A slow answer: the next requests must not make up for it in a burst.
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            if i == 60 {
+                p.pause(Duration::from_millis(300));
+            }
+            p.answered();
+            answered.push(TInstant::now());
+        }
+        for i in 0..left.len() - 100 {
+            let gap = left[i + 100] - answered[i];
+            assert!(gap >= SECOND, "requests {i} and {} only {gap:?} apart", i + 100);
+        }
+        assert!(left[61] - left[60] >= Duration::from_millis(300));
+        assert!(left[129] - t0 >= Duration::from_millis(1290 + 300 - 10));
+    }
 }

@@ -17,10 +17,15 @@ pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
             _ = interval.tick() => {}
             _ = crate::workers::stopped(&mut shutdown) => return,
         }
-        let ok = match ctx.catalog.client().validate().await {
+        // A check in flight does not hold up a shutdown (the request may take its full timeout).
+        let res = tokio::select! {
+            r = ctx.catalog.client().validate() => r,
+            _ = crate::workers::stopped(&mut shutdown) => return,
+        };
+        let ok = match res {
             Ok(_) => true,
             Err(e) => {
-                tracing::warn!(error = %e, "OneClickDZ health check failed");
+                tracing::warn!(error = %e, failures = failures + 1, "OneClickDZ health check failed");
                 false
             }
         };
@@ -30,12 +35,7 @@ pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-async fn step(
-    bot: &Tg,
-    ctx: &Ctx,
-    ok: bool,
-    failures: &mut u32,
-) -> Result<(), crate::store::StoreError> {
+async fn step(bot: &Tg, ctx: &Ctx, ok: bool, failures: &mut u32) -> Result<(), crate::store::StoreError> {
     let auto = ctx.store.flag(AUTO_MAINTENANCE).await?;
     if ok {
         *failures = 0;
@@ -50,13 +50,11 @@ async fn step(
     *failures += 1;
     // A shop an admin closed by hand stays theirs to reopen.
     if *failures == FAILURES_TO_CLOSE && !ctx.in_maintenance() {
-        ctx.set_maintenance(true).await?;
+        // The flag first: a crash in between then at worst reopens a shop that never closed.
         ctx.store.set_flag(AUTO_MAINTENANCE, true).await?;
+        ctx.set_maintenance(true).await?;
         tracing::warn!("OneClickDZ failed {FAILURES_TO_CLOSE} health checks; maintenance on");
-        notify::admins(bot, ctx, |l| {
-            tr!(l, "alert-maintenance-auto-on", count = FAILURES_TO_CLOSE)
-        })
-        .await;
+        notify::admins(bot, ctx, |l| tr!(l, "alert-maintenance-auto-on", count = FAILURES_TO_CLOSE)).await;
     }
     Ok(())
 }

@@ -78,10 +78,7 @@ pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
     }
     // Let the current steps finish: each is one transaction, nothing is left half-written.
     let drain = async { while tasks.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(5), drain)
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(Duration::from_secs(5), drain).await.is_err() {
         tracing::warn!("order steps still running at shutdown; they resume at next start");
     }
     tracing::info!("order tracker stopped");
@@ -119,11 +116,7 @@ async fn retry_later(ctx: &Ctx, order: &Order, failed: bool) -> Result<Order, St
     let now = now_ms();
     let at = next_check(ctx, order, order.status, now).min(now + ms(ctx.cfg.queued_recheck));
     ctx.store.reschedule(order.id, at, failed).await?;
-    Ok(ctx
-        .store
-        .order(order.id)
-        .await?
-        .unwrap_or_else(|| order.clone()))
+    Ok(ctx.store.order(order.id).await?.unwrap_or_else(|| order.clone()))
 }
 
 async fn send(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
@@ -147,17 +140,13 @@ async fn send(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
                 next_check_at: Some(next_check(ctx, &order, OrderStatus::Handling, now)),
                 ..Default::default()
             };
-            ctx.store
-                .apply_status(order.id, OrderStatus::Handling, u)
-                .await
+            ctx.store.apply_status(order.id, OrderStatus::Handling, u).await
         }
         Err(OneClickError::RateLimited { retry_after }) => {
             // Refused before processing: the send may go out again later.
             ctx.store.release_send_claim(order.id).await?;
             let wait = retry_after.unwrap_or(ctx.cfg.order_poll);
-            ctx.store
-                .reschedule(order.id, now_ms() + ms(wait), false)
-                .await?;
+            ctx.store.reschedule(order.id, now_ms() + ms(wait), false).await?;
             Ok(order)
         }
         Err(OneClickError::DuplicateRef) => {
@@ -176,11 +165,7 @@ async fn send(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
                 .apply_status(
                     order.id,
                     OrderStatus::Failed,
-                    StatusUpdate {
-                        failure_reason: Some(reason.into()),
-                        notify: true,
-                        ..Default::default()
-                    },
+                    StatusUpdate { failure_reason: Some(reason.into()), notify: true, ..Default::default() },
                 )
                 .await?;
             if reason == "unavailable" {
@@ -218,18 +203,10 @@ async fn reconcile(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreErro
             let attempted = order.send_attempted_at.unwrap_or(order.created_at);
             if now_ms() - attempted >= ms(ctx.cfg.reconcile_grace) {
                 tracing::warn!("never reached OneClickDZ; releasing the hold");
-                let u = StatusUpdate {
-                    failure_reason: Some("not_sent".into()),
-                    notify: true,
-                    ..Default::default()
-                };
-                ctx.store
-                    .apply_status(order.id, OrderStatus::Failed, u)
-                    .await
+                let u = StatusUpdate { failure_reason: Some("not_sent".into()), notify: true, ..Default::default() };
+                ctx.store.apply_status(order.id, OrderStatus::Failed, u).await
             } else {
-                ctx.store
-                    .reschedule(order.id, now_ms() + ms(ctx.cfg.order_poll), false)
-                    .await?;
+                ctx.store.reschedule(order.id, now_ms() + ms(ctx.cfg.order_poll), false).await?;
                 Ok(order)
             }
         }
@@ -299,15 +276,9 @@ async fn adopt(bot: &Tg, ctx: &Ctx, order: Order, topup: Topup) -> Result<Order,
             Ok(o)
         }
         Err(StoreError::IllegalTransition { from, to }) => {
-            tracing::error!(
-                from,
-                to,
-                "upstream reported an impossible move; alerting admins"
-            );
+            tracing::error!(from, to, "upstream reported an impossible move; alerting admins");
             notify::admins_order(bot, ctx, &order, "alert-order-unreconciled").await;
-            ctx.store
-                .reschedule(order.id, now + ms(ctx.cfg.queued_recheck), true)
-                .await?;
+            ctx.store.reschedule(order.id, now + ms(ctx.cfg.queued_recheck), true).await?;
             Ok(order)
         }
         Err(e) => Err(e),
@@ -325,9 +296,7 @@ async fn tell(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<(), StoreError> {
             if order.check_failures >= GIVE_UP_NOTIFY_AFTER {
                 ctx.store.mark_notified(order.id, None).await?;
             } else {
-                ctx.store
-                    .reschedule(order.id, now_ms() + ms(ctx.cfg.order_poll), true)
-                    .await?;
+                ctx.store.reschedule(order.id, now_ms() + ms(ctx.cfg.order_poll), true).await?;
             }
             return Ok(());
         }

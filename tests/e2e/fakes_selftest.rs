@@ -5,14 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use teloxide::payloads::{
-    EditMessageTextSetters, GetUpdatesSetters, SendMessageSetters, SetMyCommandsSetters,
-};
+use teloxide::payloads::{EditMessageTextSetters, GetUpdatesSetters, SendMessageSetters, SetMyCommandsSetters};
 use teloxide::prelude::*;
 use teloxide::types::{
-    AllowedUpdate, BotCommand, BotCommandScope, CallbackQueryId, ChatMemberKind,
-    InlineKeyboardButton, InlineKeyboardMarkup, MediaKind, MessageId, MessageKind, ParseMode,
-    UpdateKind,
+    AllowedUpdate, BotCommand, BotCommandScope, CallbackQueryId, ChatMemberKind, InlineKeyboardButton,
+    InlineKeyboardMarkup, MediaKind, MessageId, MessageKind, ParseMode, UpdateKind,
 };
 use teloxide::{ApiError, RequestError};
 
@@ -48,10 +45,7 @@ async fn tg_get_me_and_webhook_info() {
     assert_eq!(me.id.0 as i64, BOT_ID);
     assert_eq!(me.username(), BOT_USERNAME);
     assert!(me.is_bot);
-    let info = bot
-        .get_webhook_info()
-        .await
-        .expect("getWebhookInfo deserializes");
+    let info = bot.get_webhook_info().await.expect("getWebhookInfo deserializes");
     assert!(info.url.is_none());
     bot.delete_webhook().await.expect("deleteWebhook");
     let methods: Vec<String> = fake.calls().into_iter().map(|c| c.method).collect();
@@ -68,9 +62,7 @@ async fn tg_send_edit_and_not_modified() {
         vec![InlineKeyboardButton::callback("Buy ADSL", "buy:adsl")],
         vec![InlineKeyboardButton::copy_text_button(
             "Copy",
-            teloxide::types::CopyTextButton {
-                text: "7788000000000001".into(),
-            },
+            teloxide::types::CopyTextButton { text: "7788000000000001".into() },
         )],
     ]);
     let msg = bot
@@ -81,11 +73,7 @@ async fn tg_send_edit_and_not_modified() {
         .expect("sendMessage returns a Message");
     assert_eq!(msg.chat.id, chat);
     assert!(msg.chat.is_private());
-    assert_eq!(
-        msg.text(),
-        Some("Hello & welcome"),
-        "Telegram returns the parsed text"
-    );
+    assert_eq!(msg.text(), Some("Hello & welcome"), "Telegram returns the parsed text");
     assert_eq!(msg.from.as_ref().map(|u| u.id.0 as i64), Some(BOT_ID));
     assert_eq!(msg.reply_markup(), Some(&kb), "inline keyboard echoed");
 
@@ -94,21 +82,12 @@ async fn tg_send_edit_and_not_modified() {
     assert_eq!(stored.text, "<b>Hello</b> &amp; welcome");
     assert_eq!(stored.plain, "Hello & welcome");
     assert_eq!(stored.parse_mode.as_deref(), Some("HTML"));
-    assert_eq!(
-        stored.buttons(),
-        vec![
-            ("Buy ADSL".to_owned(), Some("buy:adsl".to_owned())),
-            ("Copy".to_owned(), None)
-        ]
-    );
+    assert_eq!(stored.buttons(), vec![("Buy ADSL".to_owned(), Some("buy:adsl".to_owned())), ("Copy".to_owned(), None)]);
     assert!(stored.has_button("ADSL"));
     assert_eq!(stored.copy_text_buttons(), ["7788000000000001"]);
 
     // An edit without reply_markup removes the keyboard, as on Telegram.
-    let edited = bot
-        .edit_message_text(chat, msg.id, "Bye")
-        .await
-        .expect("edit works");
+    let edited = bot.edit_message_text(chat, msg.id, "Bye").await.expect("edit works");
     assert_eq!(edited.text(), Some("Bye"));
     assert!(edited.reply_markup().is_none());
     let stored = fake.last_bot_message(user.id).unwrap();
@@ -119,21 +98,11 @@ async fn tg_send_edit_and_not_modified() {
     let e = api_err(bot.edit_message_text(chat, msg.id, "Bye").await);
     assert_eq!(e, ApiError::MessageNotModified);
     // Same text but a new keyboard is a modification.
-    bot.edit_message_text(chat, msg.id, "Bye")
-        .reply_markup(kb.clone())
-        .await
-        .expect("markup change");
+    bot.edit_message_text(chat, msg.id, "Bye").reply_markup(kb.clone()).await.expect("markup change");
     // editMessageReplyMarkup changes only the markup; the same markup again is "not modified".
     let kb2 = keyboard(vec![vec![InlineKeyboardButton::callback("Back", "back")]]);
-    bot.edit_message_reply_markup(chat, msg.id)
-        .reply_markup(kb2.clone())
-        .await
-        .expect("markup edit");
-    let e = api_err(
-        bot.edit_message_reply_markup(chat, msg.id)
-            .reply_markup(kb2)
-            .await,
-    );
+    bot.edit_message_reply_markup(chat, msg.id).reply_markup(kb2.clone()).await.expect("markup edit");
+    let e = api_err(bot.edit_message_reply_markup(chat, msg.id).reply_markup(kb2).await);
     assert_eq!(e, ApiError::MessageNotModified);
     let stored = fake.last_bot_message(user.id).unwrap();
     assert_eq!((stored.text.as_str(), stored.edits), ("Bye", 3));
@@ -145,10 +114,7 @@ async fn tg_send_edit_and_not_modified() {
     bot.delete_message(chat, msg.id).await.expect("delete");
     let e = api_err(bot.delete_message(chat, msg.id).await);
     assert_eq!(e, ApiError::MessageToDeleteNotFound);
-    assert!(
-        fake.last_bot_message(user.id).is_none(),
-        "deleted messages are skipped"
-    );
+    assert!(fake.last_bot_message(user.id).is_none(), "deleted messages are skipped");
     assert!(fake.bot_messages(user.id)[0].deleted);
     let e = api_err(bot.edit_message_text(chat, msg.id, "again").await);
     assert_eq!(e, ApiError::MessageToEditNotFound);
@@ -162,89 +128,38 @@ async fn tg_blocking_injection_and_validation_errors() {
     let chat = ChatId(user.id);
 
     fake.block_user(user.id);
-    assert_eq!(
-        api_err(bot.send_message(chat, "hi").await),
-        ApiError::BotBlocked
-    );
-    assert_eq!(
-        api_err(bot.copy_message(chat, ChatId(1), MessageId(1)).await),
-        ApiError::BotBlocked
-    );
+    assert_eq!(api_err(bot.send_message(chat, "hi").await), ApiError::BotBlocked);
+    assert_eq!(api_err(bot.copy_message(chat, ChatId(1), MessageId(1)).await), ApiError::BotBlocked);
     fake.unblock_user(user.id);
     let m = bot.send_message(chat, "hi").await.expect("unblocked");
     fake.deactivate_user(user.id);
-    assert_eq!(
-        api_err(bot.edit_message_text(chat, m.id, "x").await),
-        ApiError::UserDeactivated
-    );
+    assert_eq!(api_err(bot.edit_message_text(chat, m.id, "x").await), ApiError::UserDeactivated);
     fake.unblock_user(user.id);
 
-    fake.inject_error(
-        "sendMessage",
-        1,
-        429,
-        "Too Many Requests: retry after 3",
-        Some(3),
-    );
+    fake.inject_error("sendMessage", 1, 429, "Too Many Requests: retry after 3", Some(3));
     match bot.send_message(chat, "flood").await {
         Err(RequestError::RetryAfter(s)) => assert_eq!(s.seconds(), 3),
         other => panic!("expected RetryAfter, got {other:?}"),
     }
-    bot.send_message(chat, "after flood")
-        .await
-        .expect("injection used up");
+    bot.send_message(chat, "after flood").await.expect("injection used up");
 
-    fake.inject_error(
-        "EDITMESSAGETEXT",
-        2,
-        400,
-        "Bad Request: something odd",
-        None,
-    );
+    fake.inject_error("EDITMESSAGETEXT", 2, 400, "Bad Request: something odd", None);
     for _ in 0..2 {
-        assert!(matches!(
-            api_err(bot.edit_message_text(chat, m.id, "y").await),
-            ApiError::Unknown(_)
-        ));
+        assert!(matches!(api_err(bot.edit_message_text(chat, m.id, "y").await), ApiError::Unknown(_)));
     }
-    bot.edit_message_text(chat, m.id, "y")
-        .await
-        .expect("two injections used up");
+    bot.edit_message_text(chat, m.id, "y").await.expect("two injections used up");
 
     // Strictness that catches real bugs before production does.
-    let e = api_err(
-        bot.send_message(chat, "1 < 2")
-            .parse_mode(ParseMode::Html)
-            .await,
-    );
+    let e = api_err(bot.send_message(chat, "1 < 2").parse_mode(ParseMode::Html).await);
     assert!(matches!(e, ApiError::CantParseEntities(_)), "{e:?}");
-    let e = api_err(
-        bot.send_message(chat, "<b>open")
-            .parse_mode(ParseMode::Html)
-            .await,
-    );
+    let e = api_err(bot.send_message(chat, "<b>open").parse_mode(ParseMode::Html).await);
     assert!(matches!(e, ApiError::CantParseEntities(_)), "{e:?}");
     let long_data = "x".repeat(65);
     let kb = keyboard(vec![vec![InlineKeyboardButton::callback("b", long_data)]]);
-    assert_eq!(
-        api_err(bot.send_message(chat, "kb").reply_markup(kb).await),
-        ApiError::ButtonDataInvalid
-    );
-    assert_eq!(
-        api_err(bot.send_message(chat, " ").await),
-        ApiError::MessageTextIsEmpty
-    );
-    assert_eq!(
-        api_err(bot.send_message(chat, "é".repeat(4097)).await),
-        ApiError::MessageIsTooLong
-    );
-    assert_eq!(
-        api_err(
-            bot.answer_callback_query(CallbackQueryId("nope".to_owned()))
-                .await
-        ),
-        ApiError::InvalidQueryId
-    );
+    assert_eq!(api_err(bot.send_message(chat, "kb").reply_markup(kb).await), ApiError::ButtonDataInvalid);
+    assert_eq!(api_err(bot.send_message(chat, " ").await), ApiError::MessageTextIsEmpty);
+    assert_eq!(api_err(bot.send_message(chat, "é".repeat(4097)).await), ApiError::MessageIsTooLong);
+    assert_eq!(api_err(bot.answer_callback_query(CallbackQueryId("nope".to_owned())).await), ApiError::InvalidQueryId);
 
     let sends = fake.calls_to("SendMessage");
     assert_eq!(sends.len(), fake.call_count("sendmessage"));
@@ -261,16 +176,10 @@ async fn tg_updates_deserialize_and_offset_confirms() {
     let start_id = fake.send_text(&user, "/start ref42");
     let menu = bot
         .send_message(ChatId(user.id), "Menu")
-        .reply_markup(keyboard(vec![vec![InlineKeyboardButton::callback(
-            "4G cards", "menu:4g",
-        )]]))
+        .reply_markup(keyboard(vec![vec![InlineKeyboardButton::callback("4G cards", "menu:4g")]]))
         .await
         .unwrap();
-    assert_eq!(
-        (start_id, menu.id.0),
-        (1, 2),
-        "user and bot messages share the chat counter"
-    );
+    assert_eq!((start_id, menu.id.0), (1, 2), "user and bot messages share the chat counter");
     let cb_id = fake.press_button(&user, menu.id.0, "4G");
     fake.send_my_chat_member(&user, true);
     let sticker_id = fake.send_sticker(&user);
@@ -281,43 +190,25 @@ async fn tg_updates_deserialize_and_offset_confirms() {
     let updates = bot.get_updates().await.expect("getUpdates");
     assert_eq!(updates.len(), 5);
     for u in &updates {
-        assert!(
-            !matches!(u.kind, UpdateKind::Error(_)),
-            "teloxide failed to parse {:?}",
-            u.kind
-        );
+        assert!(!matches!(u.kind, UpdateKind::Error(_)), "teloxide failed to parse {:?}", u.kind);
     }
-    let UpdateKind::Message(m) = &updates[0].kind else {
-        panic!("{:?}", updates[0].kind)
-    };
+    let UpdateKind::Message(m) = &updates[0].kind else { panic!("{:?}", updates[0].kind) };
     assert_eq!(m.text(), Some("/start ref42"));
     assert_eq!(m.chat.id.0, user.id);
     let from = m.from.as_ref().unwrap();
-    assert_eq!(
-        (from.id.0 as i64, from.language_code.as_deref()),
-        (user.id, Some("en"))
-    );
+    assert_eq!((from.id.0 as i64, from.language_code.as_deref()), (user.id, Some("en")));
     let entities = m.entities().unwrap();
     assert_eq!((entities[0].offset, entities[0].length), (0, 6));
 
-    let UpdateKind::CallbackQuery(q) = &updates[1].kind else {
-        panic!("{:?}", updates[1].kind)
-    };
+    let UpdateKind::CallbackQuery(q) = &updates[1].kind else { panic!("{:?}", updates[1].kind) };
     assert_eq!(q.id.0, cb_id);
     assert_eq!(q.data.as_deref(), Some("menu:4g"));
     assert_eq!(q.from.id.0 as i64, user.id);
-    let qm = q
-        .regular_message()
-        .expect("the pressed message is accessible");
+    let qm = q.regular_message().expect("the pressed message is accessible");
     assert_eq!(qm.id, menu.id);
-    assert!(
-        qm.reply_markup().is_some(),
-        "callback carries the current markup"
-    );
+    assert!(qm.reply_markup().is_some(), "callback carries the current markup");
 
-    let UpdateKind::MyChatMember(cm) = &updates[2].kind else {
-        panic!("{:?}", updates[2].kind)
-    };
+    let UpdateKind::MyChatMember(cm) = &updates[2].kind else { panic!("{:?}", updates[2].kind) };
     assert!(matches!(cm.old_chat_member.kind, ChatMemberKind::Member(_)));
     assert!(matches!(cm.new_chat_member.kind, ChatMemberKind::Banned(_)));
     assert_eq!(cm.new_chat_member.user.id.0 as i64, BOT_ID);
@@ -327,16 +218,10 @@ async fn tg_updates_deserialize_and_offset_confirms() {
         "a my_chat_member block also blocks sends"
     );
 
-    let UpdateKind::Message(s) = &updates[3].kind else {
-        panic!()
-    };
-    assert!(
-        matches!(&s.kind, MessageKind::Common(c) if matches!(c.media_kind, MediaKind::Sticker(_)))
-    );
+    let UpdateKind::Message(s) = &updates[3].kind else { panic!() };
+    assert!(matches!(&s.kind, MessageKind::Common(c) if matches!(c.media_kind, MediaKind::Sticker(_))));
     assert!(s.text().is_none());
-    let UpdateKind::Message(p) = &updates[4].kind else {
-        panic!()
-    };
+    let UpdateKind::Message(p) = &updates[4].kind else { panic!() };
     assert!(p.photo().is_some());
     assert_eq!(p.caption(), Some("receipt"));
 
@@ -348,25 +233,14 @@ async fn tg_updates_deserialize_and_offset_confirms() {
     assert_eq!(bot.get_updates().offset(last + 1).await.unwrap().len(), 0);
     assert_eq!(fake.pending_updates(), 0);
 
-    bot.answer_callback_query(CallbackQueryId(cb_id.clone()))
-        .text("ok")
-        .await
-        .expect("issued id is valid");
+    bot.answer_callback_query(CallbackQueryId(cb_id.clone())).text("ok").await.expect("issued id is valid");
     assert_eq!(fake.answered_callbacks(), [(cb_id, Some("ok".to_owned()))]);
 
     // limit is honoured.
     for i in 0..3 {
         fake.send_text(&user, &format!("m{i}"));
     }
-    assert_eq!(
-        bot.get_updates()
-            .offset(last + 1)
-            .limit(2)
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(bot.get_updates().offset(last + 1).limit(2).await.unwrap().len(), 2);
 }
 
 #[tokio::test]
@@ -378,10 +252,7 @@ async fn tg_long_poll_waits_and_returns_early() {
     let t0 = Instant::now();
     assert!(bot.get_updates().timeout(1).await.unwrap().is_empty());
     let idle = t0.elapsed();
-    assert!(
-        idle >= Duration::from_millis(900),
-        "long poll returned after {idle:?}"
-    );
+    assert!(idle >= Duration::from_millis(900), "long poll returned after {idle:?}");
 
     let f2 = fake.clone();
     let u2 = user.clone();
@@ -393,18 +264,11 @@ async fn tg_long_poll_waits_and_returns_early() {
     let ups = bot.get_updates().timeout(8).await.unwrap();
     let waited = t0.elapsed();
     assert_eq!(ups.len(), 1);
-    assert!(
-        waited >= Duration::from_millis(250) && waited < Duration::from_secs(3),
-        "waited {waited:?}"
-    );
+    assert!(waited >= Duration::from_millis(250) && waited < Duration::from_secs(3), "waited {waited:?}");
 
     // allowed_updates is remembered and filters updates created afterwards.
     let offset = ups[0].id.as_offset();
-    bot.get_updates()
-        .offset(offset)
-        .allowed_updates([AllowedUpdate::Message])
-        .await
-        .unwrap();
+    bot.get_updates().offset(offset).allowed_updates([AllowedUpdate::Message]).await.unwrap();
     assert_eq!(fake.allowed_updates(), Some(vec!["message".to_owned()]));
     fake.send_my_chat_member(&user, false);
     assert_eq!(fake.pending_updates(), 0, "my_chat_member filtered out");
@@ -422,89 +286,47 @@ async fn tg_wait_helpers_copy_and_commands() {
     let b2 = bot.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        b2.send_message(ChatId(5005), "Your code: <code>123</code>")
-            .parse_mode(ParseMode::Html)
-            .await
-            .unwrap();
+        b2.send_message(ChatId(5005), "Your code: <code>123</code>").parse_mode(ParseMode::Html).await.unwrap();
     });
-    let m = fake
-        .wait_message(user.id, T, |m| m.plain.contains("code: 123"))
-        .await;
+    let m = fake.wait_message(user.id, T, |m| m.plain.contains("code: 123")).await;
     assert_eq!(m.text, "Your code: <code>123</code>");
-    let n = fake
-        .wait_for(T, |f| Some(f.call_count("sendMessage")).filter(|n| *n == 1))
-        .await;
+    let n = fake.wait_for(T, |f| Some(f.call_count("sendMessage")).filter(|n| *n == 1)).await;
     assert_eq!(n, 1);
 
     // copyMessage copies the original text when the fake knows it.
     let src = fake.send_text(&user, "broadcast body");
-    let copied = bot
-        .copy_message(ChatId(other.id), ChatId(user.id), MessageId(src))
-        .await
-        .unwrap();
+    let copied = bot.copy_message(ChatId(other.id), ChatId(user.id), MessageId(src)).await.unwrap();
     let c = fake.last_bot_message(other.id).unwrap();
-    assert_eq!(
-        (c.message_id, c.text.as_str()),
-        (copied.0, "broadcast body")
-    );
-    let unknown = bot
-        .copy_message(ChatId(other.id), ChatId(-100), MessageId(7))
-        .await
-        .unwrap();
-    assert_eq!(
-        fake.last_bot_message(other.id).unwrap().text,
-        "[copy of -100:7]"
-    );
+    assert_eq!((c.message_id, c.text.as_str()), (copied.0, "broadcast body"));
+    let unknown = bot.copy_message(ChatId(other.id), ChatId(-100), MessageId(7)).await.unwrap();
+    assert_eq!(fake.last_bot_message(other.id).unwrap().text, "[copy of -100:7]");
     let copies = fake.copies();
     assert_eq!((copies.len(), copies[1].new_message_id), (2, unknown.0));
 
-    let cmds = vec![
-        BotCommand::new("start", "Start"),
-        BotCommand::new("orders", "My orders"),
-    ];
-    bot.set_my_commands(cmds.clone())
-        .language_code("ar")
-        .await
-        .unwrap();
+    let cmds = vec![BotCommand::new("start", "Start"), BotCommand::new("orders", "My orders")];
+    bot.set_my_commands(cmds.clone()).language_code("ar").await.unwrap();
     bot.set_my_commands(vec![BotCommand::new("admin", "Admin")])
-        .scope(BotCommandScope::Chat {
-            chat_id: teloxide::types::Recipient::Id(ChatId(9)),
-        })
+        .scope(BotCommandScope::Chat { chat_id: teloxide::types::Recipient::Id(ChatId(9)) })
         .await
         .unwrap();
     let sets = fake.my_commands();
     assert_eq!(sets.len(), 2);
     assert_eq!(sets[0].language_code.as_deref(), Some("ar"));
     assert_eq!(sets[1].scope.as_ref().unwrap()["type"], "chat");
-    assert_eq!(
-        bot.get_my_commands().language_code("ar").await.unwrap(),
-        cmds
-    );
+    assert_eq!(bot.get_my_commands().language_code("ar").await.unwrap(), cmds);
     assert!(bot.get_my_commands().await.unwrap().is_empty());
-    let e = api_err(
-        bot.set_my_commands(vec![BotCommand::new("Start", "bad")])
-            .await,
-    );
-    assert!(
-        matches!(e, ApiError::Unknown(ref s) if s.contains("BOT_COMMAND_INVALID")),
-        "{e:?}"
-    );
+    let e = api_err(bot.set_my_commands(vec![BotCommand::new("Start", "bad")]).await);
+    assert!(matches!(e, ApiError::Unknown(ref s) if s.contains("BOT_COMMAND_INVALID")), "{e:?}");
 
     // A timeout panics with a dump that names the recent calls.
     let f2 = fake.clone();
     let res = tokio::spawn(async move {
-        f2.wait_for(Duration::from_millis(100), |_| None::<()>)
-            .await;
+        f2.wait_for(Duration::from_millis(100), |_| None::<()>).await;
     })
     .await;
-    let panic = res
-        .expect_err("wait_for must panic on timeout")
-        .into_panic();
+    let panic = res.expect_err("wait_for must panic on timeout").into_panic();
     let msg = panic.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(
-        msg.contains("timed out") && msg.contains("copymessage"),
-        "{msg}"
-    );
+    assert!(msg.contains("timed out") && msg.contains("copymessage"), "{msg}");
 }
 
 /// teloxide's own Dispatcher (getWebhookInfo, getMe, long polling with offsets and
@@ -520,71 +342,43 @@ async fn tg_real_dispatcher_roundtrip() {
     let bot = bot(&fake).throttle(Limits::default());
 
     let handler = dptree::entry()
-        .branch(
-            Update::filter_message().endpoint(|bot: Throttle<Bot>, msg: Message| async move {
-                let kb = keyboard(vec![vec![InlineKeyboardButton::callback(
-                    "Pay 500", "pay:500",
-                )]]);
-                let text = format!("echo: {}", msg.text().unwrap_or("(no text)"));
-                bot.send_message(msg.chat.id, text).reply_markup(kb).await?;
-                respond(())
-            }),
-        )
-        .branch(Update::filter_callback_query().endpoint(
-            |bot: Throttle<Bot>, q: CallbackQuery| async move {
-                bot.answer_callback_query(q.id.clone()).await?;
-                if let Some(m) = q.regular_message() {
-                    let data = q.data.clone().unwrap_or_default();
-                    bot.edit_message_text(m.chat.id, m.id, format!("pressed {data}"))
-                        .await?;
-                }
-                respond(())
-            },
-        ));
+        .branch(Update::filter_message().endpoint(|bot: Throttle<Bot>, msg: Message| async move {
+            let kb = keyboard(vec![vec![InlineKeyboardButton::callback("Pay 500", "pay:500")]]);
+            let text = format!("echo: {}", msg.text().unwrap_or("(no text)"));
+            bot.send_message(msg.chat.id, text).reply_markup(kb).await?;
+            respond(())
+        }))
+        .branch(Update::filter_callback_query().endpoint(|bot: Throttle<Bot>, q: CallbackQuery| async move {
+            bot.answer_callback_query(q.id.clone()).await?;
+            if let Some(m) = q.regular_message() {
+                let data = q.data.clone().unwrap_or_default();
+                bot.edit_message_text(m.chat.id, m.id, format!("pressed {data}")).await?;
+            }
+            respond(())
+        }));
     let mut dispatcher = Dispatcher::builder(bot, handler).build();
     let stop = dispatcher.shutdown_token();
     let task = tokio::spawn(async move { dispatcher.dispatch().await });
 
     fake.send_text(&user, "hi");
-    let m = fake
-        .wait_message(user.id, T, |m| m.plain == "echo: hi")
-        .await;
+    let m = fake.wait_message(user.id, T, |m| m.plain == "echo: hi").await;
     fake.press_button(&user, m.message_id, "Pay");
-    let edited = fake
-        .wait_message(user.id, T, |m| m.plain == "pressed pay:500")
-        .await;
-    assert_eq!(
-        (edited.message_id, edited.reply_markup.is_none()),
-        (m.message_id, true)
-    );
-    fake.wait_for(T, |f| (f.answered_callbacks().len() == 1).then_some(()))
-        .await;
+    let edited = fake.wait_message(user.id, T, |m| m.plain == "pressed pay:500").await;
+    assert_eq!((edited.message_id, edited.reply_markup.is_none()), (m.message_id, true));
+    fake.wait_for(T, |f| (f.answered_callbacks().len() == 1).then_some(())).await;
     fake.send_sticker(&user);
-    fake.wait_message(user.id, T, |m| m.plain == "echo: (no text)")
-        .await;
+    fake.wait_message(user.id, T, |m| m.plain == "echo: (no text)").await;
 
-    let allowed = fake
-        .allowed_updates()
-        .expect("the dispatcher hints allowed_updates");
-    assert!(
-        allowed.contains(&"message".to_owned()) && allowed.contains(&"callback_query".to_owned())
-    );
+    let allowed = fake.allowed_updates().expect("the dispatcher hints allowed_updates");
+    assert!(allowed.contains(&"message".to_owned()) && allowed.contains(&"callback_query".to_owned()));
     let first: Vec<String> = fake.calls().into_iter().take(2).map(|c| c.method).collect();
     assert_eq!(first, ["getwebhookinfo", "getme"]);
 
     let t0 = Instant::now();
     stop.shutdown().expect("dispatcher running").await;
     task.await.unwrap();
-    assert!(
-        t0.elapsed() < Duration::from_secs(3),
-        "shutdown took {:?}",
-        t0.elapsed()
-    );
-    assert_eq!(
-        fake.pending_updates(),
-        0,
-        "all updates confirmed by the final offset"
-    );
+    assert!(t0.elapsed() < Duration::from_secs(3), "shutdown took {:?}", t0.elapsed());
+    assert_eq!(fake.pending_updates(), 0, "all updates confirmed by the final offset");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -594,11 +388,7 @@ async fn tg_survives_concurrent_load() {
     let mut set = tokio::task::JoinSet::new();
     for i in 0..400 {
         let b = bot.clone();
-        set.spawn(async move {
-            b.send_message(ChatId(6000 + i % 4), format!("n{i}"))
-                .await
-                .map(|m| m.id.0)
-        });
+        set.spawn(async move { b.send_message(ChatId(6000 + i % 4), format!("n{i}")).await.map(|m| m.id.0) });
     }
     let mut ok = 0;
     while let Some(r) = set.join_next().await {
@@ -607,16 +397,8 @@ async fn tg_survives_concurrent_load() {
     }
     assert_eq!(ok, 400);
     for chat in 6000..6004 {
-        let ids: Vec<i32> = fake
-            .bot_messages(chat)
-            .iter()
-            .map(|m| m.message_id)
-            .collect();
-        assert_eq!(
-            ids,
-            (1..=100).collect::<Vec<_>>(),
-            "per-chat ids are dense and unique"
-        );
+        let ids: Vec<i32> = fake.bot_messages(chat).iter().map(|m| m.message_id).collect();
+        assert_eq!(ids, (1..=100).collect::<Vec<_>>(), "per-chat ids are dense and unique");
     }
 }
 
@@ -656,16 +438,9 @@ async fn oc_account_and_products() {
     assert_eq!(v["success"], true);
     assert_eq!(v["meta"]["type"], "ADSL");
     let products = v["data"]["products"].as_array().unwrap();
-    let values: Vec<i64> = products
-        .iter()
-        .map(|p| p["value"].as_i64().unwrap())
-        .collect();
+    let values: Vec<i64> = products.iter().map(|p| p["value"].as_i64().unwrap()).collect();
     assert_eq!(values, [500, 1000, 2000]);
-    assert_eq!(
-        products[1]["cost"].as_i64(),
-        Some(980),
-        "whole costs are integers"
-    );
+    assert_eq!(products[1]["cost"].as_i64(), Some(980), "whole costs are integers");
     assert_eq!(products[1]["available"], true);
     assert!(v["requestId"].is_string());
 
@@ -673,31 +448,19 @@ async fn oc_account_and_products() {
     let (_, v) = oc_get(&oc, "/v3/internet/products?type=4G").await;
     let p = v["data"]["products"].as_array().unwrap();
     assert_eq!(p.len(), 4);
-    assert_eq!(
-        (p[1]["value"].as_i64(), &p[1]["available"]),
-        (Some(1500), &json!(false))
-    );
+    assert_eq!((p[1]["value"].as_i64(), &p[1]["available"]), (Some(1500), &json!(false)));
     oc.set_products("ADSL", vec![(500, 489.5, true)]);
     let (_, v) = oc_get(&oc, "/v3/internet/products?type=ADSL").await;
     assert_eq!(v["data"]["products"][0]["cost"].as_f64(), Some(489.5));
 
     let (s, v) = oc_get(&oc, "/v3/internet/products").await;
-    assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (400, Some("ERR_VALIDATION"))
-    );
+    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("ERR_VALIDATION")));
 
     let (s, v) = oc_get(&oc, "/v3/validate").await;
-    assert_eq!(
-        (s, v["data"]["apiKey"]["type"].as_str()),
-        (200, Some("SANDBOX"))
-    );
+    assert_eq!((s, v["data"]["apiKey"]["type"].as_str()), (200, Some("SANDBOX")));
     assert_eq!(v["data"]["username"], "+213665983439");
     oc.set_environment("PRODUCTION");
-    assert_eq!(
-        oc_get(&oc, "/v3/validate").await.1["data"]["apiKey"]["type"],
-        "PRODUCTION"
-    );
+    assert_eq!(oc_get(&oc, "/v3/validate").await.1["data"]["apiKey"]["type"], "PRODUCTION");
     oc.fail_validate(true);
     assert_eq!(oc_get(&oc, "/v3/validate").await.0, 503);
     oc.fail_validate(false);
@@ -705,10 +468,7 @@ async fn oc_account_and_products() {
     let (s, v) = oc_get(&oc, "/v3/account/balance").await;
     assert_eq!((s, v["data"]["balance"].as_f64()), (200, Some(100_000.0)));
     oc.set_balance(1326.13);
-    assert_eq!(
-        oc_get(&oc, "/v3/account/balance").await.1["data"]["balance"].as_f64(),
-        Some(1326.13)
-    );
+    assert_eq!(oc_get(&oc, "/v3/account/balance").await.1["data"]["balance"].as_f64(), Some(1326.13));
 
     let (s, v) = oc_get(&oc, "/v3/nope").await;
     assert_eq!((s, v["statusCode"].as_i64()), (404, Some(404)));
@@ -723,17 +483,9 @@ async fn oc_check_number() {
     let (s, v) = oc_get(&oc, "/v3/internet/check-number?type=ADSL&number=036362608").await;
     assert_eq!((s, v["data"]["type"].as_str()), (200, Some("ADSL")));
     assert!(v["data"]["offre"].is_string());
-    for bad in [
-        "type=4G&number=0665983439",
-        "type=4G&number=%2B213665983439",
-        "type=ADSL&number=36362608",
-    ] {
+    for bad in ["type=4G&number=0665983439", "type=4G&number=%2B213665983439", "type=ADSL&number=36362608"] {
         let (s, v) = oc_get(&oc, &format!("/v3/internet/check-number?{bad}")).await;
-        assert_eq!(
-            (s, v["error"]["code"].as_str()),
-            (400, Some("ERR_PHONE")),
-            "{bad}"
-        );
+        assert_eq!((s, v["error"]["code"].as_str()), (400, Some("ERR_PHONE")), "{bad}");
     }
     oc.mark_invalid_number("021123456");
     let (s, v) = oc_get(&oc, "/v3/internet/check-number?type=ADSL&number=021123456").await;
@@ -761,10 +513,7 @@ async fn oc_send_then_fulfilled_with_card_code() {
     let d = &v["data"];
     assert_eq!(d["status"], "FULFILLED");
     let code = d["card_code"].as_str().unwrap();
-    assert!(
-        code.starts_with(CARD_CODE_PREFIX) && code.len() == 16,
-        "{code}"
-    );
+    assert!(code.starts_with(CARD_CODE_PREFIX) && code.len() == 16, "{code}");
     assert_eq!(d["num_trans"], "AT-TEST-1");
     assert!(d["date_traitement"].as_str().unwrap().ends_with('Z'));
     assert_eq!(oc.card_code_for("ord-1").as_deref(), Some(code));
@@ -776,16 +525,8 @@ async fn oc_send_then_fulfilled_with_card_code() {
     let (s, v) = oc_get(&oc, "/v3/internet/check-ref/missing").await;
     assert_eq!(s, 404);
     assert_eq!(v["error"]["code"], "NOT_FOUND");
-    assert_eq!(
-        v["error"]["message"],
-        "Top-up with reference 'missing' not found"
-    );
-    assert_eq!(
-        oc_get(&oc, "/v3/internet/check-id/0123456789abcdef01234567")
-            .await
-            .0,
-        404
-    );
+    assert_eq!(v["error"]["message"], "Top-up with reference 'missing' not found");
+    assert_eq!(oc_get(&oc, "/v3/internet/check-id/0123456789abcdef01234567").await.0, 404);
 
     // A second order for a 4G number gets a different code; list is newest first.
     oc_send(&oc, topup("4G", "213665983439", 1500, "ord-2")).await;
@@ -801,28 +542,15 @@ async fn oc_send_then_fulfilled_with_card_code() {
 #[tokio::test]
 async fn oc_duplicate_ref_and_rejections() {
     let oc = FakeOneClick::start().await;
-    assert_eq!(
-        oc_send(&oc, topup("ADSL", "036362608", 500, "dup")).await.0,
-        200
-    );
+    assert_eq!(oc_send(&oc, topup("ADSL", "036362608", 500, "dup")).await.0, 200);
     let (s, v) = oc_send(&oc, topup("ADSL", "036362608", 500, "dup")).await;
-    assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (403, Some("DUPLICATED_REF"))
-    );
+    assert_eq!((s, v["error"]["code"].as_str()), (403, Some("DUPLICATED_REF")));
     assert_eq!(oc.send_count("dup"), 2);
     assert_eq!(oc.topup_refs().len(), 1);
     assert_eq!(oc.balance(), 100_000.0 - 490.0, "charged once");
 
-    let (s, v) = oc_send(
-        &oc,
-        json!({ "type": "ADSL", "number": "036362608", "ref": "r1" }),
-    )
-    .await;
-    assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (400, Some("ERR_VALIDATION"))
-    );
+    let (s, v) = oc_send(&oc, json!({ "type": "ADSL", "number": "036362608", "ref": "r1" })).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("ERR_VALIDATION")));
     let (s, v) = oc_send(&oc, topup("4G", "0665983439", 1000, "r2")).await;
     assert_eq!((s, v["error"]["code"].as_str()), (400, Some("ERR_PHONE")));
     oc.set_available("ADSL", 2000, false);
@@ -830,10 +558,7 @@ async fn oc_duplicate_ref_and_rejections() {
     assert_eq!((s, v["error"]["code"].as_str()), (400, Some("ERR_STOCK")));
     oc.set_balance(100.0);
     let (s, v) = oc_send(&oc, topup("ADSL", "036362608", 500, "r4")).await;
-    assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (403, Some("INSUFFICIENT_BALANCE"))
-    );
+    assert_eq!((s, v["error"]["code"].as_str()), (403, Some("INSUFFICIENT_BALANCE")));
     assert_eq!(v["error"]["details"]["required"].as_i64(), Some(490));
     assert_eq!(oc.topup_refs().len(), 1, "rejected sends create nothing");
     assert_eq!(oc.total_sends(), 6);
@@ -852,46 +577,22 @@ async fn oc_scripts_refund_queue_manual() {
     assert_eq!(oc.balance(), 100_000.0 - 3.0 * 980.0);
     let status = |v: Value| v["data"]["status"].as_str().unwrap().to_owned();
 
-    assert_eq!(
-        status(oc_get(&oc, "/v3/internet/check-ref/a").await.1),
-        "REFUNDED"
-    );
-    assert_eq!(
-        oc.balance(),
-        100_000.0 - 2.0 * 980.0,
-        "refund returns the cost"
-    );
-    assert_eq!(
-        status(oc_get(&oc, "/v3/internet/check-ref/a").await.1),
-        "REFUNDED"
-    );
+    assert_eq!(status(oc_get(&oc, "/v3/internet/check-ref/a").await.1), "REFUNDED");
+    assert_eq!(oc.balance(), 100_000.0 - 2.0 * 980.0, "refund returns the cost");
+    assert_eq!(status(oc_get(&oc, "/v3/internet/check-ref/a").await.1), "REFUNDED");
     assert_eq!(oc.balance(), 100_000.0 - 2.0 * 980.0, "refunded once");
 
-    assert_eq!(
-        status(oc_get(&oc, "/v3/internet/check-ref/b").await.1),
-        "HANDLING"
-    );
+    assert_eq!(status(oc_get(&oc, "/v3/internet/check-ref/b").await.1), "HANDLING");
     for _ in 0..3 {
-        assert_eq!(
-            status(oc_get(&oc, "/v3/internet/check-ref/b").await.1),
-            "QUEUED"
-        );
+        assert_eq!(status(oc_get(&oc, "/v3/internet/check-ref/b").await.1), "QUEUED");
     }
     oc.set_status("b", "FULFILLED");
     let (_, v) = oc_get(&oc, "/v3/internet/check-ref/b").await;
     assert_eq!(v["data"]["status"], "FULFILLED");
-    assert!(
-        v["data"]["card_code"]
-            .as_str()
-            .unwrap()
-            .starts_with(CARD_CODE_PREFIX)
-    );
+    assert!(v["data"]["card_code"].as_str().unwrap().starts_with(CARD_CODE_PREFIX));
 
     for _ in 0..4 {
-        assert_eq!(
-            status(oc_get(&oc, "/v3/internet/check-ref/c").await.1),
-            "HANDLING"
-        );
+        assert_eq!(status(oc_get(&oc, "/v3/internet/check-ref/c").await.1), "HANDLING");
     }
     oc.set_status("c", "REFUNDED");
     assert_eq!(oc.status_of("c").as_deref(), Some("REFUNDED"));
@@ -905,12 +606,7 @@ async fn oc_auth_and_injected_errors() {
     let c = reqwest::Client::new();
     let r = c.get(&url).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
-    let r = c
-        .get(&url)
-        .header("X-Access-Token", "wrong")
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(&url).header("X-Access-Token", "wrong").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "INVALID_ACCESS_TOKEN");
@@ -929,10 +625,7 @@ async fn oc_auth_and_injected_errors() {
 #[tokio::test]
 async fn oc_accept_then_timeout_and_delays() {
     let oc = FakeOneClick::start().await;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
+    let client = reqwest::Client::builder().timeout(Duration::from_millis(300)).build().unwrap();
     let send = |r: &str| {
         client
             .post(format!("{}/v3/internet/send", oc.base_url()))
@@ -942,9 +635,7 @@ async fn oc_accept_then_timeout_and_delays() {
     };
 
     oc.send_accept_then_timeout(1, Duration::from_secs(2));
-    let err = send("lost-1")
-        .await
-        .expect_err("the response comes too late");
+    let err = send("lost-1").await.expect_err("the response comes too late");
     assert!(err.is_timeout(), "{err:?}");
     assert_eq!(oc.topup_refs(), ["lost-1"], "yet the top-up exists");
     let (s, v) = oc_get(&oc, "/v3/internet/check-ref/lost-1").await;
@@ -958,21 +649,12 @@ async fn oc_accept_then_timeout_and_delays() {
     let (s, _) = oc_get(&oc, "/v3/internet/check-ref/ok-2").await;
     assert_eq!(s, 200);
     assert!(t0.elapsed() >= Duration::from_millis(550));
-    let n = oc
-        .wait_for(T, |o| {
-            Some(o.request_count("check-ref")).filter(|n| *n == 2)
-        })
-        .await;
+    let n = oc.wait_for(T, |o| Some(o.request_count("check-ref")).filter(|n| *n == 2)).await;
     assert_eq!(n, 2);
 
     // A send delayed before processing and abandoned by the client leaves no top-up.
     oc.inject_delay("send", 1, Duration::from_millis(800));
-    assert!(
-        send("abandoned")
-            .await
-            .expect_err("client gives up")
-            .is_timeout()
-    );
+    assert!(send("abandoned").await.expect_err("client gives up").is_timeout());
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(oc.send_count("abandoned"), 1, "the POST was received");
     assert_eq!(oc.topup_refs(), ["lost-1", "ok-2"], "but never processed");

@@ -9,11 +9,7 @@ async fn adsl_order_is_fulfilled_and_the_code_delivered() {
     let u = app.customer_with(1001, "en", 5000).await;
     let summary = to_confirm(&app.tg, &u, "ADSL", "036362608", 1000).await;
     for needle in ["036362608", "1000 DA", "5\u{202f}000 DA", "4\u{202f}000 DA"] {
-        assert!(
-            summary.plain.contains(needle),
-            "summary lacks {needle:?}: {}",
-            summary.plain
-        );
+        assert!(summary.plain.contains(needle), "summary lacks {needle:?}: {}", summary.plain);
     }
     assert!(summary.has_button("Back") && summary.has_button("Cancel"));
     app.tg.press_button(&u, summary.message_id, "Confirm");
@@ -21,21 +17,10 @@ async fn adsl_order_is_fulfilled_and_the_code_delivered() {
     let r = app.oc.topup_refs();
     assert_eq!(r.len(), 1);
     let code = app.oc.card_code_for(&r[0]).expect("fulfilled upstream");
-    assert!(
-        receipt.text.contains(&format!("<code>{code}</code>")),
-        "{}",
-        receipt.text
-    );
+    assert!(receipt.text.contains(&format!("<code>{code}</code>")), "{}", receipt.text);
     assert_eq!(receipt.copy_text_buttons(), vec![code.clone()]);
-    assert!(
-        receipt.plain.contains("AT-TEST-"),
-        "num_trans shown: {}",
-        receipt.plain
-    );
-    assert_eq!(
-        receipt.message_id, summary.message_id,
-        "the order message itself became the receipt"
-    );
+    assert!(receipt.plain.contains("AT-TEST-"), "num_trans shown: {}", receipt.plain);
+    assert_eq!(receipt.message_id, summary.message_id, "the order message itself became the receipt");
     assert_eq!(app.oc.send_count(&r[0]), 1);
     let store = app.store().await;
     let b = store.balances(u.id).await.unwrap();
@@ -54,7 +39,8 @@ async fn four_g_number_typed_locally_is_normalised_and_fulfilled() {
     assert!(receipt.plain.contains("213661234567"));
     let sends: Vec<_> = app.oc.requests().into_iter().filter(|r| r.1.contains("/internet/send")).collect();
     assert_eq!(sends.len(), 1);
-    let checked = app.oc.requests().into_iter().any(|r| r.1.contains("check-number") && r.1.contains("number=213661234567"));
+    let checked =
+        app.oc.requests().into_iter().any(|r| r.1.contains("check-number") && r.1.contains("number=213661234567"));
     assert!(checked, "OneClickDZ was asked about the normalised number");
 }
 
@@ -142,7 +128,16 @@ async fn double_confirm_submits_once() {
     app.tg.press(&u, summary.message_id, &data);
     wait_msg(&app.tg, u.id, summary.message_id, |m| m.plain.contains("delivered")).await;
     app.tg.press(&u, summary.message_id, &data);
-    app.tg.wait_for(WAIT, |tg| (tg.answered_callbacks().iter().filter(|a| a.1.as_deref() == Some("This button is no longer active.")).count() >= 2).then_some(())).await;
+    app.tg
+        .wait_for(WAIT, |tg| {
+            (tg.answered_callbacks()
+                .iter()
+                .filter(|a| a.1.as_deref() == Some("This button is no longer active."))
+                .count()
+                >= 2)
+                .then_some(())
+        })
+        .await;
     assert_eq!(app.oc.total_sends(), 1);
     let store = app.store().await;
     assert_eq!(store.count_orders_of_user(u.id).await.unwrap(), 1);
@@ -216,7 +211,16 @@ async fn tampered_and_stale_buttons_change_nothing() {
     app.tg.press(&u, summary.message_id, "v:999999");
     app.tg.press(&u, summary.message_id, "ok;DROP TABLE");
     app.tg.press_button(&u, first.message_id, "4G");
-    app.tg.wait_for(WAIT, |tg| (tg.answered_callbacks().iter().filter(|a| a.1.as_deref() == Some("This button is no longer active.")).count() >= 3).then_some(())).await;
+    app.tg
+        .wait_for(WAIT, |tg| {
+            (tg.answered_callbacks()
+                .iter()
+                .filter(|a| a.1.as_deref() == Some("This button is no longer active."))
+                .count()
+                >= 3)
+                .then_some(())
+        })
+        .await;
     assert_eq!(app.tg.bot_messages(u.id), before, "no message changed");
     // The real confirm still works: the state was left valid.
     app.tg.press_button(&u, summary.message_id, "Confirm");
@@ -271,6 +275,13 @@ async fn order_history_shows_the_code_again_to_its_owner_only() {
     app.tg.send_text(&other, "/orders");
     let theirs = wait_last(&app.tg, other.id, |m| m.plain.contains("no orders")).await;
     let q = app.tg.press(&other, theirs.message_id, data.as_deref().unwrap());
-    app.tg.wait_for(WAIT, |tg| tg.answered_callbacks().into_iter().find(|a| a.0 == q).filter(|a| a.1.as_deref() == Some("This button is no longer active."))).await;
+    app.tg
+        .wait_for(WAIT, |tg| {
+            tg.answered_callbacks()
+                .into_iter()
+                .find(|a| a.0 == q)
+                .filter(|a| a.1.as_deref() == Some("This button is no longer active."))
+        })
+        .await;
     assert!(app.tg.bot_messages(other.id).iter().all(|m| !m.text.contains(&code)));
 }

@@ -12,7 +12,10 @@ async fn starts_registers_menus_and_answers_start() {
     for lang in ["ar", "fr", "en"] {
         assert!(sets.iter().any(|s| s.language_code.as_deref() == Some(lang)), "menu for {lang}: {sets:?}");
     }
-    let admin_menu = sets.iter().find(|s| s.scope.as_ref().is_some_and(|sc| sc.to_string().contains(&ADMIN.to_string()))).expect("admin menu");
+    let admin_menu = sets
+        .iter()
+        .find(|s| s.scope.as_ref().is_some_and(|sc| sc.to_string().contains(&ADMIN.to_string())))
+        .expect("admin menu");
     assert!(admin_menu.commands.iter().any(|c| c.0 == "credit"));
     let default = sets.iter().find(|s| s.scope.is_none() && s.language_code.is_none()).expect("default menu");
     assert!(default.commands.iter().all(|c| c.0 != "credit"), "customers never see admin commands");

@@ -46,13 +46,23 @@ async fn admin_commands_from_a_customer_reveal_nothing() {
     let u = app.customer_with(3002, "en", 0).await;
     app.tg.send_text(&u, "/nonsense");
     let unknown = wait_last(&app.tg, u.id, |m| m.plain.contains("don't know")).await.plain;
-    for cmd in ["/credit 3002 100000", "/debit 3002 1", "/setrole 3002 reseller", "/user 3002", "/setprice ADSL 1000 1", "/stats"] {
+    for cmd in [
+        "/credit 3002 100000",
+        "/debit 3002 1",
+        "/setrole 3002 reseller",
+        "/user 3002",
+        "/setprice ADSL 1000 1",
+        "/stats",
+    ] {
         let before = app.tg.bot_messages(u.id).len();
         app.tg.send_text(&u, cmd);
-        let reply = app.tg.wait_for(WAIT, |tg| {
-            let m = tg.bot_messages(u.id);
-            (m.len() > before).then(|| m.last().unwrap().plain.clone())
-        }).await;
+        let reply = app
+            .tg
+            .wait_for(WAIT, |tg| {
+                let m = tg.bot_messages(u.id);
+                (m.len() > before).then(|| m.last().unwrap().plain.clone())
+            })
+            .await;
         assert_eq!(reply, unknown, "{cmd}");
     }
     let store = app.store().await;
@@ -71,7 +81,10 @@ async fn balance_for_customer_reseller_and_admin() {
     app.tg.send_text(&u, "/balance");
     let b = wait_last(&app.tg, u.id, |m| m.plain.contains("Your wallet")).await.plain;
     assert!(b.contains("Available: 2\u{202f}000 DA") && b.contains("Reserved by orders in progress: 0 DA"), "{b}");
-    assert!(b.contains("+3\u{202f}000 DA top-up") && b.contains("paid for order #1") && b.contains("@shop_support"), "{b}");
+    assert!(
+        b.contains("+3\u{202f}000 DA top-up") && b.contains("paid for order #1") && b.contains("@shop_support"),
+        "{b}"
+    );
     assert!(!b.contains("OneClickDZ"), "customers never see the shop's account");
     assert!(b.contains("customer"), "{b}");
 

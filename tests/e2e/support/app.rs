@@ -43,10 +43,7 @@ impl TestApp {
             ("TELOXIDE_API_URL", tg.api_url()),
             ("ONECLICK_API_KEY", oc.api_key().to_owned()),
             ("ONECLICK_BASE_URL", oc.base_url()),
-            (
-                "DATABASE_URL",
-                format!("sqlite://{}", dir.path().join("netcard.db").display()),
-            ),
+            ("DATABASE_URL", format!("sqlite://{}", dir.path().join("netcard.db").display())),
             ("ADMIN_IDS", ADMIN.to_string()),
             ("CARD_ENCRYPTION_KEY", CARD_KEY.to_owned()),
             ("SUPPORT_CONTACT", "@shop_support".to_owned()),
@@ -67,14 +64,7 @@ impl TestApp {
         for (k, v) in overrides {
             vars.insert((*k).to_owned(), (*v).to_owned());
         }
-        let mut app = TestApp {
-            tg,
-            oc,
-            dir,
-            vars,
-            stop: None,
-            task: None,
-        };
+        let mut app = TestApp { tg, oc, dir, vars, stop: None, task: None };
         app.launch().await;
         app
     }
@@ -92,11 +82,7 @@ impl TestApp {
         })));
         self.stop = Some(tx);
         // Ready once the bot polls for updates.
-        self.tg
-            .wait_for(WAIT, |tg| {
-                (tg.call_count("getupdates") > before).then_some(())
-            })
-            .await;
+        self.tg.wait_for(WAIT, |tg| (tg.call_count("getupdates") > before).then_some(())).await;
     }
 
     /// Graceful stop, as on SIGTERM. Returns how long it took.
@@ -106,11 +92,7 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(15), task)
-                .await
-                .expect("bot stops in time")
-                .unwrap()
-                .unwrap();
+            tokio::time::timeout(Duration::from_secs(15), task).await.expect("bot stops in time").unwrap().unwrap();
         }
         t.elapsed()
     }
@@ -141,9 +123,7 @@ impl TestApp {
             self.tg
                 .wait_for(WAIT, |tg| {
                     (tg.bot_messages(ADMIN).len() > before
-                        && tg
-                            .last_bot_message(ADMIN)
-                            .is_some_and(|m| m.plain.contains("Credited")))
+                        && tg.last_bot_message(ADMIN).is_some_and(|m| m.plain.contains("Credited")))
                     .then_some(())
                 })
                 .await;

@@ -127,27 +127,14 @@ impl Drop for FakeOneClick {
 }
 
 fn default_products(kind: &str) -> Vec<Product> {
-    let values: &[i64] = if kind == "ADSL" {
-        &[500, 1000, 2000]
-    } else {
-        &[1000, 1500, 2000, 3500]
-    };
-    values
-        .iter()
-        .map(|&v| Product {
-            value: v,
-            cost: round2(v as f64 * 0.98),
-            available: true,
-        })
-        .collect()
+    let values: &[i64] = if kind == "ADSL" { &[500, 1000, 2000] } else { &[1000, 1500, 2000, 3500] };
+    values.iter().map(|&v| Product { value: v, cost: round2(v as f64 * 0.98), available: true }).collect()
 }
 
 impl FakeOneClick {
     pub async fn start() -> FakeOneClick {
-        let products = HashMap::from([
-            ("ADSL".to_owned(), default_products("ADSL")),
-            ("4G".to_owned(), default_products("4G")),
-        ]);
+        let products =
+            HashMap::from([("ADSL".to_owned(), default_products("ADSL")), ("4G".to_owned(), default_products("4G"))]);
         let state = State {
             key: DEFAULT_API_KEY.to_owned(),
             products,
@@ -170,19 +157,14 @@ impl FakeOneClick {
             seq: 0,
             codes_issued: 0,
             // Ids look like MongoDB ObjectIds: a time prefix then a counter.
-            id_base: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
+            id_base: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
         };
-        let shared = Arc::new(Shared {
-            state: Mutex::new(state),
-            notify: Notify::new(),
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("fake oneclick: bind 127.0.0.1:0");
+        let shared = Arc::new(Shared { state: Mutex::new(state), notify: Notify::new() });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("fake oneclick: bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("fake oneclick: local_addr");
+        // A key per fake: a bot left over from another test that reaches a reused port gets 401.
+        let key = format!("{DEFAULT_API_KEY}-{}", addr.port());
+        shared.state.lock().unwrap().key = key.clone();
         let app = Router::new().fallback(handle).with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -192,12 +174,7 @@ impl FakeOneClick {
                 })
                 .await;
         });
-        FakeOneClick {
-            shared,
-            addr,
-            key: DEFAULT_API_KEY.to_owned(),
-            shutdown_tx: Some(tx),
-        }
+        FakeOneClick { shared, addr, key, shutdown_tx: Some(tx) }
     }
 
     /// e.g. "http://127.0.0.1:PORT" (paths start with /v3).
@@ -211,14 +188,7 @@ impl FakeOneClick {
 
     /// Replaces the catalogue of "ADSL" or "4G": (value, cost, available).
     pub fn set_products(&self, t: &str, products: Vec<(i64, f64, bool)>) {
-        let list = products
-            .into_iter()
-            .map(|(value, cost, available)| Product {
-                value,
-                cost,
-                available,
-            })
-            .collect();
+        let list = products.into_iter().map(|(value, cost, available)| Product { value, cost, available }).collect();
         self.shared.lock().products.insert(t.to_owned(), list);
     }
 
@@ -259,10 +229,7 @@ impl FakeOneClick {
     /// code) or REFUNDED (returns the cost); its script stops applying.
     pub fn set_status(&self, r#ref: &str, status: &str) {
         let mut st = self.shared.lock();
-        let idx = *st
-            .by_ref
-            .get(r#ref)
-            .unwrap_or_else(|| panic!("set_status: unknown ref {ref:?}"));
+        let idx = *st.by_ref.get(r#ref).unwrap_or_else(|| panic!("set_status: unknown ref {ref:?}"));
         st.topups[idx].forced = true;
         apply_status(&mut st, idx, status);
         drop(st);
@@ -272,9 +239,7 @@ impl FakeOneClick {
     /// The card code generated for that order, once fulfilled.
     pub fn card_code_for(&self, r#ref: &str) -> Option<String> {
         let st = self.shared.lock();
-        st.by_ref
-            .get(r#ref)
-            .and_then(|&i| st.topups[i].card_code.clone())
+        st.by_ref.get(r#ref).and_then(|&i| st.topups[i].card_code.clone())
     }
 
     /// Current status of that order (without counting as a check).
@@ -286,20 +251,12 @@ impl FakeOneClick {
     /// Status checks (check-id + check-ref) made on that order.
     pub fn check_count(&self, r#ref: &str) -> u32 {
         let st = self.shared.lock();
-        st.by_ref
-            .get(r#ref)
-            .map(|&i| st.topups[i].checks)
-            .unwrap_or(0)
+        st.by_ref.get(r#ref).map(|&i| st.topups[i].checks).unwrap_or(0)
     }
 
     /// POSTs to /send that carried this ref, including rejected ones.
     pub fn send_count(&self, r#ref: &str) -> usize {
-        self.shared
-            .lock()
-            .send_counts
-            .get(r#ref)
-            .copied()
-            .unwrap_or(0)
+        self.shared.lock().send_counts.get(r#ref).copied().unwrap_or(0)
     }
 
     /// All POSTs to /send.
@@ -309,12 +266,7 @@ impl FakeOneClick {
 
     /// Refs of the top-ups created, oldest first.
     pub fn topup_refs(&self) -> Vec<String> {
-        self.shared
-            .lock()
-            .topups
-            .iter()
-            .map(|t| t.r#ref.clone())
-            .collect()
+        self.shared.lock().topups.iter().map(|t| t.r#ref.clone()).collect()
     }
 
     /// The next `count` requests to `endpoint` ("validate", "balance", "products",
@@ -324,12 +276,7 @@ impl FakeOneClick {
         if count == 0 {
             return;
         }
-        self.shared
-            .lock()
-            .errors
-            .entry(endpoint.to_owned())
-            .or_default()
-            .push_back((count, (http_status, body)));
+        self.shared.lock().errors.entry(endpoint.to_owned()).or_default().push_back((count, (http_status, body)));
     }
 
     /// The next `count` requests to `endpoint` wait `delay` BEFORE being processed: a client
@@ -338,12 +285,7 @@ impl FakeOneClick {
         if count == 0 {
             return;
         }
-        self.shared
-            .lock()
-            .delays
-            .entry(endpoint.to_owned())
-            .or_default()
-            .push_back((count, delay));
+        self.shared.lock().delays.entry(endpoint.to_owned()).or_default().push_back((count, delay));
     }
 
     /// The next `count` sends are processed (top-up created, balance charged) but the response
@@ -352,10 +294,7 @@ impl FakeOneClick {
         if count == 0 {
             return;
         }
-        self.shared
-            .lock()
-            .accept_then_timeout
-            .push_back((count, delay));
+        self.shared.lock().accept_then_timeout.push_back((count, delay));
     }
 
     /// While on, /v3/validate answers 503 SERVICE_UNAVAILABLE.
@@ -369,21 +308,12 @@ impl FakeOneClick {
     }
 
     pub fn request_count(&self, endpoint: &str) -> usize {
-        self.shared
-            .lock()
-            .request_counts
-            .get(endpoint)
-            .copied()
-            .unwrap_or(0)
+        self.shared.lock().request_counts.get(endpoint).copied().unwrap_or(0)
     }
 
     /// Re-evaluates `f` after every request and at least every 20 ms until it returns Some.
     /// Panics on timeout with a dump of the last requests and top-ups.
-    pub async fn wait_for<T>(
-        &self,
-        timeout: Duration,
-        mut f: impl FnMut(&FakeOneClick) -> Option<T>,
-    ) -> T {
+    pub async fn wait_for<T>(&self, timeout: Duration, mut f: impl FnMut(&FakeOneClick) -> Option<T>) -> T {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             // Register interest before evaluating so a request landing in between is not missed.
@@ -394,10 +324,7 @@ impl FakeOneClick {
                 return v;
             }
             if tokio::time::Instant::now() >= deadline {
-                panic!(
-                    "FakeOneClick::wait_for timed out after {timeout:?}\n{}",
-                    self.debug_dump()
-                );
+                panic!("FakeOneClick::wait_for timed out after {timeout:?}\n{}", self.debug_dump());
             }
             tokio::select! {
                 _ = notified => {}
@@ -423,12 +350,7 @@ impl FakeOneClick {
             let ms = t0.map(|t| at.duration_since(t).as_millis()).unwrap_or(0);
             let _ = writeln!(out, "  +{ms}ms {m} {p}");
         }
-        let _ = writeln!(
-            out,
-            "balance: {}; top-ups ({}):",
-            st.balance,
-            st.topups.len()
-        );
+        let _ = writeln!(out, "balance: {}; top-ups ({}):", st.balance, st.topups.len());
         for t in st.topups.iter().rev().take(10) {
             let _ = writeln!(
                 out,
@@ -451,33 +373,19 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_owned();
-    let path_q = uri
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| path.clone());
+    let path_q = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| path.clone());
     let endpoint = classify(&method, &path);
-    let query: HashMap<String, String> = uri
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
+    let query: HashMap<String, String> =
+        uri.query().map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
     let json_body: Option<Value> = serde_json::from_slice(&body).ok();
 
     let delay = {
         let mut st = shared.lock();
-        st.requests
-            .push((method.to_string(), path_q, Instant::now()));
+        st.requests.push((method.to_string(), path_q, Instant::now()));
         *st.request_counts.entry(endpoint.to_owned()).or_default() += 1;
         if endpoint == "send" {
             st.total_sends += 1;
-            if let Some(r) = json_body
-                .as_ref()
-                .and_then(|b| b.get("ref"))
-                .and_then(Value::as_str)
-            {
+            if let Some(r) = json_body.as_ref().and_then(|b| b.get("ref")).and_then(Value::as_str) {
                 *st.send_counts.entry(r.to_owned()).or_default() += 1;
             }
         }
@@ -492,20 +400,9 @@ async fn handle(
         let mut st = shared.lock();
         let (status, resp) = match take_counted(st.errors.get_mut(endpoint)) {
             Some((code, body)) => (code, body),
-            None => route(
-                &mut st,
-                endpoint,
-                &path,
-                &headers,
-                &query,
-                json_body.as_ref(),
-            ),
+            None => route(&mut st, endpoint, &path, &headers, &query, json_body.as_ref()),
         };
-        let hold = if endpoint == "send" {
-            take_counted(Some(&mut st.accept_then_timeout))
-        } else {
-            None
-        };
+        let hold = if endpoint == "send" { take_counted(Some(&mut st.accept_then_timeout)) } else { None };
         (status, resp, hold)
     };
     shared.notify.notify_waiters();
@@ -555,42 +452,21 @@ fn route(
 ) -> Reply {
     if endpoint == "unknown" {
         // The real router answers unknown paths Fastify-style, without the envelope.
-        return (
-            404,
-            json!({ "message": format!("Route {path} not found"), "error": "Not Found", "statusCode": 404 }),
-        );
+        return (404, json!({ "message": format!("Route {path} not found"), "error": "Not Found", "statusCode": 404 }));
     }
     match headers.get("x-access-token").and_then(|v| v.to_str().ok()) {
         None => {
-            return err(
-                st,
-                401,
-                "MISSING_ACCESS_TOKEN",
-                "Access token is required",
-                None,
-            );
+            return err(st, 401, "MISSING_ACCESS_TOKEN", "Access token is required", None);
         }
         Some(k) if k != st.key => {
-            return err(
-                st,
-                401,
-                "INVALID_ACCESS_TOKEN",
-                "The provided access token is invalid",
-                None,
-            );
+            return err(st, 401, "INVALID_ACCESS_TOKEN", "The provided access token is invalid", None);
         }
         Some(_) => {}
     }
     match endpoint {
         "validate" => {
             if st.fail_validate {
-                return err(
-                    st,
-                    503,
-                    "SERVICE_UNAVAILABLE",
-                    "Service temporarily unavailable",
-                    None,
-                );
+                return err(st, 503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable", None);
             }
             // Like the docs: only success and data.
             let data = json!({
@@ -609,23 +485,13 @@ fn route(
                 return validation(st, "\"type\" must be one of [ADSL, 4G]", "type");
             };
             let products: Vec<Value> = st.products.get(kind).map_or_else(Vec::new, |l| {
-                l.iter()
-                    .map(|p| json!({ "value": p.value, "cost": num(p.cost), "available": p.available }))
-                    .collect()
+                l.iter().map(|p| json!({ "value": p.value, "cost": num(p.cost), "available": p.available })).collect()
             });
             let kind = kind.clone();
-            ok(
-                st,
-                json!({ "products": products }),
-                Some(json!({ "type": kind })),
-            )
+            ok(st, json!({ "products": products }), Some(json!({ "type": kind })))
         }
         "check-number" => {
-            let Some(kind) = query
-                .get("type")
-                .filter(|t| *t == "ADSL" || *t == "4G")
-                .cloned()
-            else {
+            let Some(kind) = query.get("type").filter(|t| *t == "ADSL" || *t == "4G").cloned() else {
                 return validation(st, "\"type\" must be one of [ADSL, 4G]", "type");
             };
             let Some(number) = query.get("number").filter(|n| !n.is_empty()).cloned() else {
@@ -643,69 +509,34 @@ fn route(
         }
         "send" => send(st, body),
         "check-id" | "check-ref" => {
-            let prefix = if endpoint == "check-id" {
-                "/v3/internet/check-id/"
-            } else {
-                "/v3/internet/check-ref/"
-            };
+            let prefix = if endpoint == "check-id" { "/v3/internet/check-id/" } else { "/v3/internet/check-ref/" };
             let key = percent_decode(path.strip_prefix(prefix).unwrap_or_default());
             let idx = if endpoint == "check-id" {
                 st.by_id.get(&key).copied()
             } else {
                 // Accept our ref and, to be lenient, the prefixed topupRef.
-                st.by_ref
-                    .get(&key)
-                    .or_else(|| st.by_topup_ref.get(&key))
-                    .copied()
+                st.by_ref.get(&key).or_else(|| st.by_topup_ref.get(&key)).copied()
             };
             let Some(idx) = idx else {
-                let what = if endpoint == "check-id" {
-                    "id"
-                } else {
-                    "reference"
-                };
-                return err(
-                    st,
-                    404,
-                    "NOT_FOUND",
-                    &format!("Top-up with {what} '{key}' not found"),
-                    None,
-                );
+                let what = if endpoint == "check-id" { "id" } else { "reference" };
+                return err(st, 404, "NOT_FOUND", &format!("Top-up with {what} '{key}' not found"), None);
             };
             on_check(st, idx);
             let data = topup_json(&st.topups[idx]);
             ok(st, data, None)
         }
         "list" => {
-            let page = query
-                .get("page")
-                .and_then(|p| p.parse::<usize>().ok())
-                .unwrap_or(1)
-                .max(1);
-            let size = query
-                .get("pageSize")
-                .and_then(|p| p.parse::<usize>().ok())
-                .unwrap_or(20)
-                .clamp(1, 100);
+            let page = query.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
+            let size = query.get("pageSize").and_then(|p| p.parse::<usize>().ok()).unwrap_or(20).clamp(1, 100);
             let total = st.topups.len();
-            let items: Vec<Value> = st
-                .topups
-                .iter()
-                .rev()
-                .skip((page - 1) * size)
-                .take(size)
-                .map(topup_json)
-                .collect();
+            let items: Vec<Value> = st.topups.iter().rev().skip((page - 1) * size).take(size).map(topup_json).collect();
             let data = json!({
                 "items": items,
                 "pagination": { "page": page, "pageSize": size, "totalPages": total.div_ceil(size), "totalResults": total }
             });
             ok(st, data, None)
         }
-        _ => (
-            500,
-            json!({ "success": false, "error": { "code": "INTERNAL_ERROR", "message": "unrouted" } }),
-        ),
+        _ => (500, json!({ "success": false, "error": { "code": "INTERNAL_ERROR", "message": "unrouted" } })),
     }
 }
 
@@ -717,12 +548,7 @@ fn send(st: &mut State, body: Option<&Value>) -> Reply {
         Some(k @ ("ADSL" | "4G")) => k.to_owned(),
         _ => return validation(st, "\"type\" must be one of [ADSL, 4G]", "type"),
     };
-    let Some(number) = body
-        .get("number")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned)
-    else {
+    let Some(number) = body.get("number").and_then(Value::as_str).filter(|n| !n.is_empty()).map(str::to_owned) else {
         return validation(st, "\"number\" is required", "number");
     };
     // The docs type `value` as a number; a string is treated as a client bug.
@@ -738,22 +564,12 @@ fn send(st: &mut State, body: Option<&Value>) -> Reply {
         Some(_) => return validation(st, "\"ref\" must be a string", "ref"),
     };
     if st.by_ref.contains_key(&r#ref) {
-        return err(
-            st,
-            403,
-            "DUPLICATED_REF",
-            "This reference ID is already in use",
-            None,
-        );
+        return err(st, 403, "DUPLICATED_REF", "This reference ID is already in use", None);
     }
     if let Some(e) = phone_error(st, &kind, &number) {
         return e;
     }
-    let product = st
-        .products
-        .get(&kind)
-        .and_then(|l| l.iter().find(|p| p.value as f64 == value))
-        .cloned();
+    let product = st.products.get(&kind).and_then(|l| l.iter().find(|p| p.value as f64 == value)).cloned();
     let Some(product) = product.filter(|p| p.available) else {
         return err(
             st,
@@ -765,13 +581,7 @@ fn send(st: &mut State, body: Option<&Value>) -> Reply {
     };
     if st.balance < product.cost {
         let details = json!({ "required": num(product.cost), "available": num(st.balance) });
-        return err(
-            st,
-            403,
-            "INSUFFICIENT_BALANCE",
-            "Insufficient balance",
-            Some(details),
-        );
+        return err(st, 403, "INSUFFICIENT_BALANCE", "Insufficient balance", Some(details));
     }
     st.balance = round2(st.balance - product.cost);
     st.seq += 1;
@@ -815,19 +625,10 @@ fn phone_error(st: &mut State, kind: &str, number: &str) -> Option<Reply> {
     if well_formed && !st.invalid_numbers.contains(number) {
         return None;
     }
-    let reason = if well_formed {
-        "Number is not eligible for this service"
-    } else {
-        "Number does not match required format"
-    };
+    let reason =
+        if well_formed { "Number is not eligible for this service" } else { "Number does not match required format" };
     let details = json!({ "number": number, "type": kind, "reason": reason });
-    Some(err(
-        st,
-        400,
-        "ERR_PHONE",
-        &format!("Invalid phone number for {kind} service"),
-        Some(details),
-    ))
+    Some(err(st, 400, "ERR_PHONE", &format!("Invalid phone number for {kind} service"), Some(details)))
 }
 
 /// A status check advances the top-up's script.
@@ -896,10 +697,7 @@ fn ok(st: &mut State, data: Value, meta_extra: Option<Value>) -> Reply {
             meta[k] = v;
         }
     }
-    (
-        200,
-        json!({ "success": true, "data": data, "meta": meta, "requestId": next_request_id(st) }),
-    )
+    (200, json!({ "success": true, "data": data, "meta": meta, "requestId": next_request_id(st) }))
 }
 
 fn err(st: &mut State, status: u16, code: &str, message: &str, details: Option<Value>) -> Reply {
@@ -907,29 +705,16 @@ fn err(st: &mut State, status: u16, code: &str, message: &str, details: Option<V
     if let Some(d) = details {
         error["details"] = d;
     }
-    (
-        status,
-        json!({ "success": false, "error": error, "requestId": next_request_id(st) }),
-    )
+    (status, json!({ "success": false, "error": error, "requestId": next_request_id(st) }))
 }
 
 fn validation(st: &mut State, message: &str, field: &str) -> Reply {
-    err(
-        st,
-        400,
-        "ERR_VALIDATION",
-        message,
-        Some(json!({ "fields": [field] })),
-    )
+    err(st, 400, "ERR_VALIDATION", message, Some(json!({ "fields": [field] })))
 }
 
 /// Whole amounts serialise as integers, like the real API (`490`, not `490.0`).
 fn num(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() < 9.0e15 {
-        json!(x as i64)
-    } else {
-        json!(x)
-    }
+    if x.fract() == 0.0 && x.abs() < 9.0e15 { json!(x as i64) } else { json!(x) }
 }
 
 fn round2(x: f64) -> f64 {
@@ -947,10 +732,7 @@ fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (
-                (bytes[i + 1] as char).to_digit(16),
-                (bytes[i + 2] as char).to_digit(16),
-            )
+            && let (Some(h), Some(l)) = ((bytes[i + 1] as char).to_digit(16), (bytes[i + 2] as char).to_digit(16))
         {
             out.push((h * 16 + l) as u8);
             i += 3;

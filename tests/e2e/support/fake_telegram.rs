@@ -20,7 +20,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, oneshot};
 
-/// Token handed out for convenience; the fake accepts any token.
+/// Token prefix; each fake's token ends with its port. A request with another token gets 401, so a
+/// bot left over from another test that reaches a reused port stops instead of answering here.
 pub const DEFAULT_TOKEN: &str = "123456:TEST-TOKEN";
 /// Real bot ids equal the numeric prefix of their token.
 pub const BOT_ID: i64 = 123456;
@@ -32,16 +33,14 @@ pub const MESSAGE_TO_EDIT_NOT_FOUND: &str = "Bad Request: message to edit not fo
 pub const MESSAGE_TO_DELETE_NOT_FOUND: &str = "Bad Request: message to delete not found";
 pub const BOT_BLOCKED: &str = "Forbidden: bot was blocked by the user";
 pub const USER_DEACTIVATED: &str = "Forbidden: user is deactivated";
-pub const QUERY_ID_INVALID: &str =
-    "Bad Request: query is too old and response timeout expired or query id is invalid";
+pub const QUERY_ID_INVALID: &str = "Bad Request: query is too old and response timeout expired or query id is invalid";
 
 /// Telegram's limit, counted in UTF-16 code units after entity parsing.
 const MAX_TEXT_LEN: usize = 4096;
 /// Telegram caps long polling at 50 s; a bigger value would only hang a broken test longer.
 const MAX_POLL_TIMEOUT: u64 = 50;
 /// Kinds Telegram leaves out unless `allowed_updates` names them explicitly.
-const EXCLUDED_BY_DEFAULT: [&str; 3] =
-    ["chat_member", "message_reaction", "message_reaction_count"];
+const EXCLUDED_BY_DEFAULT: [&str; 3] = ["chat_member", "message_reaction", "message_reaction_count"];
 
 /// One request the bot made. `method` is lowercased (`sendmessage`).
 #[derive(Clone, Debug)]
@@ -93,20 +92,14 @@ impl BotMessage {
     }
 
     pub fn has_button(&self, label_contains: &str) -> bool {
-        self.buttons()
-            .iter()
-            .any(|(t, _)| t.contains(label_contains))
+        self.buttons().iter().any(|(t, _)| t.contains(label_contains))
     }
 
     /// `copy_text.text` of every CopyTextButton on the current markup.
     pub fn copy_text_buttons(&self) -> Vec<String> {
         inline_buttons(self.reply_markup.as_ref())
             .into_iter()
-            .filter_map(|b| {
-                b.pointer("/copy_text/text")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            })
+            .filter_map(|b| b.pointer("/copy_text/text").and_then(Value::as_str).map(str::to_owned))
             .collect()
     }
 }
@@ -150,11 +143,7 @@ struct ApiErr {
 
 impl ApiErr {
     fn bad(description: impl Into<String>) -> Self {
-        ApiErr {
-            code: 400,
-            description: description.into(),
-            retry_after: None,
-        }
+        ApiErr { code: 400, description: description.into(), retry_after: None }
     }
 }
 
@@ -210,6 +199,8 @@ struct Shared {
     calls_notify: Notify,
     /// Woken when an update is queued (for long polls).
     updates_notify: Notify,
+    /// The only token this fake answers.
+    token: std::sync::OnceLock<String>,
 }
 
 impl Shared {
@@ -241,17 +232,15 @@ impl Drop for FakeTelegram {
 impl FakeTelegram {
     pub async fn start() -> FakeTelegram {
         let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                next_update_id: 1,
-                ..State::default()
-            }),
+            state: Mutex::new(State { next_update_id: 1, ..State::default() }),
             calls_notify: Notify::new(),
             updates_notify: Notify::new(),
+            token: std::sync::OnceLock::new(),
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("fake telegram: bind 127.0.0.1:0");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("fake telegram: bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("fake telegram: local_addr");
+        let token = format!("{DEFAULT_TOKEN}-{}", addr.port());
+        let _ = shared.token.set(token.clone());
         let app = Router::new().fallback(handle).with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -261,12 +250,7 @@ impl FakeTelegram {
                 })
                 .await;
         });
-        FakeTelegram {
-            shared,
-            addr,
-            token: DEFAULT_TOKEN.to_owned(),
-            shutdown_tx: Some(tx),
-        }
+        FakeTelegram { shared, addr, token, shutdown_tx: Some(tx) }
     }
 
     /// Base URL for `TELOXIDE_API_URL` / `Bot::set_api_url` (teloxide appends `/bot<token>/<Method>`).
@@ -298,10 +282,7 @@ impl FakeTelegram {
             // The command word, including any @botname suffix, as Telegram marks it.
             let word = text.split_whitespace().next().unwrap_or(text);
             let len = word.encode_utf16().count();
-            media.insert(
-                "entities".into(),
-                json!([{ "type": "bot_command", "offset": 0, "length": len }]),
-            );
+            media.insert("entities".into(), json!([{ "type": "bot_command", "offset": 0, "length": len }]));
         }
         self.user_message(from, Some(text.to_owned()), media)
     }
@@ -386,11 +367,9 @@ impl FakeTelegram {
                 );
             };
             let buttons = inline_buttons(m.reply_markup.as_ref());
-            let found = buttons.iter().find(|b| {
-                b.get("text")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| t.contains(label_contains))
-            });
+            let found = buttons
+                .iter()
+                .find(|b| b.get("text").and_then(Value::as_str).is_some_and(|t| t.contains(label_contains)));
             match found.and_then(|b| b.get("callback_data").and_then(Value::as_str)) {
                 Some(d) => d.to_owned(),
                 None => panic!(
@@ -411,11 +390,7 @@ impl FakeTelegram {
         let bot = bot_user_json();
         let member = json!({ "user": bot, "status": "member" });
         let kicked = json!({ "user": bot, "status": "kicked", "until_date": 0 });
-        let (old, new) = if blocked {
-            (member, kicked)
-        } else {
-            (kicked, member)
-        };
+        let (old, new) = if blocked { (member, kicked) } else { (kicked, member) };
         let mut st = self.shared.lock();
         let upd = json!({
             "chat": chat_json(&st, user.id),
@@ -445,37 +420,22 @@ impl FakeTelegram {
 
     /// Like `block_user` but with 403 "user is deactivated".
     pub fn deactivate_user(&self, chat_id: i64) {
-        self.shared
-            .lock()
-            .blocked
-            .insert(chat_id, Block::Deactivated);
+        self.shared.lock().blocked.insert(chat_id, Block::Deactivated);
     }
 
     /// The next `count` calls of `method` (any case) fail with `code`/`description`
     /// (and `parameters.retry_after` when given: use code 429 and
     /// "Too Many Requests: retry after N" to mimic flood control).
-    pub fn inject_error(
-        &self,
-        method: &str,
-        count: usize,
-        code: u16,
-        description: &str,
-        retry_after: Option<u32>,
-    ) {
+    pub fn inject_error(&self, method: &str, count: usize, code: u16, description: &str, retry_after: Option<u32>) {
         if count == 0 {
             return;
         }
-        self.shared
-            .lock()
-            .injections
-            .entry(method.to_ascii_lowercase())
-            .or_default()
-            .push_back(Injection {
-                remaining: count,
-                code,
-                description: description.to_owned(),
-                retry_after,
-            });
+        self.shared.lock().injections.entry(method.to_ascii_lowercase()).or_default().push_back(Injection {
+            remaining: count,
+            code,
+            description: description.to_owned(),
+            retry_after,
+        });
     }
 
     /// Delay applied to every request before it is processed.
@@ -490,13 +450,7 @@ impl FakeTelegram {
     /// Calls of one method, case-insensitive.
     pub fn calls_to(&self, method: &str) -> Vec<Call> {
         let m = method.to_ascii_lowercase();
-        self.shared
-            .lock()
-            .calls
-            .iter()
-            .filter(|c| c.method == m)
-            .cloned()
-            .collect()
+        self.shared.lock().calls.iter().filter(|c| c.method == m).cloned().collect()
     }
 
     /// Number of calls of one method without cloning them (cheap enough for benchmarks).
@@ -513,10 +467,7 @@ impl FakeTelegram {
 
     /// The newest bot message in that chat that is not deleted.
     pub fn last_bot_message(&self, chat_id: i64) -> Option<BotMessage> {
-        self.bot_messages(chat_id)
-            .into_iter()
-            .rev()
-            .find(|m| !m.deleted)
+        self.bot_messages(chat_id).into_iter().rev().find(|m| !m.deleted)
     }
 
     /// Queued updates not yet confirmed by an offset.
@@ -545,17 +496,10 @@ impl FakeTelegram {
 
     /// Re-evaluates `f` after every recorded call and at least every 20 ms until it returns
     /// Some. Panics on timeout with a dump of the last calls.
-    pub async fn wait_for<T>(
-        &self,
-        timeout: Duration,
-        mut f: impl FnMut(&FakeTelegram) -> Option<T>,
-    ) -> T {
+    pub async fn wait_for<T>(&self, timeout: Duration, mut f: impl FnMut(&FakeTelegram) -> Option<T>) -> T {
         match self.poll_until(timeout, &mut f).await {
             Some(v) => v,
-            None => panic!(
-                "FakeTelegram::wait_for timed out after {timeout:?}\n{}",
-                self.debug_dump(None)
-            ),
+            None => panic!("FakeTelegram::wait_for timed out after {timeout:?}\n{}", self.debug_dump(None)),
         }
     }
 
@@ -568,9 +512,7 @@ impl FakeTelegram {
     ) -> BotMessage {
         let found = self
             .poll_until(timeout, &mut |fake: &FakeTelegram| {
-                fake.bot_messages(chat_id)
-                    .into_iter()
-                    .find(|m| !m.deleted && pred(m))
+                fake.bot_messages(chat_id).into_iter().find(|m| !m.deleted && pred(m))
             })
             .await;
         match found {
@@ -582,11 +524,7 @@ impl FakeTelegram {
         }
     }
 
-    async fn poll_until<T>(
-        &self,
-        timeout: Duration,
-        f: &mut impl FnMut(&FakeTelegram) -> Option<T>,
-    ) -> Option<T> {
+    async fn poll_until<T>(&self, timeout: Duration, f: &mut impl FnMut(&FakeTelegram) -> Option<T>) -> Option<T> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             // Register interest before evaluating so a call landing in between is not missed.
@@ -612,28 +550,14 @@ impl FakeTelegram {
         let st = self.shared.lock();
         let mut out = String::new();
         let start = st.calls.len().saturating_sub(15);
-        let _ = writeln!(
-            out,
-            "last {} of {} calls to the fake Telegram:",
-            st.calls.len() - start,
-            st.calls.len()
-        );
+        let _ = writeln!(out, "last {} of {} calls to the fake Telegram:", st.calls.len() - start, st.calls.len());
         let t0 = st.calls.first().map(|c| c.at);
         for c in &st.calls[start..] {
             let ms = t0.map(|t| c.at.duration_since(t).as_millis()).unwrap_or(0);
-            let _ = writeln!(
-                out,
-                "  +{ms}ms {} {}",
-                c.method,
-                truncate(&c.body.to_string(), 300)
-            );
+            let _ = writeln!(out, "  +{ms}ms {} {}", c.method, truncate(&c.body.to_string(), 300));
         }
         if let Some(chat) = chat_id {
-            let _ = writeln!(
-                out,
-                "bot messages in chat {chat}: {}",
-                describe_chat(&st, chat)
-            );
+            let _ = writeln!(out, "bot messages in chat {chat}: {}", describe_chat(&st, chat));
             if let Some(b) = st.blocked.get(&chat) {
                 let _ = writeln!(out, "chat {chat} is {b:?}");
             }
@@ -680,18 +604,14 @@ impl FakeTelegram {
 // ---------------------------------------------------------------------------------------------
 // HTTP side
 
-async fn handle(
-    AxState(shared): AxState<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn handle(AxState(shared): AxState<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let token_ok = uri.path().strip_prefix("/bot").and_then(|r| r.rsplit_once('/')).map(|(t, _)| t)
+        == shared.token.get().map(String::as_str);
+    if !token_ok {
+        return tg_error(&ApiErr { code: 401, description: "Unauthorized".into(), retry_after: None });
+    }
     let Some(method) = method_from_path(uri.path()) else {
-        return tg_error(&ApiErr {
-            code: 404,
-            description: "Not Found".into(),
-            retry_after: None,
-        });
+        return tg_error(&ApiErr { code: 404, description: "Not Found".into(), retry_after: None });
     };
     let body = parse_body(&headers, &body);
     let at = Instant::now();
@@ -703,22 +623,13 @@ async fn handle(
 
     let result = {
         let mut st = shared.lock();
-        st.calls.push(Call {
-            method: method.clone(),
-            body: body.clone(),
-            at,
-        });
+        st.calls.push(Call { method: method.clone(), body: body.clone(), at });
         *st.call_counts.entry(method.clone()).or_default() += 1;
         match take_injection(&mut st, &method) {
             Some(err) => Some(Err(err)),
             None if method == "getupdates" => {
                 if let Some(list) = body.get("allowed_updates").and_then(Value::as_array) {
-                    st.allowed_updates = Some(
-                        list.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect(),
-                    );
+                    st.allowed_updates = Some(list.iter().filter_map(Value::as_str).map(str::to_owned).collect());
                 }
                 None
             }
@@ -764,11 +675,7 @@ fn take_injection(st: &mut State, method: &str) -> Option<ApiErr> {
     let queue = st.injections.get_mut(method)?;
     let inj = queue.front_mut()?;
     inj.remaining -= 1;
-    let err = ApiErr {
-        code: inj.code,
-        description: inj.description.clone(),
-        retry_after: inj.retry_after,
-    };
+    let err = ApiErr { code: inj.code, description: inj.description.clone(), retry_after: inj.retry_after };
     if inj.remaining == 0 {
         queue.pop_front();
     }
@@ -777,16 +684,8 @@ fn take_injection(st: &mut State, method: &str) -> Option<ApiErr> {
 
 async fn get_updates(shared: &Shared, body: &Value) -> Value {
     let offset = body.get("offset").and_then(Value::as_i64).unwrap_or(0);
-    let limit = body
-        .get("limit")
-        .and_then(Value::as_u64)
-        .unwrap_or(100)
-        .clamp(1, 100) as usize;
-    let timeout = body
-        .get("timeout")
-        .and_then(Value::as_u64)
-        .unwrap_or(0)
-        .min(MAX_POLL_TIMEOUT);
+    let limit = body.get("limit").and_then(Value::as_u64).unwrap_or(100).clamp(1, 100) as usize;
+    let timeout = body.get("timeout").and_then(Value::as_u64).unwrap_or(0).min(MAX_POLL_TIMEOUT);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
 
     {
@@ -852,24 +751,14 @@ fn push_update(st: &mut State, kind: &str, payload: Value) {
 
 fn dispatch(st: &mut State, method: &str, body: &Value) -> ApiResult {
     // Every chat-targeted write fails for a user who blocked the bot or is deactivated.
-    let writes = ["send", "edit", "copy", "forward"]
-        .iter()
-        .any(|p| method.starts_with(p));
+    let writes = ["send", "edit", "copy", "forward"].iter().any(|p| method.starts_with(p));
     if writes && let Some(chat) = chat_id_of(body, "chat_id") {
         match st.blocked.get(&chat) {
             Some(Block::Blocked) => {
-                return Err(ApiErr {
-                    code: 403,
-                    description: BOT_BLOCKED.into(),
-                    retry_after: None,
-                });
+                return Err(ApiErr { code: 403, description: BOT_BLOCKED.into(), retry_after: None });
             }
             Some(Block::Deactivated) => {
-                return Err(ApiErr {
-                    code: 403,
-                    description: USER_DEACTIVATED.into(),
-                    retry_after: None,
-                });
+                return Err(ApiErr { code: 403, description: USER_DEACTIVATED.into(), retry_after: None });
             }
             None => {}
         }
@@ -892,10 +781,7 @@ fn dispatch(st: &mut State, method: &str, body: &Value) -> ApiResult {
         "editmessagereplymarkup" => edit_message_reply_markup(st, body),
         "deletemessage" => delete_message(st, body),
         "answercallbackquery" => {
-            let id = body
-                .get("callback_query_id")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let id = body.get("callback_query_id").and_then(Value::as_str).unwrap_or_default();
             if !st.issued_callbacks.contains(id) {
                 return Err(ApiErr::bad(QUERY_ID_INVALID));
             }
@@ -906,23 +792,14 @@ fn dispatch(st: &mut State, method: &str, body: &Value) -> ApiResult {
         "setmycommands" => set_my_commands(st, body),
         "deletemycommands" => {
             let (scope, lang) = scope_and_lang(body);
-            st.commands
-                .retain(|c| !(c.scope == scope && c.language_code == lang));
+            st.commands.retain(|c| !(c.scope == scope && c.language_code == lang));
             Ok(json!(true))
         }
         "getmycommands" => {
             let (scope, lang) = scope_and_lang(body);
-            let set = st
-                .commands
-                .iter()
-                .find(|c| c.scope == scope && c.language_code == lang);
+            let set = st.commands.iter().find(|c| c.scope == scope && c.language_code == lang);
             let list: Vec<Value> = set
-                .map(|c| {
-                    c.commands
-                        .iter()
-                        .map(|(n, d)| json!({ "command": n, "description": d }))
-                        .collect()
-                })
+                .map(|c| c.commands.iter().map(|(n, d)| json!({ "command": n, "description": d })).collect())
                 .unwrap_or_default();
             Ok(Value::Array(list))
         }
@@ -933,17 +810,9 @@ fn dispatch(st: &mut State, method: &str, body: &Value) -> ApiResult {
 }
 
 fn send_message(st: &mut State, body: &Value) -> ApiResult {
-    let chat_id =
-        chat_id_of(body, "chat_id").ok_or_else(|| ApiErr::bad("Bad Request: chat_id is empty"))?;
-    let text = body
-        .get("text")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let parse_mode = body
-        .get("parse_mode")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let chat_id = chat_id_of(body, "chat_id").ok_or_else(|| ApiErr::bad("Bad Request: chat_id is empty"))?;
+    let text = body.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let parse_mode = body.get("parse_mode").and_then(Value::as_str).map(str::to_owned);
     let plain = render(&text, parse_mode.as_deref())?;
     if plain.trim().is_empty() {
         return Err(ApiErr::bad("Bad Request: message text is empty"));
@@ -975,8 +844,7 @@ fn send_message(st: &mut State, body: &Value) -> ApiResult {
 
 /// Finds a bot message that may be edited, with Telegram's errors otherwise.
 fn editable<'a>(st: &'a mut State, body: &Value) -> Result<(i64, &'a mut StoredMsg), ApiErr> {
-    let chat_id =
-        chat_id_of(body, "chat_id").ok_or_else(|| ApiErr::bad("Bad Request: chat_id is empty"))?;
+    let chat_id = chat_id_of(body, "chat_id").ok_or_else(|| ApiErr::bad("Bad Request: chat_id is empty"))?;
     let message_id = body.get("message_id").and_then(Value::as_i64).unwrap_or(0) as i32;
     let msg = st
         .chats
@@ -994,15 +862,8 @@ fn edit_message_text(st: &mut State, body: &Value) -> ApiResult {
     if body.get("inline_message_id").is_some() {
         return Ok(json!(true));
     }
-    let text = body
-        .get("text")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let parse_mode = body
-        .get("parse_mode")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let text = body.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let parse_mode = body.get("parse_mode").and_then(Value::as_str).map(str::to_owned);
     let plain = render(&text, parse_mode.as_deref())?;
     // Telegram drops the inline keyboard when an edit does not repeat it.
     let markup = normalize_markup(body.get("reply_markup"));
@@ -1054,11 +915,7 @@ fn message_json_ref(st: &State, chat_id: i64, body: &Value) -> Value {
 fn delete_message(st: &mut State, body: &Value) -> ApiResult {
     let chat_id = chat_id_of(body, "chat_id").unwrap_or(0);
     let message_id = body.get("message_id").and_then(Value::as_i64).unwrap_or(0) as i32;
-    match st
-        .chats
-        .get_mut(&chat_id)
-        .and_then(|c| c.msgs.get_mut(&message_id))
-    {
+    match st.chats.get_mut(&chat_id).and_then(|c| c.msgs.get_mut(&message_id)) {
         Some(m) if !m.deleted => {
             m.deleted = true;
             Ok(json!(true))
@@ -1068,17 +925,12 @@ fn delete_message(st: &mut State, body: &Value) -> ApiResult {
 }
 
 fn copy_message(st: &mut State, body: &Value) -> ApiResult {
-    let chat_id =
-        chat_id_of(body, "chat_id").ok_or_else(|| ApiErr::bad("Bad Request: chat_id is empty"))?;
+    let chat_id = chat_id_of(body, "chat_id").ok_or_else(|| ApiErr::bad("Bad Request: chat_id is empty"))?;
     let from_chat_id = chat_id_of(body, "from_chat_id").unwrap_or(0);
     let message_id = body.get("message_id").and_then(Value::as_i64).unwrap_or(0) as i32;
     let markup = body.get("reply_markup").cloned().filter(|v| !v.is_null());
     validate_markup(markup.as_ref())?;
-    let source = st
-        .chats
-        .get(&from_chat_id)
-        .and_then(|c| c.msgs.get(&message_id))
-        .filter(|m| !m.deleted);
+    let source = st.chats.get(&from_chat_id).and_then(|c| c.msgs.get(&message_id)).filter(|m| !m.deleted);
     let (text, plain, parse_mode) = match source.and_then(|m| m.text.clone().map(|t| (t, m))) {
         Some((t, m)) => (t, m.plain.clone().unwrap_or_default(), m.parse_mode.clone()),
         None => {
@@ -1101,65 +953,36 @@ fn copy_message(st: &mut State, body: &Value) -> ApiResult {
         edit_date: None,
         deleted: false,
     };
-    st.chats
-        .entry(chat_id)
-        .or_default()
-        .msgs
-        .insert(new_id, stored);
-    st.copies.push(CopyRecord {
-        from_chat_id,
-        message_id,
-        chat_id,
-        new_message_id: new_id,
-    });
+    st.chats.entry(chat_id).or_default().msgs.insert(new_id, stored);
+    st.copies.push(CopyRecord { from_chat_id, message_id, chat_id, new_message_id: new_id });
     Ok(json!({ "message_id": new_id }))
 }
 
 fn set_my_commands(st: &mut State, body: &Value) -> ApiResult {
-    let list = body
-        .get("commands")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let list = body.get("commands").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut commands = Vec::with_capacity(list.len());
     for c in &list {
         let name = c.get("command").and_then(Value::as_str).unwrap_or_default();
-        let desc = c
-            .get("description")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let desc = c.get("description").and_then(Value::as_str).unwrap_or_default();
         // Telegram: 1-32 chars of lowercase letters, digits and underscores.
         let valid = (1..=32).contains(&name.len())
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !valid {
             return Err(ApiErr::bad("Bad Request: BOT_COMMAND_INVALID"));
         }
         commands.push((name.to_owned(), desc.to_owned()));
     }
     let (scope, language_code) = scope_and_lang(body);
-    st.commands
-        .retain(|c| !(c.scope == scope && c.language_code == language_code));
-    st.commands.push(CommandSet {
-        scope,
-        language_code,
-        commands,
-    });
+    st.commands.retain(|c| !(c.scope == scope && c.language_code == language_code));
+    st.commands.push(CommandSet { scope, language_code, commands });
     Ok(json!(true))
 }
 
 /// Scope `default` is the same menu as no scope.
 fn scope_and_lang(body: &Value) -> (Option<Value>, Option<String>) {
-    let scope = body
-        .get("scope")
-        .filter(|s| !s.is_null() && s.get("type").and_then(Value::as_str) != Some("default"))
-        .cloned();
-    let lang = body
-        .get("language_code")
-        .and_then(Value::as_str)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned);
+    let scope =
+        body.get("scope").filter(|s| !s.is_null() && s.get("type").and_then(Value::as_str) != Some("default")).cloned();
+    let lang = body.get("language_code").and_then(Value::as_str).filter(|l| !l.is_empty()).map(str::to_owned);
     (scope, lang)
 }
 
@@ -1182,10 +1005,7 @@ fn validate_markup(markup: Option<&Value>) -> Result<(), ApiErr> {
 fn normalize_markup(markup: Option<&Value>) -> Option<Value> {
     let m = markup?;
     let rows = m.get("inline_keyboard")?.as_array()?;
-    if rows
-        .iter()
-        .all(|r| r.as_array().is_none_or(|r| r.is_empty()))
-    {
+    if rows.iter().all(|r| r.as_array().is_none_or(|r| r.is_empty())) {
         return None;
     }
     Some(m.clone())
@@ -1195,13 +1015,7 @@ fn inline_buttons(markup: Option<&Value>) -> Vec<Value> {
     markup
         .and_then(|m| m.get("inline_keyboard"))
         .and_then(Value::as_array)
-        .map(|rows| {
-            rows.iter()
-                .filter_map(Value::as_array)
-                .flatten()
-                .cloned()
-                .collect()
-        })
+        .map(|rows| rows.iter().filter_map(Value::as_array).flatten().cloned().collect())
         .unwrap_or_default()
 }
 
@@ -1245,11 +1059,7 @@ fn describe_chat(st: &State, chat_id: i64) -> String {
             "\n    #{}{}{} {:?} buttons={:?}",
             m.message_id,
             if m.deleted { " (deleted)" } else { "" },
-            if m.edits > 0 {
-                format!(" (edited {}x)", m.edits)
-            } else {
-                String::new()
-            },
+            if m.edits > 0 { format!(" (edited {}x)", m.edits) } else { String::new() },
             truncate(&m.plain, 200),
             labels
         );
@@ -1310,9 +1120,11 @@ fn chat_json(st: &State, chat_id: i64) -> Value {
 fn message_json(st: &State, chat_id: i64, m: &StoredMsg) -> Value {
     let from = match m.from_user {
         None => bot_user_json(),
-        Some(uid) => st.users.get(&uid).map(user_json).unwrap_or_else(
-            || json!({ "id": uid, "is_bot": false, "first_name": format!("User{uid}") }),
-        ),
+        Some(uid) => st
+            .users
+            .get(&uid)
+            .map(user_json)
+            .unwrap_or_else(|| json!({ "id": uid, "is_bot": false, "first_name": format!("User{uid}") })),
     };
     let mut v = json!({
         "message_id": m.message_id,
@@ -1355,14 +1167,10 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Value {
     if body.is_empty() {
         return json!({});
     }
-    let ctype = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if ctype.starts_with("application/x-www-form-urlencoded") {
-        let map: Map<String, Value> = url::form_urlencoded::parse(body)
-            .map(|(k, v)| (k.into_owned(), field_value(&v)))
-            .collect();
+        let map: Map<String, Value> =
+            url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), field_value(&v))).collect();
         return Value::Object(map);
     }
     if ctype.starts_with("multipart/form-data")
@@ -1370,8 +1178,7 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Value {
     {
         return parse_multipart(body, boundary.trim_matches('"'));
     }
-    serde_json::from_slice(body)
-        .unwrap_or_else(|_| json!({ "_raw": String::from_utf8_lossy(body) }))
+    serde_json::from_slice(body).unwrap_or_else(|_| json!({ "_raw": String::from_utf8_lossy(body) }))
 }
 
 fn field_value(s: &str) -> Value {
@@ -1386,19 +1193,11 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Value {
         let Some((head, content)) = part.split_once("\r\n\r\n") else {
             continue;
         };
-        let Some(name) = head
-            .split("name=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-        else {
+        let Some(name) = head.split("name=\"").nth(1).and_then(|s| s.split('"').next()) else {
             continue;
         };
         let content = content.strip_suffix("\r\n").unwrap_or(content);
-        let value = match head
-            .split("filename=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-        {
+        let value = match head.split("filename=\"").nth(1).and_then(|s| s.split('"').next()) {
             Some(file) => json!(format!("<file:{file}>")),
             None => field_value(content),
         };
@@ -1412,8 +1211,9 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Value {
 
 fn render(text: &str, parse_mode: Option<&str>) -> Result<String, ApiErr> {
     match parse_mode {
-        Some(m) if m.eq_ignore_ascii_case("html") => parse_html(text)
-            .map_err(|e| ApiErr::bad(format!("Bad Request: can't parse entities: {e}"))),
+        Some(m) if m.eq_ignore_ascii_case("html") => {
+            parse_html(text).map_err(|e| ApiErr::bad(format!("Bad Request: can't parse entities: {e}")))
+        }
         _ => Ok(text.to_owned()),
     }
 }
@@ -1469,9 +1269,7 @@ fn parse_html(s: &str) -> Result<String, String> {
                     .unwrap_or_default()
                     .to_ascii_lowercase();
                 if !HTML_TAGS.contains(&name.as_str()) {
-                    return Err(format!(
-                        "Unsupported start tag \"{name}\" at byte offset {i}"
-                    ));
+                    return Err(format!("Unsupported start tag \"{name}\" at byte offset {i}"));
                 }
                 stack.push(name);
             }
@@ -1494,9 +1292,7 @@ fn parse_html(s: &str) -> Result<String, String> {
         }
     }
     match stack.pop() {
-        Some(open) => Err(format!(
-            "Can't find end tag corresponding to start tag \"{open}\""
-        )),
+        Some(open) => Err(format!("Can't find end tag corresponding to start tag \"{open}\"")),
         None => Ok(out),
     }
 }
@@ -1524,10 +1320,7 @@ fn decode_entity(s: &str) -> Option<(char, usize)> {
 // ---------------------------------------------------------------------------------------------
 
 fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(1)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(1)
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -1547,10 +1340,7 @@ mod tests {
 
     #[test]
     fn html_rendering() {
-        assert_eq!(
-            parse_html("<b>a</b> &lt;x&gt; &amp; b").unwrap(),
-            "a <x> & b"
-        );
+        assert_eq!(parse_html("<b>a</b> &lt;x&gt; &amp; b").unwrap(), "a <x> & b");
         assert_eq!(parse_html("<a href=\"https://x\">l</a>").unwrap(), "l");
         assert!(parse_html("1 < 2").is_err());
         assert!(parse_html("<b>x").is_err());

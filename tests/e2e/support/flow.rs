@@ -2,38 +2,17 @@
 use super::{BotMessage, FakeTelegram, TgUser, WAIT};
 
 /// Waits until the chat's newest bot message satisfies `pred`.
-pub async fn wait_last(
-    tg: &FakeTelegram,
-    chat: i64,
-    pred: impl Fn(&BotMessage) -> bool,
-) -> BotMessage {
-    tg.wait_for(WAIT, |tg| tg.last_bot_message(chat).filter(|m| pred(m)))
-        .await
+pub async fn wait_last(tg: &FakeTelegram, chat: i64, pred: impl Fn(&BotMessage) -> bool) -> BotMessage {
+    tg.wait_for(WAIT, |tg| tg.last_bot_message(chat).filter(|m| pred(m))).await
 }
 
 /// Waits until message `id` in the chat satisfies `pred`.
-pub async fn wait_msg(
-    tg: &FakeTelegram,
-    chat: i64,
-    id: i32,
-    pred: impl Fn(&BotMessage) -> bool,
-) -> BotMessage {
-    tg.wait_for(WAIT, |tg| {
-        tg.bot_messages(chat)
-            .into_iter()
-            .find(|m| m.message_id == id && pred(m))
-    })
-    .await
+pub async fn wait_msg(tg: &FakeTelegram, chat: i64, id: i32, pred: impl Fn(&BotMessage) -> bool) -> BotMessage {
+    tg.wait_for(WAIT, |tg| tg.bot_messages(chat).into_iter().find(|m| m.message_id == id && pred(m))).await
 }
 
 /// Walks the wizard up to the confirm screen; returns that message.
-pub async fn to_confirm(
-    tg: &FakeTelegram,
-    u: &TgUser,
-    kind: &str,
-    number: &str,
-    value: i64,
-) -> BotMessage {
+pub async fn to_confirm(tg: &FakeTelegram, u: &TgUser, kind: &str, number: &str, value: i64) -> BotMessage {
     let before = tg.bot_messages(u.id).len();
     tg.send_text(u, "/order");
     let m = tg

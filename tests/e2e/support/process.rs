@@ -20,7 +20,9 @@ impl BotProcess {
             .spawn()
             .expect("bot binary starts");
         let output = Arc::new(Mutex::new(Vec::new()));
-        for mut pipe in [Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>, Box::new(child.stderr.take().unwrap())] {
+        for mut pipe in
+            [Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>, Box::new(child.stderr.take().unwrap())]
+        {
             let out = output.clone();
             std::thread::spawn(move || {
                 let mut buf = [0u8; 4096];
