@@ -285,3 +285,37 @@ async fn order_history_shows_the_code_again_to_its_owner_only() {
         .await;
     assert!(app.tg.bot_messages(other.id).iter().all(|m| !m.text.contains(&code)));
 }
+
+#[tokio::test]
+async fn order_history_is_paged() {
+    let app = TestApp::start().await;
+    let u = app.customer_with(1016, "en", 10_000).await;
+    let store = app.store().await;
+    for i in 0..7 {
+        let o = netcard_bot::store::NewOrder {
+            r#ref: format!("hist-{i}"),
+            user_id: u.id,
+            chat_id: u.id,
+            message_id: None,
+            card_type: netcard_bot::domain::CardType::Adsl,
+            number: format!("03100000{i}"),
+            value: 500,
+            price: 500,
+            cost: Some(490),
+            fast_window_ms: 1,
+        };
+        let placed = store.place_order_with_hold(&o).await.unwrap();
+        assert!(matches!(placed, netcard_bot::store::PlaceOutcome::Placed { .. }));
+    }
+    app.tg.send_text(&u, "/orders");
+    let first = wait_last(&app.tg, u.id, |m| m.plain.contains("page 1 of 2")).await;
+    let ids: Vec<_> = first.buttons().into_iter().filter(|b| b.0.starts_with('#')).collect();
+    assert_eq!(ids.len(), 5);
+    assert!(ids[0].0.starts_with("#7"), "newest first: {ids:?}");
+    assert!(!first.has_button("Previous"));
+    app.tg.press_button(&u, first.message_id, "Next");
+    let second = wait_msg(&app.tg, u.id, first.message_id, |m| m.plain.contains("page 2 of 2")).await;
+    let ids: Vec<_> = second.buttons().into_iter().filter(|b| b.0.starts_with('#')).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(second.has_button("Previous") && !second.has_button("Next"));
+}
