@@ -7,5 +7,6 @@ pub mod crypto;
 pub mod domain;
 pub mod i18n;
 pub mod oneclick;
+pub mod ratelimit;
 pub mod store;
 pub mod workers;

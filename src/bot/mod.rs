@@ -17,29 +17,57 @@ pub mod ui;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::CardCipher;
+use crate::ratelimit::RateLimiter;
 use crate::store::Store;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use teloxide::RequestError;
-use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, MessageId, ParseMode};
 use tokio::sync::Notify;
 
-/// How handlers and workers talk to Telegram. Sends and copies (the methods Telegram rate-limits)
-/// go through teloxide's Throttle in production; with `TELEGRAM_THROTTLE=off` they go straight
-/// out, so benchmarks measure the software rather than the pacing (Throttle's worker wakes every
-/// 250 ms). Every other method (edits, callback answers) is unpaced either way, through `Deref`.
+/// How handlers and workers talk to Telegram. Sends and copies (what Telegram rate-limits) share
+/// one pacer in production: under Telegram's bulk limit (about 30 a second) a send goes at once,
+/// and a 429 pauses every send for its `retry_after` before the send is tried again. teloxide's
+/// Throttle is not used: its worker releases sends on a 250 ms tick, which delayed every reply and
+/// held broadcasts to 4 a second. `TELEGRAM_THROTTLE=off` sends without pacing (benchmarks) and
+/// leaves 429s to the caller. Every other method (edits, callback answers) goes through `Deref`.
 #[derive(Clone)]
 pub struct Tg {
     bot: teloxide::Bot,
-    paced: Option<Throttle<teloxide::Bot>>,
+    pacer: Option<Arc<RateLimiter>>,
 }
 
+/// 25 a second with a burst of 5: never more than 30 in any second.
+const SENDS_PER_MINUTE: u32 = 25 * 60;
+const SEND_BURST: u32 = 5;
+/// A send refused with 429 is tried again this many times.
+const RETRIES_AFTER_429: u32 = 3;
+
 impl Tg {
-    pub fn new(bot: teloxide::Bot, throttle: bool) -> Tg {
-        let paced = throttle.then(|| Throttle::new_spawn(bot.clone(), Limits::default()));
-        Tg { bot, paced }
+    pub fn new(bot: teloxide::Bot, pace: bool) -> Tg {
+        let pacer = pace.then(|| Arc::new(RateLimiter::with_burst(SENDS_PER_MINUTE, SEND_BURST)));
+        Tg { bot, pacer }
+    }
+
+    async fn paced<T, F, Fut>(&self, mut call: F) -> Result<T, RequestError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, RequestError>>,
+    {
+        let Some(pacer) = &self.pacer else { return call().await };
+        let mut tries = 0;
+        loop {
+            pacer.acquire().await;
+            match call().await {
+                Err(RequestError::RetryAfter(after)) if tries < RETRIES_AFTER_429 => {
+                    tries += 1;
+                    tracing::warn!(retry_after = ?after.duration(), "Telegram asked to slow down");
+                    pacer.pause_until(tokio::time::Instant::now() + after.duration());
+                }
+                other => return other,
+            }
+        }
     }
 
     pub async fn send_html(
@@ -48,29 +76,19 @@ impl Tg {
         text: String,
         kb: Option<InlineKeyboardMarkup>,
     ) -> Result<Message, RequestError> {
-        match &self.paced {
-            Some(p) => {
-                let req = p.send_message(chat, text).parse_mode(ParseMode::Html);
-                match kb {
-                    Some(kb) => req.reply_markup(kb).await,
-                    None => req.await,
-                }
-            }
-            None => {
-                let req = self.bot.send_message(chat, text).parse_mode(ParseMode::Html);
-                match kb {
-                    Some(kb) => req.reply_markup(kb).await,
-                    None => req.await,
-                }
-            }
-        }
+        self.paced(|| {
+            let req = self.bot.send_message(chat, text.clone()).parse_mode(ParseMode::Html);
+            let req = match &kb {
+                Some(kb) => req.reply_markup(kb.clone()),
+                None => req,
+            };
+            req.send()
+        })
+        .await
     }
 
     pub async fn copy(&self, to: ChatId, from: ChatId, msg: MessageId) -> Result<MessageId, RequestError> {
-        match &self.paced {
-            Some(p) => p.copy_message(to, from, msg).await,
-            None => self.bot.copy_message(to, from, msg).await,
-        }
+        self.paced(|| self.bot.copy_message(to, from, msg).send()).await
     }
 }
 

@@ -16,11 +16,11 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::error::{OneClickError, parse_retry_after};
-use super::limiter::RateLimiter;
 use super::types::{
     AccountBalance, FromData, KeyInfo, NumberInfo, Product, SendRequest, SendResponse, Topup, TopupPage, parse_response,
 };
 use crate::domain::CardType;
+use crate::ratelimit::RateLimiter;
 
 /// Bodies are small JSON documents (a list page is 100 items at most); anything bigger is a
 /// misbehaving proxy and is not worth buffering.
@@ -150,7 +150,7 @@ impl OneClickClient {
                 http,
                 base,
                 key,
-                limiter: RateLimiter::new(cfg.requests_per_minute),
+                limiter: RateLimiter::within_budget(cfg.requests_per_minute),
                 requests: AtomicU64::new(0),
                 get_retries: cfg.get_retries,
                 initial_backoff: cfg.initial_backoff,

@@ -5,12 +5,10 @@
 
 pub mod client;
 pub mod error;
-pub mod limiter;
 pub mod types;
 
 pub use client::{ClientConfig, OneClickClient};
 pub use error::OneClickError;
-pub use limiter::RateLimiter;
 pub use types::{
     AccountBalance, KeyEnvironment, KeyInfo, NumberInfo, Product, SendRequest, SendResponse, Topup, TopupPage,
     TopupStatus,

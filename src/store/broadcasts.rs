@@ -178,7 +178,7 @@ impl Store {
         Ok(sqlx::query("UPDATE broadcast_recipients SET status = 'unknown', updated_at = ? WHERE broadcast_id = ? AND status = 'sending'")
             .bind(now_ms())
             .bind(job_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected())
     }
@@ -206,7 +206,7 @@ impl Store {
         .bind(now_ms())
         .bind(job_id)
         .bind(user_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -232,7 +232,7 @@ impl Store {
             .bind(chat_id)
             .bind(message_id)
             .bind(job_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -270,7 +270,7 @@ impl Store {
         sqlx::query("UPDATE broadcast_recipients SET status = 'pending' WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'")
             .bind(job_id)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -297,7 +297,7 @@ impl Store {
         sqlx::query("UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ? AND status = 'running'")
             .bind(now_ms())
             .bind(job_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -309,7 +309,7 @@ impl Store {
         )
         .bind(now_ms())
         .bind(job_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -317,7 +317,7 @@ impl Store {
     pub async fn cancel_running_broadcasts(&self) -> Result<u64, StoreError> {
         let r = sqlx::query("UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE status = 'running'")
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(r.rows_affected())
     }

@@ -18,13 +18,13 @@ impl Store {
         .bind(chat_id)
         .bind(state_json)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
 
     pub async fn remove_dialogue(&self, chat_id: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM dialogues WHERE chat_id = ?").bind(chat_id).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM dialogues WHERE chat_id = ?").bind(chat_id).execute(&self.writer).await?;
         Ok(())
     }
 }

@@ -41,6 +41,10 @@ pub enum StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// The one connection that writes. SQLite takes one writer at a time anyway; queueing writers
+    /// here wakes each as soon as the previous commits, where SQLite's busy handler would make
+    /// them sleep and retry (up to tens of milliseconds each when several orders settle at once).
+    writer: SqlitePool,
 }
 
 /// Milliseconds since the Unix epoch: our one clock for rows and schedules.
@@ -60,9 +64,10 @@ impl Store {
         if let Some(dir) = opts.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Folder(dir.display().to_string(), e))?;
         }
+        let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(opts.clone()).await?;
+        sqlx::migrate!().run(&writer).await?;
         let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await?;
-        sqlx::migrate!().run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store { pool, writer })
     }
 
     /// The folder holding the database file, where the card key file lives by default.
@@ -77,10 +82,11 @@ impl Store {
     /// A write transaction that takes the write lock up front, so two writers never deadlock on
     /// a lock upgrade and the busy timeout applies.
     async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

@@ -204,7 +204,7 @@ impl Store {
         )
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -214,7 +214,7 @@ impl Store {
     pub async fn release_send_claim(&self, id: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE orders SET send_attempted_at = NULL WHERE id = ? AND status = 'PLACED'")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -292,7 +292,7 @@ impl Store {
         .bind(i64::from(failed_check))
         .bind(now_ms())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -309,7 +309,7 @@ impl Store {
         .bind(message_id)
         .bind(now_ms())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -318,7 +318,7 @@ impl Store {
         sqlx::query("UPDATE orders SET message_id = ? WHERE id = ?")
             .bind(message_id)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

@@ -26,7 +26,7 @@ impl Store {
         .bind(price)
         .bind(admin_id)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

@@ -88,7 +88,7 @@ impl Store {
         .bind(role_if_new.as_str())
         .bind(now)
         .bind(u.is_admin)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         Ok(user)
     }
@@ -109,7 +109,7 @@ impl Store {
         let r = sqlx::query("UPDATE users SET role = ?1 WHERE id = ?2 AND role != 'admin'")
             .bind(role.as_str())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
@@ -129,7 +129,7 @@ impl Store {
     where
         T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
     {
-        let r = sqlx::query(sql).bind(value).bind(id).execute(&self.pool).await?;
+        let r = sqlx::query(sql).bind(value).bind(id).execute(&self.writer).await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
         }

@@ -75,7 +75,11 @@ impl Pacer {
             at = at.max(*oldest + SECOND);
         }
         tokio::time::sleep_until(at).await;
-        self.next = at.max(TInstant::now()) + self.gap;
+        // Slots stay on a fixed timeline, so the timer's lateness is not lost at every send;
+        // only a pacer more than one gap behind (a slow answer) starts a new timeline from now.
+        let now = TInstant::now();
+        let base = if now.saturating_duration_since(at) > self.gap { now } else { at };
+        self.next = base + self.gap;
     }
 
     /// Call when the request's answer (or error) arrived.

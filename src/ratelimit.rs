@@ -1,4 +1,5 @@
-//! Client-side rate limiter shared by every request of one `OneClickClient` (and its clones).
+//! An async rate limiter: every OneClickDZ request shares one (the API budget), and so do Telegram
+//! sends when pacing is on (Telegram's bulk limit).
 //!
 //! Generic cell rate algorithm with reservations: each `acquire` books the next free slot under
 //! a lock and then sleeps until it, so waiters are served in arrival order and nobody spins.
@@ -33,6 +34,13 @@ impl RateLimiter {
     /// `0` disables limiting.
     pub fn new(per_minute: u32) -> Self {
         Self::with_burst(per_minute, per_minute / 6)
+    }
+
+    /// At most `per_minute` in any 60 s, burst included: the steady rate leaves room for the
+    /// burst (`per_minute - burst` per minute), for budgets counted over a rolling minute.
+    pub fn within_budget(per_minute: u32) -> Self {
+        let burst = per_minute / 6;
+        Self::with_burst(per_minute.saturating_sub(burst).max(1).min(per_minute), burst)
     }
 
     /// Same with an explicit burst size (clamped to at least 1).
@@ -159,6 +167,18 @@ mod tests {
         let offs = schedule(&l, t1, 6);
         assert!(offs[..5].iter().all(|d| d.is_zero()), "{offs:?}");
         assert_eq!(offs[5], Duration::from_millis(100));
+    }
+
+    #[test]
+    fn within_budget_never_exceeds_the_budget_in_any_minute() {
+        let l = RateLimiter::within_budget(120);
+        let t0 = Instant::now();
+        let times = schedule(&l, t0, 400);
+        for (i, start) in times.iter().enumerate() {
+            let in_window = times[i..].iter().take_while(|t| **t < *start + Duration::from_secs(60)).count();
+            assert!(in_window <= 120, "{in_window} requests in the minute from {start:?}");
+        }
+        assert_eq!(times.iter().filter(|t| **t == Duration::ZERO).count(), 20, "the burst still passes at once");
     }
 
     #[test]
