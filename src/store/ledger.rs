@@ -236,27 +236,12 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::Lang;
-    use crate::store::NewUser;
     use crate::store::testing::temp_store;
-
-    pub(crate) async fn user(s: &Store, id: i64) {
-        s.touch_user(&NewUser {
-            id,
-            first_name: "U".into(),
-            last_name: None,
-            username: None,
-            language: Lang::En,
-            is_admin: false,
-        })
-        .await
-        .unwrap();
-    }
 
     #[tokio::test]
     async fn credit_and_debit_move_the_balance_and_are_recorded() {
         let (s, _d) = temp_store().await;
-        user(&s, 5).await;
+        crate::store::testing::customer(&s, 5, 0).await;
         assert_eq!(s.credit(5, 2000, 1, Some("cash")).await.unwrap(), Balances { balance: 2000, held: 0 });
         assert_eq!(s.debit(5, 500, 1, None).await.unwrap(), Balances { balance: 1500, held: 0 });
         assert!(matches!(s.debit(5, 1501, 1, None).await, Err(StoreError::InsufficientFunds { available: 1500 })));
@@ -272,7 +257,7 @@ mod tests {
     #[tokio::test]
     async fn the_ledger_cannot_be_rewritten() {
         let (s, _d) = temp_store().await;
-        user(&s, 5).await;
+        crate::store::testing::customer(&s, 5, 0).await;
         s.credit(5, 100, 1, None).await.unwrap();
         assert!(sqlx::query("UPDATE ledger SET amount = 1").execute(s.pool()).await.is_err());
         assert!(sqlx::query("DELETE FROM ledger").execute(s.pool()).await.is_err());
@@ -281,7 +266,7 @@ mod tests {
     #[tokio::test]
     async fn a_tampered_balance_is_detected() {
         let (s, _d) = temp_store().await;
-        user(&s, 5).await;
+        crate::store::testing::customer(&s, 5, 0).await;
         s.credit(5, 100, 1, None).await.unwrap();
         sqlx::query("UPDATE users SET balance = 1000 WHERE id = 5").execute(s.pool()).await.unwrap();
         assert_eq!(s.ledger_mismatches().await.unwrap(), vec![5]);

@@ -101,6 +101,22 @@ pub(crate) mod testing {
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         (Store::open(&url).await.unwrap(), dir)
     }
+
+    /// A customer account with `money` credited by admin 1 (nothing when zero).
+    pub async fn customer(s: &Store, id: i64, money: i64) {
+        let u = NewUser {
+            id,
+            first_name: "U".into(),
+            last_name: None,
+            username: None,
+            language: crate::i18n::Lang::En,
+            is_admin: false,
+        };
+        s.touch_user(&u).await.unwrap();
+        if money > 0 {
+            s.credit(id, money, 1, None).await.unwrap();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -391,26 +391,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::Lang;
-    use crate::store::NewUser;
     use crate::store::testing::temp_store;
     use OrderStatus::*;
-
-    async fn funded_user(s: &Store, id: i64, money: i64) {
-        s.touch_user(&NewUser {
-            id,
-            first_name: "U".into(),
-            last_name: None,
-            username: None,
-            language: Lang::En,
-            is_admin: false,
-        })
-        .await
-        .unwrap();
-        if money > 0 {
-            s.credit(id, money, 1, None).await.unwrap();
-        }
-    }
 
     fn new_order(user: i64, r: &str, price: i64) -> NewOrder {
         NewOrder {
@@ -437,7 +419,7 @@ mod tests {
     #[tokio::test]
     async fn placing_holds_the_price_once() {
         let (s, _d) = temp_store().await;
-        funded_user(&s, 5, 1500).await;
+        crate::store::testing::customer(&s, 5, 1500).await;
         let o = place(&s, &new_order(5, "r1", 1000)).await;
         assert_eq!((o.status, o.hold_state.as_str()), (Placed, "held"));
         assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 500, held: 1000 });
@@ -457,7 +439,7 @@ mod tests {
     #[tokio::test]
     async fn concurrent_confirms_with_money_for_one_pass_exactly_once() {
         let (s, _d) = temp_store().await;
-        funded_user(&s, 5, 1000).await;
+        crate::store::testing::customer(&s, 5, 1000).await;
         let tasks: Vec<_> = (0..8)
             .map(|i| {
                 let s = s.clone();
@@ -480,7 +462,7 @@ mod tests {
     #[tokio::test]
     async fn send_is_claimed_once() {
         let (s, _d) = temp_store().await;
-        funded_user(&s, 5, 1000).await;
+        crate::store::testing::customer(&s, 5, 1000).await;
         let o = place(&s, &new_order(5, "r1", 1000)).await;
         assert!(s.claim_send(o.id).await.unwrap());
         assert!(!s.claim_send(o.id).await.unwrap());
@@ -489,7 +471,7 @@ mod tests {
     #[tokio::test]
     async fn fulfilled_captures_and_refunded_releases() {
         let (s, _d) = temp_store().await;
-        funded_user(&s, 5, 3000).await;
+        crate::store::testing::customer(&s, 5, 3000).await;
         let a = place(&s, &new_order(5, "a", 1000)).await;
         let b = place(&s, &new_order(5, "b", 1200)).await;
         s.apply_status(a.id, Handling, StatusUpdate { topup_id: Some("t1".into()), ..Default::default() })
@@ -529,7 +511,7 @@ mod tests {
     #[tokio::test]
     async fn due_orders_come_oldest_first() {
         let (s, _d) = temp_store().await;
-        funded_user(&s, 5, 3000).await;
+        crate::store::testing::customer(&s, 5, 3000).await;
         let a = place(&s, &new_order(5, "a", 100)).await;
         let b = place(&s, &new_order(5, "b", 100)).await;
         s.reschedule(a.id, 2_000, false).await.unwrap();
@@ -544,7 +526,7 @@ mod tests {
     #[tokio::test]
     async fn recent_numbers_are_distinct_newest_first() {
         let (s, _d) = temp_store().await;
-        funded_user(&s, 5, 3000).await;
+        crate::store::testing::customer(&s, 5, 3000).await;
         for (r, n) in [("a", "031000001"), ("b", "031000002"), ("c", "031000001")] {
             let mut o = new_order(5, r, 100);
             o.number = n.into();
