@@ -3,7 +3,7 @@ use super::state::{Dlg, State};
 use super::{Ctx, HandlerResult, Tg, keyboards, render, ui};
 use crate::domain::{Dinars, OrderStatus};
 use crate::i18n::{Lang, html_escape, money};
-use crate::store::User;
+use crate::store::Member;
 use crate::tr;
 use std::sync::Arc;
 use teloxide::prelude::*;
@@ -11,20 +11,20 @@ use teloxide::types::{ChatMemberKind, MessageId};
 
 const ORDERS_PER_PAGE: i64 = 5;
 
-pub async fn start(bot: &Tg, _ctx: &Ctx, user: &User, dlg: &Dlg) -> HandlerResult {
+pub async fn start(bot: &Tg, _ctx: &Ctx, user: &Member, dlg: &Dlg) -> HandlerResult {
     dlg.update(State::Idle).await?;
     let text = tr!(user.language, "menu-greeting", name = html_escape(&user.first_name));
     ui::send(bot, ChatId(user.id), text, Some(keyboards::main_menu(user.language))).await?;
     Ok(())
 }
 
-pub async fn menu(bot: &Tg, user: &User, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
+pub async fn menu(bot: &Tg, user: &Member, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
     ui::edit_or_send(bot, chat, here, tr!(user.language, "menu-text"), Some(keyboards::main_menu(user.language)))
         .await?;
     Ok(())
 }
 
-pub async fn help(bot: &Tg, ctx: &Ctx, user: &User, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
+pub async fn help(bot: &Tg, ctx: &Ctx, user: &Member, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
     let lang = user.language;
     let mut text = tr!(lang, "help-text");
     text.push_str("\n\n");
@@ -37,7 +37,7 @@ pub async fn help(bot: &Tg, ctx: &Ctx, user: &User, chat: ChatId, here: Option<M
     Ok(())
 }
 
-pub async fn balance(bot: &Tg, ctx: &Ctx, user: &User, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
+pub async fn balance(bot: &Tg, ctx: &Ctx, user: &Member, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
     let lang = user.language;
     let b = ctx.store.balances(user.id).await?;
     let mut text = tr!(
@@ -99,7 +99,7 @@ async fn admin_balance(ctx: &Ctx, lang: Lang) -> String {
 pub async fn orders(
     bot: &Tg,
     ctx: &Ctx,
-    user: &User,
+    user: &Member,
     chat: ChatId,
     here: Option<MessageId>,
     page: i64,
@@ -120,7 +120,7 @@ pub async fn orders(
 }
 
 /// Shows one order again, code included, to its owner only.
-pub async fn show_order(bot: &Tg, ctx: &Ctx, user: &User, chat: ChatId, id: i64) -> HandlerResult {
+pub async fn show_order(bot: &Tg, ctx: &Ctx, user: &Member, chat: ChatId, id: i64) -> HandlerResult {
     let lang = user.language;
     let order = match ctx.store.order(id).await? {
         Some(o) if o.user_id == user.id => o,
@@ -143,7 +143,7 @@ pub async fn show_order(bot: &Tg, ctx: &Ctx, user: &User, chat: ChatId, id: i64)
     Ok(())
 }
 
-pub async fn language_menu(bot: &Tg, user: &User, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
+pub async fn language_menu(bot: &Tg, user: &Member, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
     ui::edit_or_send(bot, chat, here, tr!(user.language, "language-choose"), Some(keyboards::languages())).await?;
     Ok(())
 }
@@ -151,7 +151,7 @@ pub async fn language_menu(bot: &Tg, user: &User, chat: ChatId, here: Option<Mes
 pub async fn set_language(
     bot: &Tg,
     ctx: &Ctx,
-    user: &User,
+    user: &Member,
     chat: ChatId,
     here: MessageId,
     lang: Lang,

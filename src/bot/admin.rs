@@ -6,7 +6,7 @@ use super::{Ctx, HandlerResult, Tg, keyboards, notify, render, ui};
 use crate::domain::pricing::check_price_against_cost;
 use crate::domain::{CardType, Dinars, OrderStatus, PriceTier, Role};
 use crate::i18n::{Lang, html_escape, money};
-use crate::store::{Audience, StoreError, User};
+use crate::store::{Audience, StoreError, Member};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
@@ -14,7 +14,7 @@ use teloxide::types::MessageId;
 pub async fn command(
     bot: &Tg,
     ctx: &Ctx,
-    admin: &User,
+    admin: &Member,
     dlg: &Dlg,
     chat: ChatId,
     cmd: Command,
@@ -44,7 +44,7 @@ fn user_id_arg(arg: Option<&&str>) -> Option<i64> {
     arg.and_then(|s| s.trim_start_matches('#').parse::<i64>().ok()).filter(|id| *id > 0)
 }
 
-async fn money_command(bot: &Tg, ctx: &Ctx, admin: &User, cmd: Command, args: &[&str]) -> Result<String, StoreError> {
+async fn money_command(bot: &Tg, ctx: &Ctx, admin: &Member, cmd: Command, args: &[&str]) -> Result<String, StoreError> {
     let lang = admin.language;
     let usage_key = if cmd == Command::Credit { "usage-credit" } else { "usage-debit" };
     let (Some(target), Some(amount)) =
@@ -139,7 +139,7 @@ async fn user_profile(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, St
 }
 
 /// `/setprice <ADSL|4G> <value> <price> [reseller]`
-async fn set_price(ctx: &Ctx, admin: &User, args: &[&str]) -> Result<String, StoreError> {
+async fn set_price(ctx: &Ctx, admin: &Member, args: &[&str]) -> Result<String, StoreError> {
     let lang = admin.language;
     let t = args.first().and_then(|a| CardType::parse(a));
     let value = args.get(1).and_then(|a| Dinars::parse_positive(a).ok());
@@ -218,7 +218,7 @@ fn maintenance_state(ctx: &Ctx, lang: Lang) -> String {
 }
 
 /// `/broadcast [all|en|fr|ar|resellers]`: waits for the message, remembering the audience.
-async fn broadcast_begin(ctx: &Ctx, admin: &User, dlg: &Dlg, args: &[&str]) -> Result<String, super::BotError> {
+async fn broadcast_begin(ctx: &Ctx, admin: &Member, dlg: &Dlg, args: &[&str]) -> Result<String, super::BotError> {
     let lang = admin.language;
     let audience = match args {
         [] => Audience::Everyone,
@@ -254,7 +254,7 @@ pub fn audience_label(lang: Lang, audience: &Audience) -> String {
 }
 
 /// The admin sent the message to broadcast: show it back as a preview with the audience size.
-pub async fn broadcast_compose(bot: &Tg, ctx: &Ctx, admin: &User, dlg: &Dlg, msg: &Message) -> HandlerResult {
+pub async fn broadcast_compose(bot: &Tg, ctx: &Ctx, admin: &Member, dlg: &Dlg, msg: &Message) -> HandlerResult {
     let lang = admin.language;
     let chat = msg.chat.id;
     let audience = ctx.store.broadcast_draft(admin.id).await?;
@@ -292,7 +292,7 @@ pub async fn broadcast_compose(bot: &Tg, ctx: &Ctx, admin: &User, dlg: &Dlg, msg
 pub async fn broadcast_start(
     bot: &Tg,
     ctx: &Ctx,
-    admin: &User,
+    admin: &Member,
     dlg: &Dlg,
     chat: ChatId,
     msg: MessageId,
@@ -311,13 +311,13 @@ pub async fn broadcast_start(
     Ok(())
 }
 
-pub async fn broadcast_abort(bot: &Tg, admin: &User, dlg: &Dlg, chat: ChatId, msg: MessageId) -> HandlerResult {
+pub async fn broadcast_abort(bot: &Tg, admin: &Member, dlg: &Dlg, chat: ChatId, msg: MessageId) -> HandlerResult {
     dlg.update(State::Idle).await?;
     ui::edit(bot, chat, msg, tr!(admin.language, "broadcast-aborted"), None).await?;
     Ok(())
 }
 
-pub async fn broadcast_stop(bot: &Tg, ctx: &Ctx, admin: &User, chat: ChatId, job: i64) -> HandlerResult {
+pub async fn broadcast_stop(bot: &Tg, ctx: &Ctx, admin: &Member, chat: ChatId, job: i64) -> HandlerResult {
     let text = if ctx.store.cancel_broadcast(job).await? {
         tr!(admin.language, "broadcast-cancelled", count = 1)
     } else {

@@ -7,7 +7,7 @@ use crate::catalog::{BalanceAlert, Offer};
 use crate::domain::order::new_order_ref;
 use crate::domain::{CardType, PhoneNumber};
 use crate::oneclick::OneClickError;
-use crate::store::{NewOrder, PlaceOutcome, User, now_ms};
+use crate::store::{NewOrder, PlaceOutcome, Member, now_ms};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::{ChatAction, MessageId};
@@ -18,7 +18,7 @@ const RECENT_NUMBERS: i64 = 3;
 pub struct Turn<'a> {
     pub bot: &'a Tg,
     pub ctx: &'a Ctx,
-    pub user: &'a User,
+    pub user: &'a Member,
     pub dlg: &'a Dlg,
     pub chat: ChatId,
 }

@@ -4,7 +4,7 @@ use super::commands::{self, Command, Parsed};
 use super::state::{Dlg, State};
 use super::{BotError, Ctx, HandlerResult, Tg, account, admin, order_flow, ui};
 use crate::i18n::Lang;
-use crate::store::{NewUser, User};
+use crate::store::{NewUser, Member};
 use crate::tr;
 use std::sync::Arc;
 use teloxide::dispatching::UpdateHandler;
@@ -23,7 +23,7 @@ pub fn schema() -> UpdateHandler<BotError> {
 
 /// Registers the sender and stops banned users with one short refusal. Only private chats are
 /// served: card codes must never land in a group.
-async fn gate(upd: Update, bot: Tg, ctx: Arc<Ctx>) -> Option<User> {
+async fn gate(upd: Update, bot: Tg, ctx: Arc<Ctx>) -> Option<Member> {
     let from = upd.from()?;
     let private = match &upd.kind {
         teloxide::types::UpdateKind::Message(m) => matches!(m.chat.kind, ChatKind::Private(_)),
@@ -65,7 +65,7 @@ async fn gate(upd: Update, bot: Tg, ctx: Arc<Ctx>) -> Option<User> {
     Some(user)
 }
 
-async fn on_message(bot: Tg, msg: Message, ctx: Arc<Ctx>, user: User, dlg: Dlg, state: State) -> HandlerResult {
+async fn on_message(bot: Tg, msg: Message, ctx: Arc<Ctx>, user: Member, dlg: Dlg, state: State) -> HandlerResult {
     let chat = msg.chat.id;
     let lang = user.language;
     let is_admin = ctx.cfg.is_admin(user.id);
@@ -109,7 +109,7 @@ async fn on_message(bot: Tg, msg: Message, ctx: Arc<Ctx>, user: User, dlg: Dlg, 
     }
 }
 
-async fn on_callback(bot: Tg, q: CallbackQuery, ctx: Arc<Ctx>, user: User, dlg: Dlg, state: State) -> HandlerResult {
+async fn on_callback(bot: Tg, q: CallbackQuery, ctx: Arc<Ctx>, user: Member, dlg: Dlg, state: State) -> HandlerResult {
     let lang = user.language;
     let parsed = q.data.as_deref().and_then(Cb::parse);
     let (Some(cb), Some(message)) = (parsed, q.message.as_ref()) else {

@@ -2,7 +2,8 @@
 use crate::domain::CardType;
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use teloxide::dispatching::dialogue::{Dialogue, ErasedStorage, Storage};
 use teloxide::types::ChatId;
 
@@ -50,13 +51,57 @@ type BoxFut<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
 
 pub type Dlg = Dialogue<State, ErasedStorage<State>>;
 
+/// Dialogue states in our table, with the table's content mirrored in memory: reading a chat's
+/// state (every update) costs no query, and a state is written only when it changes. Only this
+/// storage writes the table, and one chat's updates are handled one at a time, so the mirror
+/// cannot go stale; a failed write forgets the chat so the next read asks the database.
 pub struct DbStorage {
     store: Store,
+    /// `None`: known to have no row (idle).
+    known: Mutex<HashMap<i64, Option<State>>>,
 }
 
+/// Beyond this many chats the mirror starts over: memory stays bounded.
+const MAX_MIRRORED: usize = 50_000;
+
 impl DbStorage {
+    pub fn new(store: Store) -> DbStorage {
+        DbStorage { store, known: Mutex::new(HashMap::new()) }
+    }
+
     pub fn erased(store: Store) -> Arc<ErasedStorage<State>> {
-        Arc::new(DbStorage { store }).erase()
+        Arc::new(DbStorage::new(store)).erase()
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Option<State>>> {
+        self.known.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn remember(&self, chat: i64, state: Option<State>) {
+        let mut k = self.known();
+        if k.len() >= MAX_MIRRORED && !k.contains_key(&chat) {
+            k.clear();
+        }
+        k.insert(chat, state);
+    }
+
+    fn forget(&self, chat: i64) {
+        self.known().remove(&chat);
+    }
+
+    async fn write(&self, chat: i64, state: Option<&State>) -> Result<(), StoreError> {
+        let res = match state {
+            None => self.store.remove_dialogue(chat).await,
+            Some(s) => {
+                let json = serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                self.store.save_dialogue(chat, &json).await
+            }
+        };
+        match res {
+            Ok(()) => self.remember(chat, state.cloned()),
+            Err(_) => self.forget(chat),
+        }
+        res
     }
 }
 
@@ -64,33 +109,38 @@ impl Storage<State> for DbStorage {
     type Error = StoreError;
 
     fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFut<Result<(), StoreError>> {
-        Box::pin(async move { self.store.remove_dialogue(chat_id.0).await })
+        Box::pin(async move { self.write(chat_id.0, None).await })
     }
 
     fn update_dialogue(self: Arc<Self>, chat_id: ChatId, dialogue: State) -> BoxFut<Result<(), StoreError>> {
         Box::pin(async move {
-            if dialogue == State::Idle {
-                return self.store.remove_dialogue(chat_id.0).await;
+            let next = (dialogue != State::Idle).then_some(dialogue);
+            if self.known().get(&chat_id.0) == Some(&next) {
+                return Ok(());
             }
-            let json = serde_json::to_string(&dialogue).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            self.store.save_dialogue(chat_id.0, &json).await
+            self.write(chat_id.0, next.as_ref()).await
         })
     }
 
     fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFut<Result<Option<State>, StoreError>> {
         Box::pin(async move {
-            let Some(json) = self.store.dialogue(chat_id.0).await? else {
-                return Ok(None);
+            if let Some(state) = self.known().get(&chat_id.0) {
+                return Ok(state.clone());
+            }
+            let state = match self.store.dialogue(chat_id.0).await? {
+                None => None,
+                // A state saved by an older version that no longer decodes starts the chat afresh
+                // instead of stranding it.
+                Some(json) => match serde_json::from_str(&json) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        tracing::warn!(chat = chat_id.0, error = %e, "dropping undecodable dialogue state");
+                        None
+                    }
+                },
             };
-            // A state saved by an older version that no longer decodes starts the chat afresh
-            // instead of stranding it.
-            Ok(match serde_json::from_str(&json) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    tracing::warn!(chat = chat_id.0, error = %e, "dropping undecodable dialogue state");
-                    None
-                }
-            })
+            self.remember(chat_id.0, state.clone());
+            Ok(state)
         })
     }
 }
@@ -111,13 +161,39 @@ mod tests {
             price: 1050,
             order_ref: "nc-1".into(),
         };
-        let storage = Arc::new(DbStorage { store: store.clone() });
+        let storage = Arc::new(DbStorage::new(store.clone()));
         storage.clone().update_dialogue(ChatId(9), s.clone()).await.unwrap();
-        let fresh = Arc::new(DbStorage { store: store.clone() });
+        let fresh = Arc::new(DbStorage::new(store.clone()));
         assert_eq!(fresh.clone().get_dialogue(ChatId(9)).await.unwrap(), Some(s));
         fresh.clone().update_dialogue(ChatId(9), State::Idle).await.unwrap();
         assert_eq!(fresh.clone().get_dialogue(ChatId(9)).await.unwrap(), None);
         store.save_dialogue(9, r#"{"step":"Vanished"}"#).await.unwrap();
-        assert_eq!(fresh.get_dialogue(ChatId(9)).await.unwrap(), None);
+        let after_upgrade = Arc::new(DbStorage::new(store.clone()));
+        assert_eq!(after_upgrade.get_dialogue(ChatId(9)).await.unwrap(), None);
+    }
+
+    /// The mirror answers reads, and every change still reaches the table at once (a restart,
+    /// i.e. a new storage on the same file, sees it).
+    #[tokio::test]
+    async fn changes_are_written_through_and_reads_come_from_memory() {
+        let (store, _d) = temp_store().await;
+        let storage = Arc::new(DbStorage::new(store.clone()));
+        let choosing = State::ChoosingType { msg: 3 };
+        assert_eq!(storage.clone().get_dialogue(ChatId(4)).await.unwrap(), None);
+        storage.clone().update_dialogue(ChatId(4), choosing.clone()).await.unwrap();
+        assert_eq!(store.dialogue(4).await.unwrap().as_deref(), Some(r#"{"step":"ChoosingType","msg":3}"#));
+        // Changed behind the storage's back (only tests do that): the mirror still answers.
+        store.remove_dialogue(4).await.unwrap();
+        assert_eq!(storage.clone().get_dialogue(ChatId(4)).await.unwrap(), Some(choosing.clone()));
+        // The same state again is not rewritten; a different one is.
+        storage.clone().update_dialogue(ChatId(4), choosing.clone()).await.unwrap();
+        assert_eq!(store.dialogue(4).await.unwrap(), None);
+        let entering = State::EnteringNumber { msg: 3, card_type: CardType::Adsl };
+        storage.clone().update_dialogue(ChatId(4), entering.clone()).await.unwrap();
+        let restarted = Arc::new(DbStorage::new(store.clone()));
+        assert_eq!(restarted.clone().get_dialogue(ChatId(4)).await.unwrap(), Some(entering));
+        storage.clone().remove_dialogue(ChatId(4)).await.unwrap();
+        assert_eq!(store.dialogue(4).await.unwrap(), None);
+        assert_eq!(storage.get_dialogue(ChatId(4)).await.unwrap(), None);
     }
 }

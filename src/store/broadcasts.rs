@@ -262,6 +262,10 @@ impl Store {
             sqlx::query("UPDATE users SET unreachable = 1 WHERE id = ?").bind(user_id).execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        if status == RecipientStatus::Blocked {
+            // Their next message must clear the flag again, not be answered from the cache.
+            self.members.forget(user_id);
+        }
         Ok(())
     }
 

@@ -18,7 +18,7 @@ pub use broadcasts::{Audience, BroadcastJob, BroadcastProgress, RecipientStatus}
 pub use ledger::{Balances, LedgerEntry, LedgerKind};
 pub use orders::{NewOrder, Order, PlaceOutcome, StatusUpdate};
 pub use stats::Stats;
-pub use users::{NewUser, User};
+pub use users::{Member, NewUser, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -45,6 +45,7 @@ pub struct Store {
     /// here wakes each as soon as the previous commits, where SQLite's busy handler would make
     /// them sleep and retry (up to tens of milliseconds each when several orders settle at once).
     writer: SqlitePool,
+    members: std::sync::Arc<users::MemberCache>,
 }
 
 /// Milliseconds since the Unix epoch: our one clock for rows and schedules.
@@ -67,7 +68,7 @@ impl Store {
         let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(opts.clone()).await?;
         sqlx::migrate!().run(&writer).await?;
         let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await?;
-        Ok(Store { pool, writer })
+        Ok(Store { pool, writer, members: Default::default() })
     }
 
     /// The folder holding the database file, where the card key file lives by default.

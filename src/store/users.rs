@@ -1,9 +1,21 @@
 //! Accounts: one per Telegram user, created on first contact.
+//!
+//! Every update names its sender, so `touch_user` runs on every update. Who a sender is (names,
+//! language, role, ban) changes rarely, so it is kept in memory and the row is written only when
+//! something changed or `last_seen_at` is older than `LAST_SEEN_EVERY`. Every write to those
+//! columns goes through this store and forgets the cached entry.
 use super::{Store, StoreError, now_ms};
 use crate::domain::Role;
 use crate::i18n::Lang;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// How stale `last_seen_at` may get (it only feeds "active users" in /stats).
+const LAST_SEEN_EVERY_MS: i64 = 5 * 60 * 1000;
+/// Beyond this many cached senders the cache starts over: memory stays bounded.
+const MAX_CACHED: usize = 50_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
@@ -23,11 +35,101 @@ pub struct User {
 
 impl User {
     pub fn display_name(&self) -> String {
-        match (&self.last_name, &self.username) {
-            (Some(l), _) => format!("{} {l}", self.first_name),
-            (None, Some(u)) if self.first_name.is_empty() => format!("@{u}"),
-            _ => self.first_name.clone(),
+        display_name(&self.first_name, &self.last_name, &self.username)
+    }
+}
+
+/// Who is writing to the bot: what handlers need to answer. No money here: balances are always
+/// read fresh from the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    pub language: Lang,
+    pub role: Role,
+    pub banned: bool,
+}
+
+impl Member {
+    pub fn display_name(&self) -> String {
+        display_name(&self.first_name, &self.last_name, &self.username)
+    }
+}
+
+fn display_name(first: &str, last: &Option<String>, username: &Option<String>) -> String {
+    match (last, username) {
+        (Some(l), _) => format!("{first} {l}"),
+        (None, Some(u)) if first.is_empty() => format!("@{u}"),
+        _ => first.to_owned(),
+    }
+}
+
+impl From<User> for Member {
+    fn from(u: User) -> Member {
+        Member {
+            id: u.id,
+            first_name: u.first_name,
+            last_name: u.last_name,
+            username: u.username,
+            language: u.language,
+            role: u.role,
+            banned: u.banned,
         }
+    }
+}
+
+/// Senders seen recently, with when their row was last written. `epoch` moves on every
+/// eviction, so a `touch_user` that raced with a ban does not put the old profile back.
+#[derive(Debug, Default)]
+pub(crate) struct MemberCache {
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    members: HashMap<i64, (Member, i64)>,
+    epoch: u64,
+}
+
+impl MemberCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cached profile if the update tells us nothing new and last-seen is fresh enough.
+    fn fresh(&self, u: &NewUser, now: i64) -> Result<Member, u64> {
+        let c = self.lock();
+        match c.members.get(&u.id) {
+            Some((m, written))
+                if now - written < LAST_SEEN_EVERY_MS
+                    && m.first_name == u.first_name
+                    && m.last_name == u.last_name
+                    && m.username == u.username
+                    && (m.role == Role::Admin) == u.is_admin =>
+            {
+                Ok(m.clone())
+            }
+            _ => Err(c.epoch),
+        }
+    }
+
+    fn put(&self, m: Member, written: i64, epoch: u64) {
+        let mut c = self.lock();
+        if c.epoch != epoch {
+            return;
+        }
+        if c.members.len() >= MAX_CACHED {
+            c.members.clear();
+        }
+        c.members.insert(m.id, (m, written));
+    }
+
+    pub(crate) fn forget(&self, id: i64) {
+        let mut c = self.lock();
+        c.epoch += 1;
+        c.members.remove(&id);
     }
 }
 
@@ -67,9 +169,13 @@ pub struct NewUser {
 
 impl Store {
     /// Creates the account on first contact, else refreshes names and last-seen. A user who writes
-    /// to us is reachable again. Returns the account as it is now.
-    pub async fn touch_user(&self, u: &NewUser) -> Result<User, StoreError> {
+    /// to us is reachable again. Returns who they are now.
+    pub async fn touch_user(&self, u: &NewUser) -> Result<Member, StoreError> {
         let now = now_ms();
+        let epoch = match self.members.fresh(u, now) {
+            Ok(m) => return Ok(m),
+            Err(epoch) => epoch,
+        };
         let role_if_new = if u.is_admin { Role::Admin } else { Role::Customer };
         let user: User = sqlx::query_as(
             "INSERT INTO users (id, first_name, last_name, username, language, role, created_at, last_seen_at)
@@ -90,7 +196,9 @@ impl Store {
         .bind(u.is_admin)
         .fetch_one(&self.writer)
         .await?;
-        Ok(user)
+        let member = Member::from(user);
+        self.members.put(member.clone(), now, epoch);
+        Ok(member)
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
@@ -111,6 +219,7 @@ impl Store {
             .bind(id)
             .execute(&self.writer)
             .await?;
+        self.members.forget(id);
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
         }
@@ -130,6 +239,7 @@ impl Store {
         T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
     {
         let r = sqlx::query(sql).bind(value).bind(id).execute(&self.writer).await?;
+        self.members.forget(id);
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
         }
@@ -157,7 +267,7 @@ mod tests {
     async fn first_contact_creates_then_refreshes() {
         let (s, _d) = temp_store().await;
         let u = s.touch_user(&new_user(7, false)).await.unwrap();
-        assert_eq!((u.language, u.role, u.balance), (Lang::Fr, Role::Customer, 0));
+        assert_eq!((u.language, u.role), (Lang::Fr, Role::Customer));
         s.set_language(7, Lang::Ar).await.unwrap();
         s.set_unreachable(7, true).await.unwrap();
         let mut again = new_user(7, false);
@@ -166,7 +276,41 @@ mod tests {
         let u = s.touch_user(&again).await.unwrap();
         assert_eq!(u.language, Lang::Ar, "a chosen language survives later contacts");
         assert_eq!(u.first_name, "Amina");
-        assert!(!u.unreachable, "writing to the bot makes a user reachable again");
+        assert!(!s.user(7).await.unwrap().unwrap().unreachable, "writing to the bot makes a user reachable again");
+    }
+
+    /// The cache must never answer with a profile older than the last write through the store.
+    #[tokio::test]
+    async fn cached_senders_see_every_change_made_through_the_store() {
+        let (s, _d) = temp_store().await;
+        let seen_at = |s: &Store| {
+            let s = s.clone();
+            async move { s.user(7).await.unwrap().unwrap().last_seen_at }
+        };
+        s.touch_user(&new_user(7, false)).await.unwrap();
+        let first_seen = seen_at(&s).await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        s.touch_user(&new_user(7, false)).await.unwrap();
+        assert_eq!(seen_at(&s).await, first_seen, "an unchanged sender is answered from memory");
+
+        s.set_banned(7, true).await.unwrap();
+        assert!(s.touch_user(&new_user(7, false)).await.unwrap().banned);
+        s.set_banned(7, false).await.unwrap();
+        s.set_language(7, Lang::Ar).await.unwrap();
+        let m = s.touch_user(&new_user(7, false)).await.unwrap();
+        assert_eq!((m.banned, m.language), (false, Lang::Ar));
+        s.set_role(7, Role::Reseller).await.unwrap();
+        assert_eq!(s.touch_user(&new_user(7, false)).await.unwrap().role, Role::Reseller);
+        assert_eq!(s.touch_user(&new_user(7, true)).await.unwrap().role, Role::Admin, "added to ADMIN_IDS");
+
+        let mut renamed = new_user(7, true);
+        renamed.first_name = "Yacine".into();
+        s.touch_user(&renamed).await.unwrap();
+        assert_eq!(s.user(7).await.unwrap().unwrap().first_name, "Yacine", "a new name is written at once");
+
+        s.set_unreachable(7, true).await.unwrap();
+        s.touch_user(&renamed).await.unwrap();
+        assert!(!s.user(7).await.unwrap().unwrap().unreachable, "a blocked user who writes again is reachable");
     }
 
     #[tokio::test]
