@@ -6,7 +6,7 @@ use super::{Ctx, HandlerResult, Tg, keyboards, notify, render, ui};
 use crate::domain::pricing::check_price_against_cost;
 use crate::domain::{CardType, Dinars, OrderStatus, PriceTier, Role};
 use crate::i18n::{Lang, html_escape, money};
-use crate::store::{Audience, StoreError, Member};
+use crate::store::{Audience, Member, StoreError};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::MessageId;

@@ -109,8 +109,8 @@ pub struct Ctx {
     pub store: Store,
     pub catalog: Arc<Catalog>,
     pub cipher: CardCipher,
-    /// Wakes the order tracker when an order is placed, so the send goes out at once.
-    pub tracker_wake: Arc<Notify>,
+    /// Tells the order tracker about a placed order, so the send goes out at once.
+    pub tracker: Arc<crate::workers::tracker::Inbox>,
     /// Wakes the broadcaster when a job is created.
     pub broadcast_wake: Arc<Notify>,
     maintenance: AtomicBool,
@@ -123,7 +123,7 @@ impl Ctx {
             store,
             catalog,
             cipher,
-            tracker_wake: Arc::new(Notify::new()),
+            tracker: Arc::default(),
             broadcast_wake: Arc::new(Notify::new()),
             maintenance: AtomicBool::new(maintenance),
         }

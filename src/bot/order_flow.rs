@@ -7,7 +7,7 @@ use crate::catalog::{BalanceAlert, Offer};
 use crate::domain::order::new_order_ref;
 use crate::domain::{CardType, PhoneNumber};
 use crate::oneclick::OneClickError;
-use crate::store::{NewOrder, PlaceOutcome, Member, now_ms};
+use crate::store::{Member, NewOrder, PlaceOutcome, now_ms};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::{ChatAction, MessageId};
@@ -276,7 +276,7 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
     match t.ctx.store.place_order_with_hold(&new).await? {
         PlaceOutcome::Placed { order, .. } => {
             tracing::info!(order_ref = %order.r#ref, id = order.id, "order placed");
-            t.ctx.tracker_wake.notify_one();
+            t.ctx.tracker.schedule(order.id, order.next_check_at);
             t.show(Some(msg), render::order_message(lang, &order, None, None), None).await?;
         }
         PlaceOutcome::Duplicate(order) => tracing::info!(order_ref = %order.r#ref, "duplicate confirm ignored"),

@@ -4,7 +4,7 @@ use super::commands::{self, Command, Parsed};
 use super::state::{Dlg, State};
 use super::{BotError, Ctx, HandlerResult, Tg, account, admin, order_flow, ui};
 use crate::i18n::Lang;
-use crate::store::{NewUser, Member};
+use crate::store::{Member, NewUser};
 use crate::tr;
 use std::sync::Arc;
 use teloxide::dispatching::UpdateHandler;

@@ -323,25 +323,18 @@ impl Store {
         Ok(())
     }
 
-    /// Orders whose next check is due, oldest first.
-    pub async fn due_orders(&self, now: i64, limit: i64) -> Result<Vec<Order>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT * FROM orders WHERE next_check_at IS NOT NULL AND next_check_at <= ?
-             ORDER BY next_check_at, id LIMIT ?",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+    /// Every order the tracker still has to look at, with when: what it mirrors in memory.
+    pub async fn check_schedule(&self) -> Result<Vec<(i64, i64)>, StoreError> {
+        Ok(sqlx::query_as("SELECT id, next_check_at FROM orders WHERE next_check_at IS NOT NULL")
+            .fetch_all(&self.pool)
+            .await?)
     }
 
-    /// When the tracker next has work, if ever.
-    pub async fn next_check_time(&self) -> Result<Option<i64>, StoreError> {
-        let (t,): (Option<i64>,) =
-            sqlx::query_as("SELECT MIN(next_check_at) FROM orders WHERE next_check_at IS NOT NULL")
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(t)
+    /// When the order is next due (`None`: final and told, or no such order).
+    pub async fn next_check_of(&self, id: i64) -> Result<Option<i64>, StoreError> {
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT next_check_at FROM orders WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.and_then(|r| r.0))
     }
 
     pub async fn order(&self, id: i64) -> Result<Option<Order>, StoreError> {
@@ -501,25 +494,27 @@ mod tests {
         assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 2000, held: 0 });
         assert!(s.ledger_mismatches().await.unwrap().is_empty());
         // Notified final orders leave the queue.
-        assert_eq!(s.due_orders(i64::MAX, 10).await.unwrap().len(), 2);
+        assert_eq!(s.check_schedule().await.unwrap().len(), 2);
         s.mark_notified(a.id, Some(99)).await.unwrap();
         s.mark_notified(b.id, None).await.unwrap();
-        assert!(s.due_orders(i64::MAX, 10).await.unwrap().is_empty());
+        assert!(s.check_schedule().await.unwrap().is_empty(), "told final orders leave the schedule");
+        assert_eq!(s.next_check_of(a.id).await.unwrap(), None);
         assert_eq!(s.order(a.id).await.unwrap().unwrap().message_id, Some(99));
     }
 
     #[tokio::test]
-    async fn due_orders_come_oldest_first() {
+    async fn rescheduling_moves_the_next_check() {
         let (s, _d) = temp_store().await;
         crate::store::testing::customer(&s, 5, 3000).await;
         let a = place(&s, &new_order(5, "a", 100)).await;
         let b = place(&s, &new_order(5, "b", 100)).await;
         s.reschedule(a.id, 2_000, false).await.unwrap();
         s.reschedule(b.id, 1_000, true).await.unwrap();
-        let due: Vec<_> = s.due_orders(5_000, 10).await.unwrap().into_iter().map(|o| o.r#ref).collect();
-        assert_eq!(due, vec!["b", "a"]);
-        assert_eq!(s.next_check_time().await.unwrap(), Some(1_000));
-        assert!(s.due_orders(500, 10).await.unwrap().is_empty());
+        let mut sched = s.check_schedule().await.unwrap();
+        sched.sort();
+        assert_eq!(sched, vec![(a.id, 2_000), (b.id, 1_000)]);
+        assert_eq!(s.next_check_of(b.id).await.unwrap(), Some(1_000));
+        assert_eq!(s.next_check_of(999).await.unwrap(), None);
         assert_eq!(s.order(b.id).await.unwrap().unwrap().check_failures, 1);
     }
 

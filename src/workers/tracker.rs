@@ -5,74 +5,153 @@ use crate::bot::{Ctx, Tg, admin};
 use crate::domain::OrderStatus;
 use crate::oneclick::{OneClickError, SendRequest, Topup, TopupStatus};
 use crate::store::{Order, StatusUpdate, StoreError, now_ms};
-use std::collections::HashSet;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
 /// Orders processed at once; the OneClickDZ limiter is the real bound on throughput.
 const PARALLEL: usize = 32;
-const BATCH: i64 = 256;
 /// After this many failed checks in a row, admins hear that an order cannot be reconciled.
 const ALERT_AFTER_FAILURES: i64 = 10;
 /// A customer who cannot be told after this many tries finds the result in /orders.
 const GIVE_UP_NOTIFY_AFTER: i64 = 20;
+/// How often the schedule is read again from the table, the truth it mirrors.
+const RESYNC_EVERY: Duration = Duration::from_secs(30);
+
+/// Where handlers (a new order) and finished steps report an order's next check time.
+#[derive(Debug, Default)]
+pub struct Inbox {
+    queue: Mutex<Vec<(i64, Option<i64>)>>,
+    wake: Notify,
+}
+
+impl Inbox {
+    /// The order with this id is next due at `at` (milliseconds; `None`: never again).
+    pub fn schedule(&self, id: i64, at: Option<i64>) {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).push((id, at));
+        self.wake.notify_one();
+    }
+
+    fn take(&self) -> Vec<(i64, Option<i64>)> {
+        std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// `orders.next_check_at` mirrored in memory, so a wake costs no query. The table stays the
+/// truth: it is read at start and every `RESYNC_EVERY`, and each step re-reads its order's time.
+#[derive(Debug, Default)]
+struct Schedule {
+    /// Min-heap of (time, id); an entry whose time differs from `at[id]` is stale and skipped.
+    heap: BinaryHeap<Reverse<(i64, i64)>>,
+    at: HashMap<i64, i64>,
+}
+
+impl Schedule {
+    fn set(&mut self, id: i64, at: Option<i64>) {
+        match at {
+            Some(t) => {
+                if self.at.insert(id, t) != Some(t) {
+                    self.heap.push(Reverse((t, id)));
+                }
+            }
+            None => {
+                self.at.remove(&id);
+            }
+        }
+    }
+
+    fn replace(&mut self, rows: impl IntoIterator<Item = (i64, i64)>) {
+        self.heap.clear();
+        self.at.clear();
+        for (id, t) in rows {
+            self.set(id, Some(t));
+        }
+    }
+
+    fn next_time(&mut self) -> Option<i64> {
+        while let Some(Reverse((t, id))) = self.heap.peek().copied() {
+            if self.at.get(&id) == Some(&t) {
+                return Some(t);
+            }
+            self.heap.pop();
+        }
+        None
+    }
+
+    /// The next order due at `now`, oldest first, taken off the schedule.
+    fn pop_due(&mut self, now: i64) -> Option<i64> {
+        let t = self.next_time()?;
+        if t > now {
+            return None;
+        }
+        let Reverse((_, id)) = self.heap.pop()?;
+        self.at.remove(&id);
+        Some(id)
+    }
+}
 
 pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
     let inflight: Arc<Mutex<HashSet<i64>>> = Arc::default();
     let permits = Arc::new(Semaphore::new(PARALLEL));
     let mut tasks = JoinSet::new();
+    let mut schedule = Schedule::default();
+    let mut resync_at = tokio::time::Instant::now();
     tracing::info!("order tracker started");
     loop {
         if *shutdown.borrow() {
             break;
         }
         while tasks.try_join_next().is_some() {}
-        let now = now_ms();
-        let mut busy = false;
-        match ctx.store.due_orders(now, BATCH).await {
-            Ok(due) => {
-                for order in due {
-                    if !inflight.lock().unwrap().insert(order.id) {
-                        busy = true;
-                        continue;
-                    }
-                    let Ok(permit) = permits.clone().acquire_owned().await else {
-                        break;
-                    };
-                    let (bot, ctx, inflight) = (bot.clone(), ctx.clone(), inflight.clone());
-                    let span = tracing::info_span!("order", order_ref = %order.r#ref);
-                    tasks.spawn(
-                        async move {
-                            let id = order.id;
-                            if let Err(e) = process(&bot, &ctx, order).await {
-                                tracing::error!(error = %e, "order step failed");
-                            }
-                            inflight.lock().unwrap().remove(&id);
-                            drop(permit);
-                            ctx.tracker_wake.notify_one();
-                        }
-                        .instrument(span),
-                    );
+        if tokio::time::Instant::now() >= resync_at {
+            match ctx.store.check_schedule().await {
+                Ok(rows) => {
+                    let busy = inflight.lock().unwrap().clone();
+                    schedule.replace(rows.into_iter().filter(|(id, _)| !busy.contains(id)));
+                    resync_at = tokio::time::Instant::now() + RESYNC_EVERY;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the order schedule");
+                    resync_at = tokio::time::Instant::now() + Duration::from_secs(1);
                 }
             }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read due orders");
-                busy = true;
+        }
+        for (id, at) in ctx.tracker.take() {
+            // A step in flight reports its order's time when it ends.
+            if !inflight.lock().unwrap().contains(&id) {
+                schedule.set(id, at);
             }
         }
-        let wait = match ctx.store.next_check_time().await {
-            Ok(Some(t)) if t > now => Duration::from_millis((t - now) as u64),
-            Ok(Some(_)) if busy => Duration::from_secs(1),
-            Ok(Some(_)) => Duration::ZERO,
-            Ok(None) => Duration::from_secs(60),
-            Err(_) => Duration::from_secs(1),
+        while let Some(id) = schedule.pop_due(now_ms()) {
+            if !inflight.lock().unwrap().insert(id) {
+                continue;
+            }
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let (bot, ctx, inflight) = (bot.clone(), ctx.clone(), inflight.clone());
+            tasks.spawn(async move {
+                let next = step(&bot, &ctx, id).await;
+                inflight.lock().unwrap().remove(&id);
+                drop(permit);
+                match next {
+                    Ok(at) => ctx.tracker.schedule(id, at),
+                    // Unknown: look again soon; the resync corrects the time if it is wrong.
+                    Err(_) => ctx.tracker.schedule(id, Some(now_ms() + 1000)),
+                }
+            });
+        }
+        let wait = match schedule.next_time() {
+            Some(t) => Duration::from_millis(t.saturating_sub(now_ms()).max(0) as u64),
+            None => RESYNC_EVERY,
         };
+        let wait = wait.min(resync_at.saturating_duration_since(tokio::time::Instant::now()));
         tokio::select! {
-            _ = ctx.tracker_wake.notified() => {}
-            _ = tokio::time::sleep(wait.min(Duration::from_secs(60))) => {}
+            _ = ctx.tracker.wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = crate::workers::stopped(&mut shutdown) => {}
         }
     }
@@ -82,6 +161,28 @@ pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
         tracing::warn!("order steps still running at shutdown; they resume at next start");
     }
     tracing::info!("order tracker stopped");
+}
+
+/// Loads the order, takes its step if it is still due, and returns when it is due next.
+async fn step(bot: &Tg, ctx: &Ctx, id: i64) -> Result<Option<i64>, StoreError> {
+    let Some(order) = ctx.store.order(id).await? else {
+        return Ok(None);
+    };
+    let due = match order.next_check_at {
+        Some(t) if t <= now_ms() => t,
+        other => return Ok(other),
+    };
+    let span = tracing::info_span!("order", order_ref = %order.r#ref);
+    async {
+        if let Err(e) = process(bot, ctx, order).await {
+            tracing::error!(error = %e, "order step failed");
+        }
+    }
+    .instrument(span)
+    .await;
+    // Every step moves the time on; if one did not, wait a poll interval rather than spin on it.
+    let next = ctx.store.next_check_of(id).await?;
+    Ok(next.map(|t| if t <= due { now_ms() + ms(ctx.cfg.order_poll) } else { t }))
 }
 
 /// One step for one order, then the customer is told if the status changed.
@@ -303,4 +404,60 @@ async fn tell(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<(), StoreError> {
     }
     admin::alert_order(bot, ctx, order).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(s: &mut Schedule, now: i64) -> Vec<i64> {
+        std::iter::from_fn(|| s.pop_due(now)).collect()
+    }
+
+    #[test]
+    fn due_orders_come_oldest_first_and_only_once() {
+        let mut s = Schedule::default();
+        s.set(1, Some(300));
+        s.set(2, Some(100));
+        s.set(3, Some(200));
+        s.set(4, None);
+        assert_eq!(s.next_time(), Some(100));
+        assert_eq!(drain(&mut s, 250), vec![2, 3]);
+        assert_eq!(drain(&mut s, 250), Vec::<i64>::new());
+        assert_eq!(s.next_time(), Some(300));
+        assert_eq!(drain(&mut s, 1_000), vec![1]);
+        assert_eq!(s.next_time(), None);
+    }
+
+    #[test]
+    fn a_new_time_replaces_the_old_one() {
+        let mut s = Schedule::default();
+        s.set(1, Some(100));
+        s.set(1, Some(500));
+        s.set(2, Some(100));
+        s.set(2, None);
+        assert_eq!(drain(&mut s, 400), Vec::<i64>::new(), "stale entries are skipped");
+        assert_eq!(s.next_time(), Some(500));
+        s.set(1, Some(50));
+        assert_eq!(drain(&mut s, 60), vec![1]);
+        assert_eq!(drain(&mut s, 1_000), Vec::<i64>::new(), "taken once, not again for its old time");
+    }
+
+    #[test]
+    fn a_resync_replaces_everything() {
+        let mut s = Schedule::default();
+        s.set(1, Some(100));
+        s.set(2, Some(100));
+        s.replace([(2, 300), (3, 200)]);
+        assert_eq!(drain(&mut s, 1_000), vec![3, 2]);
+    }
+
+    #[test]
+    fn the_inbox_hands_over_reports_once() {
+        let inbox = Inbox::default();
+        inbox.schedule(7, Some(5));
+        inbox.schedule(8, None);
+        assert_eq!(inbox.take(), vec![(7, Some(5)), (8, None)]);
+        assert!(inbox.take().is_empty());
+    }
 }
