@@ -4,8 +4,15 @@
 //! Generic cell rate algorithm with reservations: each `acquire` books the next free slot under
 //! a lock and then sleeps until it, so waiters are served in arrival order and nobody spins.
 //! A burst of `burst` requests passes at once; after that one request per `60s / per_minute`.
-//! The slot arithmetic is a pure function of "now" (`reserve`) so it is tested without sleeping
-//! (tokio's `test-util` clock is not enabled in this crate).
+//!
+//! `acquire_spare` is a second, lower lane for work that should only use what `acquire` leaves
+//! (broadcasts next to replies): it never books ahead, it takes a slot only if one is free at
+//! that instant and otherwise sleeps until one could be. A booked request arriving meanwhile gets
+//! that slot first, so spare waiters never delay booked ones, and since both lanes move the same
+//! schedule, together they never exceed the rate. A 429 pause holds both.
+//!
+//! The slot arithmetic is a pure function of "now" (`reserve`, `take_spare`) so it is tested
+//! without sleeping (tokio's `test-util` clock is not enabled in this crate).
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -78,6 +85,16 @@ impl RateLimiter {
         }
     }
 
+    /// Waits until a slot is free that no `acquire` has booked, and takes it. Never books ahead,
+    /// so `acquire` callers arriving while this waits go first; it gets what they leave. Dropping
+    /// the future while it waits costs nothing.
+    pub async fn acquire_spare(&self) {
+        // `take_spare` only refuses with a moment still to come, so every turn sleeps.
+        while let Err(at) = self.take_spare(Instant::now()) {
+            tokio::time::sleep_until(at).await;
+        }
+    }
+
     /// Stops all requests until `until` (a 429's Retry-After). Afterwards requests resume at
     /// the steady rate without a burst, since the gateway just told us we were too fast.
     pub fn pause_until(&self, until: Instant) {
@@ -115,6 +132,33 @@ impl RateLimiter {
         (at, st.pause_generation)
     }
 
+    /// Takes a slot for a spare-lane request at `now` if one is free at that instant (paused
+    /// or not conforming: no). If not, returns the earliest moment one could be, which a booked
+    /// request may still take first.
+    fn take_spare(&self, now: Instant) -> Result<(), Instant> {
+        let mut st = self.lock();
+        if let Some(p) = st.paused_until {
+            if p > now {
+                return Err(p);
+            }
+            st.paused_until = None;
+        }
+        let Some(interval) = self.interval else { return Ok(()) };
+        let earliest = st.tat.checked_sub(self.tolerance).unwrap_or(now);
+        if earliest > now {
+            return Err(earliest);
+        }
+        st.tat = st.tat.max(now) + interval;
+        Ok(())
+    }
+
+    /// The booked slot for a request arriving at `now`, for tests of a limiter's configuration
+    /// elsewhere in the crate.
+    #[cfg(test)]
+    pub(crate) fn book_at(&self, now: Instant) -> Instant {
+        self.reserve(now).0
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // The state stays consistent even if a holder panicked; keep going.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -133,6 +177,10 @@ impl std::fmt::Debug for RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
 
     /// Books `n` slots all requested at `start`; returns the offsets at which they may go.
     fn schedule(l: &RateLimiter, start: Instant, n: usize) -> Vec<Duration> {
@@ -207,6 +255,178 @@ mod tests {
         // An earlier pause never shortens a later one.
         l.pause_until(t0 + Duration::from_secs(1));
         assert!(l.reserve(t0).0 >= t0 + Duration::from_secs(3));
+    }
+
+    /// Replies booked at `replies` (offsets from `t0`, ascending, before `horizon`) next to a
+    /// broadcast that always has something to send on the spare lane and tries again exactly when
+    /// told. Returns the slots each lane got, as offsets from `t0`.
+    fn simulate(
+        l: &RateLimiter,
+        t0: Instant,
+        replies: &[Duration],
+        horizon: Duration,
+    ) -> (Vec<Duration>, Vec<Duration>) {
+        let (mut booked, mut spare) = (Vec::new(), Vec::new());
+        let mut replies = replies.iter().copied().peekable();
+        let mut spare_try = Duration::ZERO;
+        loop {
+            match replies.peek() {
+                // A reply at the very instant the spare waiter tries comes second: the harder case.
+                Some(&r) if r < spare_try => {
+                    booked.push(l.reserve(t0 + r).0 - t0);
+                    replies.next();
+                }
+                _ if spare_try >= horizon => break,
+                _ => match l.take_spare(t0 + spare_try) {
+                    Ok(()) => spare.push(spare_try),
+                    Err(at) => {
+                        assert!(at > t0 + spare_try, "a refusal always names a later moment");
+                        spare_try = at - t0;
+                    }
+                },
+            }
+        }
+        (booked, spare)
+    }
+
+    #[test]
+    fn spare_waiters_never_take_a_booked_requests_slot() {
+        // 100 ms apart, no burst.
+        let l = RateLimiter::with_burst(600, 1);
+        let t0 = l.lock().tat;
+        assert_eq!(l.take_spare(t0), Ok(()));
+        // A broadcast copy waits: it is told when a slot could be free, but books nothing.
+        assert_eq!(l.take_spare(t0 + ms(10)), Err(t0 + ms(100)));
+        // A reply arriving meanwhile gets that slot, as if nobody were waiting...
+        assert_eq!(l.reserve(t0 + ms(20)).0, t0 + ms(100));
+        // ...and the copy, waking then, finds it taken and waits for the next.
+        assert_eq!(l.take_spare(t0 + ms(100)), Err(t0 + ms(200)));
+        assert_eq!(l.take_spare(t0 + ms(200)), Ok(()));
+
+        // Booking both (the old way), the reply would have queued behind the copy.
+        let fifo = RateLimiter::with_burst(600, 1);
+        let t0 = fifo.lock().tat;
+        fifo.reserve(t0);
+        assert_eq!(fifo.reserve(t0 + ms(10)).0, t0 + ms(100));
+        assert_eq!(fifo.reserve(t0 + ms(20)).0, t0 + ms(200));
+    }
+
+    #[test]
+    fn spare_lane_takes_a_free_slot_at_once_and_keeps_the_burst() {
+        let l = RateLimiter::with_burst(600, 3);
+        let t0 = l.lock().tat;
+        // Idle: the burst is there for the spare lane too, then the steady rate.
+        for _ in 0..3 {
+            assert_eq!(l.take_spare(t0), Ok(()));
+        }
+        assert_eq!(l.take_spare(t0), Err(t0 + ms(100)));
+        assert_eq!(l.take_spare(t0 + ms(100)), Ok(()));
+        // A booked request after that waits for the next slot.
+        assert_eq!(l.reserve(t0 + ms(100)).0, t0 + ms(200));
+        let unlimited = RateLimiter::new(0);
+        assert!((0..1000).all(|_| unlimited.take_spare(t0).is_ok()));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+        /// The Telegram pacer's shape (29/s, no burst) with replies arriving anyhow, clusters
+        /// included, next to a broadcast that always wants to send.
+        #[test]
+        fn lanes_together_keep_the_rate_replies_first_broadcast_the_rest(
+            mut arrivals in proptest::collection::vec(0u64..10_000, 0..120)
+        ) {
+            arrivals.sort_unstable();
+            let replies: Vec<Duration> = arrivals.into_iter().map(ms).collect();
+            let horizon = Duration::from_secs(10);
+            let l = RateLimiter::with_burst(29 * 60, 1);
+            let interval = Duration::from_secs(60) / (29 * 60);
+            let t0 = l.lock().tat;
+            let (booked, spare) = simulate(&l, t0, &replies, horizon);
+
+            // Replies first: each waits at most one slot (the copy already on its way) longer
+            // than with no broadcast at all.
+            let alone = RateLimiter::with_burst(29 * 60, 1);
+            let a0 = alone.lock().tat;
+            for (i, (r, got)) in replies.iter().zip(&booked).enumerate() {
+                let without = alone.reserve(a0 + *r).0 - a0;
+                proptest::prop_assert!(*got <= without + interval, "reply {i}: {got:?}, alone {without:?}");
+            }
+
+            // Together: never two slots closer than the interval, so never above 30 in any
+            // closed second...
+            let mut all: Vec<Duration> = booked.iter().chain(&spare).copied().collect();
+            all.sort_unstable();
+            for w in all.windows(2) {
+                proptest::prop_assert!(w[1] - w[0] >= interval, "{:?} then {:?}", w[0], w[1]);
+            }
+            for (i, start) in all.iter().enumerate() {
+                let in_window = all[i..].iter().take_while(|t| **t <= *start + Duration::from_secs(1)).count();
+                proptest::prop_assert!(in_window <= 30, "{} sends in the second from {:?}", in_window, start);
+            }
+            // ...and the broadcast got every slot the replies left: no gap in the timeline.
+            let before_horizon: Vec<&Duration> = all.iter().filter(|t| **t < horizon).collect();
+            for w in before_horizon.windows(2) {
+                proptest::prop_assert_eq!(*w[1] - *w[0], interval);
+            }
+            let spare_before = spare.iter().filter(|t| **t < horizon).count();
+            proptest::prop_assert_eq!(spare_before + booked.iter().filter(|t| **t < horizon).count(), before_horizon.len());
+            proptest::prop_assert!(before_horizon.len() >= 290, "{} slots in 10 s", before_horizon.len());
+        }
+    }
+
+    #[test]
+    fn a_pause_holds_both_lanes_and_both_resume_at_the_steady_rate() {
+        let l = RateLimiter::with_burst(600, 3);
+        let t0 = l.lock().tat;
+        let end = t0 + Duration::from_secs(3);
+        l.pause_until(end);
+        assert_eq!(l.take_spare(t0), Err(end));
+        assert_eq!(l.take_spare(t0 + ms(2900)), Err(end));
+        // A reply during the pause books the first slot after it; the broadcast comes next.
+        assert_eq!(l.reserve(t0 + ms(1000)).0, end);
+        assert_eq!(l.take_spare(end), Err(end + ms(100)));
+        assert_eq!(l.take_spare(end + ms(100)), Ok(()));
+        // No burst after a pause, on either lane.
+        assert_eq!(l.take_spare(end + ms(100)), Err(end + ms(200)));
+        assert_eq!(l.reserve(end + ms(100)).0, end + ms(200));
+
+        let only_spare = RateLimiter::with_burst(600, 3);
+        let t0 = only_spare.lock().tat;
+        only_spare.pause_until(t0 + ms(500));
+        assert_eq!(only_spare.take_spare(t0 + ms(499)), Err(t0 + ms(500)));
+        assert_eq!(only_spare.take_spare(t0 + ms(500)), Ok(()));
+        assert_eq!(only_spare.take_spare(t0 + ms(500)), Err(t0 + ms(600)));
+    }
+
+    #[tokio::test]
+    async fn acquire_spare_yields_to_a_request_booked_while_it_waits() {
+        // 100 ms apart, no burst. The spare waiter wants the slot at +100 ms; a reply arriving
+        // at +5 ms takes it, and the spare one goes at +200 ms.
+        let l = std::sync::Arc::new(RateLimiter::with_burst(600, 1));
+        let start = Instant::now();
+        l.acquire().await; // uses the only token
+        let l2 = l.clone();
+        let spare = tokio::spawn(async move {
+            l2.acquire_spare().await;
+            Instant::now()
+        });
+        tokio::time::sleep(ms(5)).await;
+        l.acquire().await;
+        let reply_at = Instant::now();
+        let spare_at = spare.await.unwrap();
+        assert!(reply_at < spare_at, "reply {:?}, spare {:?}", reply_at - start, spare_at - start);
+        assert!(spare_at - start >= ms(195), "{:?}", spare_at - start);
+        assert!(spare_at - start < Duration::from_secs(2), "{:?}", spare_at - start);
+    }
+
+    #[tokio::test]
+    async fn acquire_spare_respects_pause() {
+        let l = RateLimiter::new(6000);
+        let start = std::time::Instant::now();
+        l.pause_until(Instant::now() + ms(80));
+        l.acquire_spare().await;
+        assert!(start.elapsed() >= ms(75), "{:?}", start.elapsed());
     }
 
     #[tokio::test]

@@ -1,4 +1,5 @@
-//! Sends broadcast jobs, one recipient at a time, never faster than `BROADCAST_PER_SEC`.
+//! Sends broadcast jobs, one recipient at a time, never faster than `BROADCAST_PER_SEC`; with pacing
+//! on, copies also wait for send slots that replies to customers leave free (`Tg::copy_broadcast`).
 //! A recipient is marked 'sending' (committed) just before its request, so a restart never sends
 //! twice; a graceful stop leaves nobody in that state.
 use crate::bot::{Ctx, Tg, keyboards, ui};
@@ -154,7 +155,7 @@ async fn run_job(
             if !ctx.store.claim_recipient(job.id, user).await? {
                 continue;
             }
-            let res = bot.copy(ChatId(user), ChatId(job.from_chat_id), MessageId(job.from_message_id)).await;
+            let res = bot.copy_broadcast(ChatId(user), ChatId(job.from_chat_id), MessageId(job.from_message_id)).await;
             pacer.answered();
             let status = match res {
                 Ok(_) => {
