@@ -20,10 +20,7 @@ pub enum Told {
 /// Brings the order's message up to date with its status. A QUEUED order fulfilled later gets
 /// a new message (so the customer is notified) and the old one points to it.
 pub async fn order_changed(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<Told, RequestError> {
-    let lang = match ctx.store.user(order.user_id).await {
-        Ok(Some(u)) => u.language,
-        _ => ctx.cfg.default_language,
-    };
+    let lang = ctx.store.language_of(order.user_id).await.ok().flatten().unwrap_or(ctx.cfg.default_language);
     let chat = ChatId(order.chat_id);
     let old = order.message_id.map(MessageId);
     let res = match order.status {
@@ -77,7 +74,7 @@ pub async fn admins(bot: &Tg, ctx: &Ctx, text: impl Fn(Lang) -> String) {
         None => {
             let mut v = Vec::new();
             for id in &ctx.cfg.admin_ids {
-                let lang = ctx.store.user(*id).await.ok().flatten().map_or(ctx.cfg.default_language, |u| u.language);
+                let lang = ctx.store.language_of(*id).await.ok().flatten().unwrap_or(ctx.cfg.default_language);
                 v.push((*id, lang));
             }
             v

@@ -46,6 +46,7 @@ pub struct Store {
     /// them sleep and retry (up to tens of milliseconds each when several orders settle at once).
     writer: SqlitePool,
     members: std::sync::Arc<users::MemberCache>,
+    prices: std::sync::Arc<prices::PriceCache>,
 }
 
 /// Milliseconds since the Unix epoch: our one clock for rows and schedules.
@@ -68,7 +69,7 @@ impl Store {
         let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(opts.clone()).await?;
         sqlx::migrate!().run(&writer).await?;
         let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await?;
-        Ok(Store { pool, writer, members: Default::default() })
+        Ok(Store { pool, writer, members: Default::default(), prices: Default::default() })
     }
 
     /// The folder holding the database file, where the card key file lives by default.

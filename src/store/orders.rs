@@ -150,16 +150,13 @@ impl Store {
     /// anything is sent upstream.
     pub async fn place_order_with_hold(&self, o: &NewOrder) -> Result<PlaceOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
-        let existing: Option<Order> =
-            sqlx::query_as("SELECT * FROM orders WHERE ref = ?").bind(&o.r#ref).fetch_optional(&mut *tx).await?;
-        if let Some(order) = existing {
-            return Ok(PlaceOutcome::Duplicate(order));
-        }
         let now = now_ms();
-        let (id,): (i64,) = sqlx::query_as(
+        // The ref is UNIQUE: a replayed confirm inserts nothing and finds the order it placed.
+        let inserted: Option<Order> = sqlx::query_as(
             "INSERT INTO orders (ref, user_id, chat_id, message_id, card_type, number, value, price, cost,
                                  status, hold_state, fast_until, next_check_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PLACED', 'held', ?, ?, ?, ?) RETURNING id",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PLACED', 'held', ?, ?, ?, ?)
+             ON CONFLICT(ref) DO NOTHING RETURNING *",
         )
         .bind(&o.r#ref)
         .bind(o.user_id)
@@ -174,8 +171,14 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some(order) = inserted else {
+            let existing: Order =
+                sqlx::query_as("SELECT * FROM orders WHERE ref = ?").bind(&o.r#ref).fetch_one(&mut *tx).await?;
+            return Ok(PlaceOutcome::Duplicate(existing));
+        };
+        let id = order.id;
         let reason = Reason { order_id: Some(id), admin_id: None, note: Some(&o.r#ref) };
         let balances = if o.price > 0 {
             match ledger::apply(&mut tx, o.user_id, LedgerKind::Hold, o.price, reason).await {
@@ -189,7 +192,6 @@ impl Store {
         } else {
             self.balances(o.user_id).await?
         };
-        let order = load(&mut tx, id).await?;
         tx.commit().await?;
         Ok(PlaceOutcome::Placed { order, balances })
     }
@@ -250,7 +252,7 @@ impl Store {
         let changed = order.status != status;
         let pending = if changed { u.notify } else { order.notify_pending || u.notify };
         let next_check_at = if status.is_final() { pending.then_some(now) } else { u.next_check_at.or(Some(now)) };
-        sqlx::query(
+        let order: Order = sqlx::query_as(
             "UPDATE orders SET status = ?1, hold_state = ?2,
                 topup_id = COALESCE(?3, topup_id), topup_ref = COALESCE(?4, topup_ref),
                 card_code_enc = COALESCE(?5, card_code_enc), num_trans = COALESCE(?6, num_trans),
@@ -258,7 +260,7 @@ impl Store {
                 failure_reason = COALESCE(?9, failure_reason), next_check_at = ?10,
                 notify_pending = ?11, was_queued = was_queued OR ?12, check_failures = 0,
                 finished_at = CASE WHEN ?13 THEN ?14 ELSE finished_at END, updated_at = ?14
-             WHERE id = ?15",
+             WHERE id = ?15 RETURNING *",
         )
         .bind(status.as_str())
         .bind(&hold_state)
@@ -275,9 +277,8 @@ impl Store {
         .bind(status.is_final())
         .bind(now)
         .bind(id)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
-        let order = load(&mut tx, id).await?;
         tx.commit().await?;
         Ok(order)
     }

@@ -6,6 +6,18 @@ use std::collections::HashMap;
 /// Overrides for one card type: value → (customer price, reseller price).
 pub type PriceTable = HashMap<i64, (Option<i64>, Option<i64>)>;
 
+/// The tables as last read. Read on every price shown, changed only by `/setprice` through
+/// `set_price`, which forgets them and moves the epoch on, so a read that raced with the change
+/// does not cache the old table.
+#[derive(Debug, Default)]
+pub(crate) struct PriceCache(std::sync::Mutex<(u64, HashMap<CardType, PriceTable>)>);
+
+impl PriceCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, HashMap<CardType, PriceTable>)> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 impl Store {
     pub async fn set_price(
         &self,
@@ -28,10 +40,20 @@ impl Store {
         .bind(now_ms())
         .execute(&self.writer)
         .await?;
+        let mut c = self.prices.lock();
+        c.0 += 1;
+        c.1.remove(&t);
         Ok(())
     }
 
     pub async fn price_table(&self, t: CardType) -> Result<PriceTable, StoreError> {
+        let epoch = {
+            let c = self.prices.lock();
+            if let Some(table) = c.1.get(&t) {
+                return Ok(table.clone());
+            }
+            c.0
+        };
         let rows: Vec<(i64, String, i64)> = sqlx::query_as("SELECT value, tier, price FROM prices WHERE card_type = ?")
             .bind(t.as_api())
             .fetch_all(&self.pool)
@@ -44,6 +66,10 @@ impl Store {
             } else {
                 entry.0 = Some(price);
             }
+        }
+        let mut c = self.prices.lock();
+        if c.0 == epoch {
+            c.1.insert(t, table.clone());
         }
         Ok(table)
     }
@@ -63,5 +89,10 @@ mod tests {
         let t = s.price_table(CardType::Adsl).await.unwrap();
         assert_eq!(t.get(&1000), Some(&(Some(1100), Some(990))));
         assert!(s.price_table(CardType::FourG).await.unwrap().is_empty());
+        // Tables are kept in memory once read; a change shows at once.
+        s.set_price(CardType::Adsl, 1000, PriceTier::Customer, 1200, 1).await.unwrap();
+        s.set_price(CardType::FourG, 500, PriceTier::Reseller, 480, 1).await.unwrap();
+        assert_eq!(s.price_table(CardType::Adsl).await.unwrap().get(&1000), Some(&(Some(1200), Some(990))));
+        assert_eq!(s.price_table(CardType::FourG).await.unwrap().get(&500), Some(&(None, Some(480))));
     }
 }

@@ -126,6 +126,10 @@ impl MemberCache {
         c.members.insert(m.id, (m, written));
     }
 
+    fn language(&self, id: i64) -> Option<Lang> {
+        self.lock().members.get(&id).map(|(m, _)| m.language)
+    }
+
     pub(crate) fn forget(&self, id: i64) {
         let mut c = self.lock();
         c.epoch += 1;
@@ -199,6 +203,16 @@ impl Store {
         let member = Member::from(user);
         self.members.put(member.clone(), now, epoch);
         Ok(member)
+    }
+
+    /// The language a user reads, from memory when they wrote recently.
+    pub async fn language_of(&self, id: i64) -> Result<Option<Lang>, StoreError> {
+        if let Some(l) = self.members.language(id) {
+            return Ok(Some(l));
+        }
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT language FROM users WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.map(|(code,)| Lang::from_code(&code).unwrap_or_default()))
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
@@ -296,7 +310,10 @@ mod tests {
         s.set_banned(7, true).await.unwrap();
         assert!(s.touch_user(&new_user(7, false)).await.unwrap().banned);
         s.set_banned(7, false).await.unwrap();
+        assert_eq!(s.language_of(7).await.unwrap(), Some(Lang::Fr));
         s.set_language(7, Lang::Ar).await.unwrap();
+        assert_eq!(s.language_of(7).await.unwrap(), Some(Lang::Ar), "read from the table after a change");
+        assert_eq!(s.language_of(8).await.unwrap(), None);
         let m = s.touch_user(&new_user(7, false)).await.unwrap();
         assert_eq!((m.banned, m.language), (false, Lang::Ar));
         s.set_role(7, Role::Reseller).await.unwrap();
