@@ -13,6 +13,8 @@ use teloxide::prelude::*;
 use teloxide::types::{ChatAction, MessageId};
 
 const RECENT_NUMBERS: i64 = 3;
+/// A wait longer than this shows "typing…" in the chat.
+const TYPING_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// One customer's turn in the wizard: who is talking, where, and the handles to answer with.
 pub struct Turn<'a> {
@@ -121,8 +123,17 @@ impl Turn<'_> {
         if self.closed(here).await? {
             return Ok(());
         }
-        let _ = self.bot.send_chat_action(self.chat, ChatAction::Typing).await;
-        match self.ctx.catalog.client().check_number(t, number.as_str()).await {
+        let check = self.ctx.catalog.client().check_number(t, number.as_str());
+        tokio::pin!(check);
+        // "typing…" only when the customer would notice the wait; a quick answer needs none.
+        let checked = tokio::select! {
+            r = &mut check => r,
+            _ = tokio::time::sleep(TYPING_AFTER) => {
+                let _ = self.bot.send_chat_action(self.chat, ChatAction::Typing).await;
+                check.await
+            }
+        };
+        match checked {
             Ok(_) => {}
             Err(OneClickError::InvalidPhone { .. }) => {
                 let text = tr!(lang, "phone-rejected", kind = render::card_type(lang, t), number = number.as_str());
@@ -249,8 +260,8 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
     let State::Confirming { card_type, number, value, price, order_ref, .. } = state else { return Ok(()) };
     let lang = t.user.language;
     // Leave the step first: a second press (or a second device) now finds no confirm to act on.
+    // Every way on from here edits this message, which takes its buttons away.
     t.dlg.update(State::Idle).await?;
-    ui::drop_keyboard(t.bot, t.chat, msg).await;
     if t.closed(Some(msg)).await? {
         return Ok(());
     }

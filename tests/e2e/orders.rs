@@ -104,6 +104,32 @@ async fn invalid_numbers_are_caught_locally_and_by_oneclick() {
     assert_eq!(app.oc.total_sends(), 0);
 }
 
+/// "typing…" appears only when checking the number takes long enough to notice.
+#[tokio::test]
+async fn a_slow_number_check_shows_typing_and_a_quick_one_does_not() {
+    let app = TestApp::start().await;
+    let u = app.customer_with(1017, "en", 5000).await;
+    async fn number_step(app: &TestApp, u: &crate::support::TgUser) {
+        app.tg.send_text(u, "/order");
+        let m = wait_last(&app.tg, u.id, |m| m.has_button("ADSL")).await;
+        app.tg.press_button(u, m.message_id, "ADSL");
+        wait_msg(&app.tg, u.id, m.message_id, |m| m.plain.contains("phone number")).await;
+    }
+    number_step(&app, &u).await;
+    app.tg.send_text(&u, "036362608");
+    wait_last(&app.tg, u.id, |m| m.has_button("1000 DA")).await;
+    assert_eq!(app.tg.call_count("sendChatAction"), 0, "a quick check needs no typing");
+
+    number_step(&app, &u).await;
+    app.oc.inject_delay("check-number", 1, std::time::Duration::from_millis(800));
+    app.tg.send_text(&u, "036362608");
+    wait_last(&app.tg, u.id, |m| m.has_button("1000 DA")).await;
+    let typing = app.tg.calls_to("sendChatAction");
+    assert_eq!(typing.len(), 1, "one typing while the check runs");
+    assert_eq!(typing[0].body["action"], "typing");
+    assert_eq!(typing[0].body["chat_id"], u.id);
+}
+
 #[tokio::test]
 async fn a_value_gone_out_of_stock_before_confirm_is_refused() {
     let app = TestApp::start().await;
