@@ -283,6 +283,47 @@ impl Store {
         Ok(order)
     }
 
+    /// Most polls see the status the order already has: one statement records what they learnt
+    /// and the next check (no money moves, so no transaction). Same effect as `apply_status` with
+    /// the current status; `None` if the order's status is not `status` (or is final): use
+    /// `apply_status`.
+    pub async fn refresh_status(
+        &self,
+        id: i64,
+        status: OrderStatus,
+        u: &StatusUpdate,
+    ) -> Result<Option<Order>, StoreError> {
+        if status.is_final() {
+            return Ok(None);
+        }
+        let now = now_ms();
+        Ok(sqlx::query_as(
+            "UPDATE orders SET
+                topup_id = COALESCE(?1, topup_id), topup_ref = COALESCE(?2, topup_ref),
+                card_code_enc = COALESCE(?3, card_code_enc), num_trans = COALESCE(?4, num_trans),
+                date_traitement = COALESCE(?5, date_traitement), upstream_status = COALESCE(?6, upstream_status),
+                failure_reason = COALESCE(?7, failure_reason), next_check_at = ?8,
+                notify_pending = notify_pending OR ?9, was_queued = was_queued OR ?10, check_failures = 0,
+                updated_at = ?11
+             WHERE id = ?12 AND status = ?13 RETURNING *",
+        )
+        .bind(&u.topup_id)
+        .bind(&u.topup_ref)
+        .bind(&u.card_code_enc)
+        .bind(&u.num_trans)
+        .bind(&u.date_traitement)
+        .bind(&u.upstream_status)
+        .bind(&u.failure_reason)
+        .bind(u.next_check_at.unwrap_or(now))
+        .bind(u.notify)
+        .bind(status == OrderStatus::Queued)
+        .bind(now)
+        .bind(id)
+        .bind(status.as_str())
+        .fetch_optional(&self.writer)
+        .await?)
+    }
+
     /// No change upstream (or the check failed): look again at `next_check_at`.
     pub async fn reschedule(&self, id: i64, next_check_at: i64, failed_check: bool) -> Result<(), StoreError> {
         sqlx::query(
@@ -501,6 +542,43 @@ mod tests {
         assert!(s.check_schedule().await.unwrap().is_empty(), "told final orders leave the schedule");
         assert_eq!(s.next_check_of(a.id).await.unwrap(), None);
         assert_eq!(s.order(a.id).await.unwrap().unwrap().message_id, Some(99));
+    }
+
+    /// A poll that sees no change: the one-statement refresh does what `apply_status` with the
+    /// same status would, and refuses any other status.
+    #[tokio::test]
+    async fn refreshing_an_unchanged_status_matches_apply_status() {
+        let (s, _d) = temp_store().await;
+        crate::store::testing::customer(&s, 5, 3000).await;
+        let a = place(&s, &new_order(5, "a", 1000)).await;
+        let b = place(&s, &new_order(5, "b", 1000)).await;
+        let upd = |at| StatusUpdate {
+            topup_id: Some("t1".into()),
+            upstream_status: Some("HANDLING".into()),
+            next_check_at: Some(at),
+            ..Default::default()
+        };
+        assert!(s.refresh_status(a.id, Handling, &upd(10)).await.unwrap().is_none(), "PLACED is not HANDLING");
+        assert!(s.refresh_status(a.id, Fulfilled, &upd(10)).await.unwrap().is_none(), "final: never here");
+        s.apply_status(a.id, Handling, StatusUpdate::default()).await.unwrap();
+        s.apply_status(b.id, Handling, StatusUpdate::default()).await.unwrap();
+        s.reschedule(a.id, 1, true).await.unwrap();
+        s.reschedule(b.id, 1, true).await.unwrap();
+        let refreshed = s.refresh_status(a.id, Handling, &upd(5_000)).await.unwrap().unwrap();
+        let applied = s.apply_status(b.id, Handling, upd(5_000)).await.unwrap();
+        let same = |o: &Order| {
+            (
+                o.status,
+                o.topup_id.clone(),
+                o.upstream_status.clone(),
+                o.next_check_at,
+                o.check_failures,
+                o.notify_pending,
+            )
+        };
+        assert_eq!(same(&refreshed), same(&applied));
+        assert_eq!(same(&refreshed), (Handling, Some("t1".into()), Some("HANDLING".into()), Some(5_000), 0, false));
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 1000, held: 2000 }, "no money moved");
     }
 
     #[tokio::test]

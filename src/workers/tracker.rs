@@ -173,20 +173,21 @@ async fn step(bot: &Tg, ctx: &Ctx, id: i64) -> Result<Option<i64>, StoreError> {
         other => return Ok(other),
     };
     let span = tracing::info_span!("order", order_ref = %order.r#ref);
-    async {
-        if let Err(e) = process(bot, ctx, order).await {
-            tracing::error!(error = %e, "order step failed");
+    let next = match process(bot, ctx, order).instrument(span.clone()).await {
+        Ok(next) => next,
+        Err(e) => {
+            span.in_scope(|| tracing::error!(error = %e, "order step failed"));
+            // Whatever was written stands; the table says when to look again.
+            ctx.store.next_check_of(id).await?
         }
-    }
-    .instrument(span)
-    .await;
+    };
     // Every step moves the time on; if one did not, wait a poll interval rather than spin on it.
-    let next = ctx.store.next_check_of(id).await?;
     Ok(next.map(|t| if t <= due { now_ms() + ms(ctx.cfg.order_poll) } else { t }))
 }
 
 /// One step for one order, then the customer is told if the status changed.
-async fn process(bot: &Tg, ctx: &Ctx, order: Order) -> Result<(), StoreError> {
+/// Every path returns the order as it now is in the table, so its `next_check_at` is the truth.
+async fn process(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Option<i64>, StoreError> {
     let order = match order.status {
         OrderStatus::Placed if order.send_attempted_at.is_none() => send(bot, ctx, order).await?,
         OrderStatus::Placed => reconcile(bot, ctx, order).await?,
@@ -194,9 +195,14 @@ async fn process(bot: &Tg, ctx: &Ctx, order: Order) -> Result<(), StoreError> {
         _ => poll(bot, ctx, order).await?,
     };
     if order.notify_pending {
-        tell(bot, ctx, &order).await?;
+        return tell(bot, ctx, &order).await;
     }
-    Ok(())
+    Ok(order.next_check_at)
+}
+
+/// The order as it is after `reschedule(order.id, at, ..)`.
+fn rescheduled(order: Order, at: i64) -> Order {
+    Order { next_check_at: Some(at), ..order }
 }
 
 fn ms(d: Duration) -> i64 {
@@ -247,8 +253,9 @@ async fn send(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
             // Refused before processing: the send may go out again later.
             ctx.store.release_send_claim(order.id).await?;
             let wait = retry_after.unwrap_or(ctx.cfg.order_poll);
-            ctx.store.reschedule(order.id, now_ms() + ms(wait), false).await?;
-            Ok(order)
+            let at = now_ms() + ms(wait);
+            ctx.store.reschedule(order.id, at, false).await?;
+            Ok(rescheduled(Order { send_attempted_at: None, ..order }, at))
         }
         Err(OneClickError::DuplicateRef) => {
             tracing::warn!("ref already known upstream; reconciling");
@@ -307,8 +314,9 @@ async fn reconcile(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreErro
                 let u = StatusUpdate { failure_reason: Some("not_sent".into()), notify: true, ..Default::default() };
                 ctx.store.apply_status(order.id, OrderStatus::Failed, u).await
             } else {
-                ctx.store.reschedule(order.id, now_ms() + ms(ctx.cfg.order_poll), false).await?;
-                Ok(order)
+                let at = now_ms() + ms(ctx.cfg.order_poll);
+                ctx.store.reschedule(order.id, at, false).await?;
+                Ok(rescheduled(order, at))
             }
         }
         Err(e) => {
@@ -369,7 +377,16 @@ async fn adopt(bot: &Tg, ctx: &Ctx, order: Order, topup: Topup) -> Result<Order,
         u.num_trans = topup.num_trans.clone();
         u.date_traitement = topup.date_traitement.clone();
     }
-    match ctx.store.apply_status(order.id, status, u).await {
+    // No change: one statement. A change (or a failed refresh) takes the full transaction.
+    let refreshed = match status == order.status {
+        true => ctx.store.refresh_status(order.id, status, &u).await.ok().flatten(),
+        false => None,
+    };
+    let applied = match refreshed {
+        Some(o) => Ok(o),
+        None => ctx.store.apply_status(order.id, status, u).await,
+    };
+    match applied {
         Ok(o) => {
             if o.status != order.status {
                 tracing::info!(from = %order.status, to = %o.status, "order status changed");
@@ -379,8 +396,9 @@ async fn adopt(bot: &Tg, ctx: &Ctx, order: Order, topup: Topup) -> Result<Order,
         Err(StoreError::IllegalTransition { from, to }) => {
             tracing::error!(from, to, "upstream reported an impossible move; alerting admins");
             notify::admins_order(bot, ctx, &order, "alert-order-unreconciled").await;
-            ctx.store.reschedule(order.id, now + ms(ctx.cfg.queued_recheck), true).await?;
-            Ok(order)
+            let at = now + ms(ctx.cfg.queued_recheck);
+            ctx.store.reschedule(order.id, at, true).await?;
+            Ok(rescheduled(order, at))
         }
         Err(e) => Err(e),
     }
@@ -388,7 +406,10 @@ async fn adopt(bot: &Tg, ctx: &Ctx, order: Order, topup: Topup) -> Result<Order,
 
 /// Tells the customer; a failure never undoes the settlement, it is retried and the receipt
 /// stays available in /orders either way.
-async fn tell(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<(), StoreError> {
+/// Returns when the order is due next: never once a final order is told.
+async fn tell(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<Option<i64>, StoreError> {
+    // What `mark_notified` leaves: a final order leaves the schedule.
+    let after_told = if order.status.is_final() { None } else { order.next_check_at };
     match notify::order_changed(bot, ctx, order).await {
         Ok(Told::Shown(id)) => ctx.store.mark_notified(order.id, id).await?,
         Ok(Told::Unreachable) => ctx.store.mark_notified(order.id, None).await?,
@@ -396,14 +417,15 @@ async fn tell(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<(), StoreError> {
             tracing::warn!(error = %e, "customer not told yet");
             if order.check_failures >= GIVE_UP_NOTIFY_AFTER {
                 ctx.store.mark_notified(order.id, None).await?;
-            } else {
-                ctx.store.reschedule(order.id, now_ms() + ms(ctx.cfg.order_poll), true).await?;
+                return Ok(after_told);
             }
-            return Ok(());
+            let at = now_ms() + ms(ctx.cfg.order_poll);
+            ctx.store.reschedule(order.id, at, true).await?;
+            return Ok(Some(at));
         }
     }
     admin::alert_order(bot, ctx, order).await;
-    Ok(())
+    Ok(after_told)
 }
 
 #[cfg(test)]
