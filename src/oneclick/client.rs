@@ -76,9 +76,10 @@ impl fmt::Debug for ClientConfig {
 }
 
 /// Who waits for a request when the budget is short. Requests a customer is waiting on in the
-/// chat (number check, products, the send) book the next slot; status polls only take slots
-/// those leave (measured: with one queue, 100 orders in flight made customers wait a minute
-/// behind the polls for their number check).
+/// chat (number check, products, balance) book the next slot; the tracker's work (sends of
+/// placed orders, status polls), which the customer follows on a "processing" receipt, only
+/// takes slots those leave (measured: with one queue, 100 orders in flight made customers wait
+/// a minute for their number check).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Lane {
     Customer,
@@ -189,13 +190,13 @@ impl OneClickClient {
         self.get(self.url(&["internet", "check-number"], &[("type", t.as_api()), ("number", number)])).await
     }
 
-    /// `POST /v3/internet/send`. Sent exactly once, never retried. On an error where
+    /// `POST /v3/internet/send` (background lane). Sent exactly once, never retried. On an error where
     /// `outcome_unknown_for_send()` is true, reconcile with `check_ref(req.ref)`.
     pub async fn send(&self, req: &SendRequest) -> Result<SendResponse, OneClickError> {
         let body = serde_json::to_vec(req)
             .map_err(|_| OneClickError::Validation { message: "could not encode the send request".to_string() })?;
         let url = self.url(&["internet", "send"], &[]);
-        self.attempt(Lane::Customer, Method::POST, &url, Some(body)).await.map_err(|f| f.error)
+        self.attempt(Lane::Background, Method::POST, &url, Some(body)).await.map_err(|f| f.error)
     }
 
     /// `GET /v3/internet/check-id/{id}`. A status poll: in the background lane.
