@@ -1,6 +1,6 @@
 //! Start-up and shutdown, shared by `main` and the end-to-end tests.
 use crate::bot::state::DbStorage;
-use crate::bot::{Ctx, Tg, schema::schema, setup};
+use crate::bot::{Ctx, Tg, dispatch, schema::schema, setup};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::CardCipher;
@@ -123,33 +123,15 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
         tokio::spawn(crate::workers::broadcaster::run(bot.clone(), ctx.clone(), stop_rx.clone())),
     ];
 
-    let mut dispatcher = Dispatcher::builder(Bot::clone(&bot), schema())
-        .dependencies(dptree::deps![ctx.clone(), DbStorage::erased(store.clone()), bot.clone()])
-        .default_handler(|_| async {})
-        .error_handler(LoggingErrorHandler::with_custom_text("handler error"))
-        .build();
-    let token = dispatcher.shutdown_token();
-    tokio::spawn(async move {
+    // `Me` as teloxide's Dispatcher provides it; not the raw `Bot`: replies go through `Tg`'s pacer.
+    let deps = dptree::deps![ctx.clone(), DbStorage::erased(store.clone()), bot.clone(), me];
+    let listener = Polling::builder(Bot::clone(&bot)).timeout(Duration::from_secs(10)).build();
+    let stopping = async move {
         shutdown.await;
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
-        // The dispatcher refuses to stop before it has started; retry until it takes the request.
-        loop {
-            match token.shutdown() {
-                Ok(done) => {
-                    done.await;
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        }
-    });
-    dispatcher
-        .dispatch_with_listener(
-            Polling::builder(Bot::clone(&bot)).timeout(Duration::from_secs(10)).build(),
-            LoggingErrorHandler::with_custom_text("update listener error"),
-        )
-        .await;
+    };
+    dispatch::serve(listener, schema(), deps, stopping).await;
     for w in workers {
         let _ = tokio::time::timeout(Duration::from_secs(6), w).await;
     }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod callback;
 pub mod commands;
+pub mod dispatch;
 pub mod keyboards;
 pub mod notify;
 pub mod order_flow;

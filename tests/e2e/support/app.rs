@@ -64,9 +64,7 @@ impl TestApp {
         for (k, v) in overrides {
             vars.insert((*k).to_owned(), (*v).to_owned());
         }
-        let mut app = TestApp { tg, oc, dir, vars, stop: None, task: None };
-        app.launch().await;
-        app
+        TestApp { tg, oc, dir, vars, stop: None, task: None }
     }
 
     pub fn config(&self) -> Config {
