@@ -135,6 +135,13 @@ pub async fn run<S, T, E, K, H, Fut>(
     }
 }
 
+/// Handlers running at once. Each holds an HTTP connection while it waits for Telegram or
+/// OneClickDZ (a connection's buffers are tens of KB), so 1,000 chats served at the same instant
+/// took 55–71 MB; capped, a waiting update costs its box (measured: 31–35 MB at 100–250, see
+/// BENCHMARKS.md). One core is saturated long before 256 handlers, and at Telegram's 30 sends a
+/// second no real shop has 256 customers mid-step at once.
+pub const MAX_RUNNING: usize = 256;
+
 /// Below this many slots the key table is not shrunk: not worth the rehashing.
 const MIN_TABLE: usize = 64;
 
@@ -146,6 +153,8 @@ pub struct Lanes<K, T, H> {
 
 struct Shared<K, T, H> {
     handle: H,
+    /// Handlers running at once; the others wait their turn in arrival order.
+    running: tokio::sync::Semaphore,
     state: Mutex<State<K, T>>,
     /// Signalled when the last task ends.
     idle: Notify,
@@ -167,8 +176,14 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     pub fn new(handle: H) -> Self {
+        Self::with_limit(MAX_RUNNING, handle)
+    }
+
+    /// At most `limit` handlers run at once.
+    pub fn with_limit(limit: usize, handle: H) -> Self {
         let state = Mutex::new(State { queues: HashMap::new(), tasks: 0 });
-        Lanes { shared: Arc::new(Shared { handle, state, idle: Notify::new() }) }
+        let running = tokio::sync::Semaphore::new(limit.max(1));
+        Lanes { shared: Arc::new(Shared { handle, running, state, idle: Notify::new() }) }
     }
 
     /// Queues `item` behind its key's items, or starts its key's task; without a key it runs at once.
@@ -260,6 +275,8 @@ where
 
     /// A panicking handler is logged and its chat goes on: otherwise its queue would never run.
     async fn run_one(&self, item: Box<T>) {
+        // Never closed, so this only waits.
+        let _turn = self.running.acquire().await;
         let mut work = pin!((self.handle)(item));
         let caught = poll_fn(|cx| match std::panic::catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(cx))) {
             Ok(Poll::Ready(())) => Poll::Ready(None),
@@ -412,6 +429,34 @@ mod tests {
         open.send(true).unwrap();
         assert!(lanes.drain(Duration::from_secs(2)).await);
         assert_eq!(done.lock().unwrap()[19..], [100, 101], "chat 1 in its own order, after the others");
+    }
+
+    /// Many chats at once: no more than the limit run, the rest wait their turn and all finish.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_than_the_limit_run_at_once() {
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let handled = Arc::new(AtomicUsize::new(0));
+        let lanes = {
+            let (running, most, handled) = (running.clone(), most.clone(), handled.clone());
+            Lanes::with_limit(3, move |_item: Box<u32>| {
+                let (running, most, handled) = (running.clone(), most.clone(), handled.clone());
+                async move {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    handled.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        for k in 0..40 {
+            lanes.push(Some(k), k);
+            lanes.push(None, k);
+        }
+        assert!(lanes.drain(Duration::from_secs(5)).await);
+        assert_eq!(handled.load(Ordering::SeqCst), 80);
+        assert_eq!(most.load(Ordering::SeqCst), 3, "the limit is reached and never passed");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
