@@ -137,10 +137,10 @@ pub async fn run<S, T, E, K, H, Fut>(
 
 /// Handlers running at once. Each holds an HTTP connection while it waits for Telegram or
 /// OneClickDZ (a connection's buffers are tens of KB), so 1,000 chats served at the same instant
-/// took 55–71 MB; capped, a waiting update costs its box (measured: 31–35 MB at 100–250, see
-/// BENCHMARKS.md). One core is saturated long before 256 handlers, and at Telegram's 30 sends a
-/// second no real shop has 256 customers mid-step at once.
-pub const MAX_RUNNING: usize = 256;
+/// took 55–71 MB; capped, a waiting update costs its box (see BENCHMARKS.md). One core is
+/// saturated long before 128 handlers, and 128 handlers each waiting ~100 ms on Telegram are
+/// already more requests a second than Telegram accepts from one bot.
+pub const MAX_RUNNING: usize = 128;
 
 /// Below this many slots the key table is not shrunk: not worth the rehashing.
 const MIN_TABLE: usize = 64;

@@ -106,6 +106,11 @@ impl Tg {
         .await
     }
 
+    /// Whether sends are paced under Telegram's limit (`TELEGRAM_THROTTLE`, on in production).
+    pub fn is_paced(&self) -> bool {
+        self.pacer.is_some()
+    }
+
     /// A copy someone is waiting for (the admin's broadcast preview): the reply lane.
     pub async fn copy(&self, to: ChatId, from: ChatId, msg: MessageId) -> Result<MessageId, RequestError> {
         self.paced(Lane::Reply, || self.bot.copy_message(to, from, msg).send()).await

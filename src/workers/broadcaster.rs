@@ -51,17 +51,22 @@ pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
 struct Pacer {
     gap: Duration,
     per_sec: usize,
+    /// The answered-window rule. Off when the send pacer is on: it already keeps every send
+    /// under Telegram's limit, and the rule cost a tenth of the rate (each window waited for
+    /// the slowest answer; measured 22.3/s of 25 with customers ordering meanwhile).
+    window: bool,
     next: TInstant,
     /// When each of the last `per_sec` requests was answered, oldest first.
     answered: VecDeque<TInstant>,
 }
 
 impl Pacer {
-    fn new(per_sec: u32) -> Pacer {
+    fn new(per_sec: u32, window: bool) -> Pacer {
         let per_sec = per_sec.max(1);
         Pacer {
             gap: Duration::from_secs_f64(1.0 / f64::from(per_sec)),
             per_sec: per_sec as usize,
+            window,
             next: TInstant::now(),
             answered: VecDeque::with_capacity(per_sec as usize + 1),
         }
@@ -70,7 +75,8 @@ impl Pacer {
     /// Waits for the next slot; call right before a request.
     async fn wait(&mut self) {
         let mut at = self.next;
-        if self.answered.len() >= self.per_sec
+        if self.window
+            && self.answered.len() >= self.per_sec
             && let Some(oldest) = self.answered.front()
         {
             at = at.max(*oldest + SECOND);
@@ -123,7 +129,7 @@ async fn run_job(
         tracing::warn!(job = job.id, interrupted, "recipients caught mid-send by a crash are not resent");
     }
     let lang = ctx.store.user(job.admin_id).await?.map_or(ctx.cfg.default_language, |u| u.language);
-    let mut pacer = Pacer::new(ctx.cfg.broadcast_per_sec);
+    let mut pacer = Pacer::new(ctx.cfg.broadcast_per_sec, !bot.is_paced());
     let mut p = Progress {
         lang,
         started: Instant::now(),
@@ -251,7 +257,7 @@ mod tests {
     /// as possible), no second holds more than the ceiling; and a pause holds everything back.
     #[tokio::test]
     async fn pacer_keeps_every_second_under_the_ceiling_and_honours_pauses() {
-        let mut p = Pacer::new(100);
+        let mut p = Pacer::new(100, true);
         let t0 = TInstant::now();
         let (mut left, mut answered) = (Vec::new(), Vec::new());
         for i in 0..130 {
