@@ -84,8 +84,11 @@ impl Pacer {
         tokio::time::sleep_until(at).await;
         // Slots stay on a fixed timeline, so the timer's lateness is not lost at every send;
         // only a pacer more than one gap behind (a slow answer) starts a new timeline from now.
+        // With the send pacer on, replies can hold a copy back several slots; catching up (up to
+        // a second behind) keeps the average at the rate, and the send pacer still caps the total.
         let now = TInstant::now();
-        let base = if now.saturating_duration_since(at) > self.gap { now } else { at };
+        let slack = if self.window { self.gap } else { SECOND };
+        let base = if now.saturating_duration_since(at) > slack { now } else { at };
         self.next = base + self.gap;
     }
 
