@@ -287,8 +287,9 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
     match t.ctx.store.place_order_with_hold(&new).await? {
         PlaceOutcome::Placed { order, .. } => {
             tracing::info!(order_ref = %order.r#ref, id = order.id, "order placed");
-            t.ctx.tracker.schedule(order.id, order.next_check_at);
-            t.show(Some(msg), render::order_message(lang, &order, None, None), None).await?;
+            let text = render::order_message(lang, &order, None, None);
+            t.ctx.tracker.placed(order);
+            t.show(Some(msg), text, None).await?;
         }
         PlaceOutcome::Duplicate(order) => tracing::info!(order_ref = %order.r#ref, "duplicate confirm ignored"),
         PlaceOutcome::InsufficientFunds { available } => {

@@ -324,45 +324,41 @@ impl Store {
         .await?)
     }
 
-    /// No change upstream (or the check failed): look again at `next_check_at`.
-    pub async fn reschedule(&self, id: i64, next_check_at: i64, failed_check: bool) -> Result<(), StoreError> {
-        sqlx::query(
+    /// No change upstream (or the check failed): look again at `next_check_at`. Returns the
+    /// order as it now is (`None` if it has left the schedule).
+    pub async fn reschedule(
+        &self,
+        id: i64,
+        next_check_at: i64,
+        failed_check: bool,
+    ) -> Result<Option<Order>, StoreError> {
+        Ok(sqlx::query_as(
             "UPDATE orders SET next_check_at = ?1, check_failures = check_failures + ?2, updated_at = ?3
-             WHERE id = ?4 AND next_check_at IS NOT NULL",
+             WHERE id = ?4 AND next_check_at IS NOT NULL RETURNING *",
         )
         .bind(next_check_at)
         .bind(i64::from(failed_check))
         .bind(now_ms())
         .bind(id)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        .fetch_optional(&self.writer)
+        .await?)
     }
 
     /// The chat has been told (or cannot be told) about the current status. A final order then
-    /// leaves the tracker's queue.
-    pub async fn mark_notified(&self, id: i64, message_id: Option<i32>) -> Result<(), StoreError> {
-        sqlx::query(
+    /// leaves the tracker's queue. Returns the order as it now is.
+    pub async fn mark_notified(&self, id: i64, message_id: Option<i32>) -> Result<Order, StoreError> {
+        sqlx::query_as(
             "UPDATE orders SET notify_pending = 0, message_id = COALESCE(?1, message_id),
                 next_check_at = CASE WHEN status IN ('FULFILLED', 'REFUNDED', 'FAILED') THEN NULL ELSE next_check_at END,
                 updated_at = ?2
-             WHERE id = ?3",
+             WHERE id = ?3 RETURNING *",
         )
         .bind(message_id)
         .bind(now_ms())
         .bind(id)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn set_order_message(&self, id: i64, message_id: i32) -> Result<(), StoreError> {
-        sqlx::query("UPDATE orders SET message_id = ? WHERE id = ?")
-            .bind(message_id)
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        .fetch_optional(&self.writer)
+        .await?
+        .ok_or(StoreError::NotFound("order"))
     }
 
     /// Every order the tracker still has to look at, with when: what it mirrors in memory.
@@ -537,7 +533,8 @@ mod tests {
         assert!(s.ledger_mismatches().await.unwrap().is_empty());
         // Notified final orders leave the queue.
         assert_eq!(s.check_schedule().await.unwrap().len(), 2);
-        s.mark_notified(a.id, Some(99)).await.unwrap();
+        let told = s.mark_notified(a.id, Some(99)).await.unwrap();
+        assert_eq!(Some(&told), s.order(a.id).await.unwrap().as_ref(), "the row returned is the row kept");
         s.mark_notified(b.id, None).await.unwrap();
         assert!(s.check_schedule().await.unwrap().is_empty(), "told final orders leave the schedule");
         assert_eq!(s.next_check_of(a.id).await.unwrap(), None);
@@ -588,13 +585,20 @@ mod tests {
         let a = place(&s, &new_order(5, "a", 100)).await;
         let b = place(&s, &new_order(5, "b", 100)).await;
         s.reschedule(a.id, 2_000, false).await.unwrap();
-        s.reschedule(b.id, 1_000, true).await.unwrap();
+        let moved = s.reschedule(b.id, 1_000, true).await.unwrap();
+        assert_eq!(moved, s.order(b.id).await.unwrap(), "the row returned is the row kept");
         let mut sched = s.check_schedule().await.unwrap();
         sched.sort();
         assert_eq!(sched, vec![(a.id, 2_000), (b.id, 1_000)]);
         assert_eq!(s.next_check_of(b.id).await.unwrap(), Some(1_000));
         assert_eq!(s.next_check_of(999).await.unwrap(), None);
         assert_eq!(s.order(b.id).await.unwrap().unwrap().check_failures, 1);
+        // A told final order has left the schedule: nothing to move, no row.
+        s.apply_status(a.id, Handling, StatusUpdate::default()).await.unwrap();
+        s.apply_status(a.id, Fulfilled, StatusUpdate { notify: true, ..Default::default() }).await.unwrap();
+        s.mark_notified(a.id, None).await.unwrap();
+        assert_eq!(s.reschedule(a.id, 5_000, false).await.unwrap(), None);
+        assert_eq!(s.next_check_of(a.id).await.unwrap(), None);
     }
 
     #[tokio::test]

@@ -25,29 +25,52 @@ const RESYNC_EVERY: Duration = Duration::from_secs(30);
 /// Where handlers (a new order) and finished steps report an order's next check time.
 #[derive(Debug, Default)]
 pub struct Inbox {
-    queue: Mutex<Vec<(i64, Option<i64>)>>,
+    queue: Mutex<Vec<Report>>,
     wake: Notify,
+}
+
+/// An order's next check time (milliseconds; `None`: never again) and, when the reporter holds
+/// it, the order's row exactly as the table now has it.
+#[derive(Debug)]
+struct Report {
+    id: i64,
+    at: Option<i64>,
+    row: Option<Order>,
 }
 
 impl Inbox {
     /// The order with this id is next due at `at` (milliseconds; `None`: never again).
     pub fn schedule(&self, id: i64, at: Option<i64>) {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner()).push((id, at));
+        self.report(Report { id, at, row: None });
+    }
+
+    /// A new order, as `place_order_with_hold` wrote it: its first step needs no read.
+    pub fn placed(&self, order: Order) {
+        self.report(Report { id: order.id, at: order.next_check_at, row: Some(order) });
+    }
+
+    fn report(&self, r: Report) {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).push(r);
         self.wake.notify_one();
     }
 
-    fn take(&self) -> Vec<(i64, Option<i64>)> {
+    fn take(&self) -> Vec<Report> {
         std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
 /// `orders.next_check_at` mirrored in memory, so a wake costs no query. The table stays the
 /// truth: it is read at start and every `RESYNC_EVERY`, and each step re-reads its order's time.
+///
+/// It also keeps the row each scheduled order had when its last step ended, so the next step
+/// starts without reading it: once placed, an order is written only by its steps (one at a time),
+/// each of which ends with the row as written (`RETURNING *`). A step that fails leaves no row.
 #[derive(Debug, Default)]
 struct Schedule {
     /// Min-heap of (time, id); an entry whose time differs from `at[id]` is stale and skipped.
     heap: BinaryHeap<Reverse<(i64, i64)>>,
     at: HashMap<i64, i64>,
+    rows: HashMap<i64, Order>,
 }
 
 impl Schedule {
@@ -64,12 +87,29 @@ impl Schedule {
         }
     }
 
+    /// `set`, keeping `row` (or forgetting the one held) while the order stays scheduled.
+    fn set_with_row(&mut self, id: i64, at: Option<i64>, row: Option<Order>) {
+        self.set(id, at);
+        match row.filter(|_| at.is_some()) {
+            Some(row) => self.rows.insert(id, row),
+            None => self.rows.remove(&id),
+        };
+    }
+
+    /// The row kept for this order, handed over once.
+    fn take_row(&mut self, id: i64) -> Option<Order> {
+        self.rows.remove(&id)
+    }
+
     fn replace(&mut self, rows: impl IntoIterator<Item = (i64, i64)>) {
         self.heap.clear();
         self.at.clear();
         for (id, t) in rows {
             self.set(id, Some(t));
         }
+        // Rows of orders that left the schedule would otherwise stay forever.
+        let at = &self.at;
+        self.rows.retain(|id, _| at.contains_key(id));
     }
 
     fn next_time(&mut self) -> Option<i64> {
@@ -119,10 +159,10 @@ pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
                 }
             }
         }
-        for (id, at) in ctx.tracker.take() {
+        for Report { id, at, row } in ctx.tracker.take() {
             // A step in flight reports its order's time when it ends.
             if !inflight.lock().unwrap().contains(&id) {
-                schedule.set(id, at);
+                schedule.set_with_row(id, at, row);
             }
         }
         while let Some(id) = schedule.pop_due(now_ms()) {
@@ -132,16 +172,17 @@ pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
+            let row = schedule.take_row(id);
             let (bot, ctx, inflight) = (bot.clone(), ctx.clone(), inflight.clone());
             tasks.spawn(async move {
-                let next = step(&bot, &ctx, id).await;
+                let next = step(&bot, &ctx, id, row).await;
                 inflight.lock().unwrap().remove(&id);
                 drop(permit);
-                match next {
-                    Ok(at) => ctx.tracker.schedule(id, at),
+                ctx.tracker.report(match next {
+                    Ok((at, row)) => Report { id, at, row },
                     // Unknown: look again soon; the resync corrects the time if it is wrong.
-                    Err(_) => ctx.tracker.schedule(id, Some(now_ms() + 1000)),
-                }
+                    Err(_) => Report { id, at: Some(now_ms() + 1000), row: None },
+                });
             });
         }
         let wait = match schedule.next_time() {
@@ -163,31 +204,37 @@ pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
     tracing::info!("order tracker stopped");
 }
 
-/// Loads the order, takes its step if it is still due, and returns when it is due next.
-async fn step(bot: &Tg, ctx: &Ctx, id: i64) -> Result<Option<i64>, StoreError> {
-    let Some(order) = ctx.store.order(id).await? else {
-        return Ok(None);
+/// Takes the order's step if it is still due (reading the order unless its row is known), and
+/// returns when it is due next, with its row as the step left it if the step went through.
+async fn step(bot: &Tg, ctx: &Ctx, id: i64, known: Option<Order>) -> Result<(Option<i64>, Option<Order>), StoreError> {
+    let order = match known {
+        Some(order) => order,
+        None => match ctx.store.order(id).await? {
+            Some(order) => order,
+            None => return Ok((None, None)),
+        },
     };
     let due = match order.next_check_at {
         Some(t) if t <= now_ms() => t,
-        other => return Ok(other),
+        other => return Ok((other, Some(order))),
     };
     let span = tracing::info_span!("order", order_ref = %order.r#ref);
-    let next = match process(bot, ctx, order).instrument(span.clone()).await {
-        Ok(next) => next,
+    let (next, row) = match process(bot, ctx, order).instrument(span.clone()).await {
+        Ok(order) => (order.next_check_at, Some(order)),
         Err(e) => {
             span.in_scope(|| tracing::error!(error = %e, "order step failed"));
             // Whatever was written stands; the table says when to look again.
-            ctx.store.next_check_of(id).await?
+            (ctx.store.next_check_of(id).await?, None)
         }
     };
     // Every step moves the time on; if one did not, wait a poll interval rather than spin on it.
-    Ok(next.map(|t| if t <= due { now_ms() + ms(ctx.cfg.order_poll) } else { t }))
+    Ok((next.map(|t| if t <= due { now_ms() + ms(ctx.cfg.order_poll) } else { t }), row))
 }
 
 /// One step for one order, then the customer is told if the status changed.
-/// Every path returns the order as it now is in the table, so its `next_check_at` is the truth.
-async fn process(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Option<i64>, StoreError> {
+/// Every path returns the order as it now is in the table, so its `next_check_at` is the truth
+/// and the next step can start from it.
+async fn process(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
     let order = match order.status {
         OrderStatus::Placed if order.send_attempted_at.is_none() => send(bot, ctx, order).await?,
         OrderStatus::Placed => reconcile(bot, ctx, order).await?,
@@ -195,14 +242,22 @@ async fn process(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Option<i64>, Store
         _ => poll(bot, ctx, order).await?,
     };
     if order.notify_pending {
-        return tell(bot, ctx, &order).await;
+        return tell(bot, ctx, order).await;
     }
-    Ok(order.next_check_at)
+    Ok(order)
 }
 
-/// The order as it is after `reschedule(order.id, at, ..)`.
-fn rescheduled(order: Order, at: i64) -> Order {
-    Order { next_check_at: Some(at), ..order }
+/// The order as the table has it, for a write that returned no row.
+async fn reread(ctx: &Ctx, id: i64) -> Result<Order, StoreError> {
+    ctx.store.order(id).await?.ok_or(StoreError::NotFound("order"))
+}
+
+/// Looks again at `at`; the order as it then is.
+async fn reschedule(ctx: &Ctx, id: i64, at: i64, failed: bool) -> Result<Order, StoreError> {
+    match ctx.store.reschedule(id, at, failed).await? {
+        Some(order) => Ok(order),
+        None => reread(ctx, id).await,
+    }
 }
 
 fn ms(d: Duration) -> i64 {
@@ -222,14 +277,14 @@ fn next_check(ctx: &Ctx, order: &Order, status: OrderStatus, now: i64) -> i64 {
 async fn retry_later(ctx: &Ctx, order: &Order, failed: bool) -> Result<Order, StoreError> {
     let now = now_ms();
     let at = next_check(ctx, order, order.status, now).min(now + ms(ctx.cfg.queued_recheck));
-    ctx.store.reschedule(order.id, at, failed).await?;
-    Ok(ctx.store.order(order.id).await?.unwrap_or_else(|| order.clone()))
+    reschedule(ctx, order.id, at, failed).await
 }
 
 async fn send(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
     // Committed before the request: after a crash this order is reconciled, never resent.
     if !ctx.store.claim_send(order.id).await? {
-        return Ok(order);
+        // Not ours to send after all (the row we had was not the table's): start from the table.
+        return reread(ctx, order.id).await;
     }
     let req = SendRequest {
         card_type: order.card_type,
@@ -253,9 +308,7 @@ async fn send(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
             // Refused before processing: the send may go out again later.
             ctx.store.release_send_claim(order.id).await?;
             let wait = retry_after.unwrap_or(ctx.cfg.order_poll);
-            let at = now_ms() + ms(wait);
-            ctx.store.reschedule(order.id, at, false).await?;
-            Ok(rescheduled(Order { send_attempted_at: None, ..order }, at))
+            reschedule(ctx, order.id, now_ms() + ms(wait), false).await
         }
         Err(OneClickError::DuplicateRef) => {
             tracing::warn!("ref already known upstream; reconciling");
@@ -314,9 +367,7 @@ async fn reconcile(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreErro
                 let u = StatusUpdate { failure_reason: Some("not_sent".into()), notify: true, ..Default::default() };
                 ctx.store.apply_status(order.id, OrderStatus::Failed, u).await
             } else {
-                let at = now_ms() + ms(ctx.cfg.order_poll);
-                ctx.store.reschedule(order.id, at, false).await?;
-                Ok(rescheduled(order, at))
+                reschedule(ctx, order.id, now_ms() + ms(ctx.cfg.order_poll), false).await
             }
         }
         Err(e) => {
@@ -396,9 +447,7 @@ async fn adopt(bot: &Tg, ctx: &Ctx, order: Order, topup: Topup) -> Result<Order,
         Err(StoreError::IllegalTransition { from, to }) => {
             tracing::error!(from, to, "upstream reported an impossible move; alerting admins");
             notify::admins_order(bot, ctx, &order, "alert-order-unreconciled").await;
-            let at = now + ms(ctx.cfg.queued_recheck);
-            ctx.store.reschedule(order.id, at, true).await?;
-            Ok(rescheduled(order, at))
+            reschedule(ctx, order.id, now + ms(ctx.cfg.queued_recheck), true).await
         }
         Err(e) => Err(e),
     }
@@ -406,26 +455,21 @@ async fn adopt(bot: &Tg, ctx: &Ctx, order: Order, topup: Topup) -> Result<Order,
 
 /// Tells the customer; a failure never undoes the settlement, it is retried and the receipt
 /// stays available in /orders either way.
-/// Returns when the order is due next: never once a final order is told.
-async fn tell(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<Option<i64>, StoreError> {
-    // What `mark_notified` leaves: a final order leaves the schedule.
-    let after_told = if order.status.is_final() { None } else { order.next_check_at };
-    match notify::order_changed(bot, ctx, order).await {
+/// Returns the order as it then is: a told final order has left the schedule.
+async fn tell(bot: &Tg, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
+    let told = match notify::order_changed(bot, ctx, &order).await {
         Ok(Told::Shown(id)) => ctx.store.mark_notified(order.id, id).await?,
         Ok(Told::Unreachable) => ctx.store.mark_notified(order.id, None).await?,
         Err(e) => {
             tracing::warn!(error = %e, "customer not told yet");
             if order.check_failures >= GIVE_UP_NOTIFY_AFTER {
-                ctx.store.mark_notified(order.id, None).await?;
-                return Ok(after_told);
+                return ctx.store.mark_notified(order.id, None).await;
             }
-            let at = now_ms() + ms(ctx.cfg.order_poll);
-            ctx.store.reschedule(order.id, at, true).await?;
-            return Ok(Some(at));
+            return reschedule(ctx, order.id, now_ms() + ms(ctx.cfg.order_poll), true).await;
         }
-    }
-    admin::alert_order(bot, ctx, order).await;
-    Ok(after_told)
+    };
+    admin::alert_order(bot, ctx, &order).await;
+    Ok(told)
 }
 
 #[cfg(test)]
@@ -474,12 +518,70 @@ mod tests {
         assert_eq!(drain(&mut s, 1_000), vec![3, 2]);
     }
 
+    fn reports(inbox: &Inbox) -> Vec<(i64, Option<i64>, Option<i64>)> {
+        inbox.take().into_iter().map(|r| (r.id, r.at, r.row.map(|o| o.id))).collect()
+    }
+
     #[test]
     fn the_inbox_hands_over_reports_once() {
         let inbox = Inbox::default();
         inbox.schedule(7, Some(5));
         inbox.schedule(8, None);
-        assert_eq!(inbox.take(), vec![(7, Some(5)), (8, None)]);
+        inbox.placed(row(9, Some(40)));
+        assert_eq!(reports(&inbox), vec![(7, Some(5), None), (8, None, None), (9, Some(40), Some(9))]);
         assert!(inbox.take().is_empty());
+    }
+
+    fn row(id: i64, next_check_at: Option<i64>) -> Order {
+        Order {
+            id,
+            r#ref: format!("r{id}"),
+            user_id: 1,
+            chat_id: 1,
+            message_id: None,
+            card_type: crate::domain::CardType::Adsl,
+            number: "031000000".into(),
+            value: 500,
+            price: 500,
+            cost: None,
+            status: OrderStatus::Handling,
+            hold_state: "held".into(),
+            topup_id: None,
+            topup_ref: None,
+            card_code_enc: None,
+            num_trans: None,
+            date_traitement: None,
+            upstream_status: None,
+            failure_reason: None,
+            send_attempted_at: Some(1),
+            next_check_at,
+            fast_until: None,
+            check_failures: 0,
+            notify_pending: false,
+            was_queued: false,
+            created_at: 1,
+            updated_at: 1,
+            finished_at: None,
+        }
+    }
+
+    /// A row is handed to the next step only while its order is scheduled, once, and never one
+    /// older than the last report.
+    #[test]
+    fn rows_are_kept_only_while_scheduled_and_handed_over_once() {
+        let mut s = Schedule::default();
+        s.set_with_row(1, Some(100), Some(row(1, Some(100))));
+        s.set_with_row(2, Some(100), Some(row(2, Some(100))));
+        s.set_with_row(3, None, Some(row(3, None)));
+        assert!(s.take_row(3).is_none(), "an order off the schedule keeps no row");
+        s.set_with_row(2, Some(200), None);
+        assert!(s.take_row(2).is_none(), "a report without a row forgets the old one");
+        assert_eq!(s.take_row(1).map(|o| o.id), Some(1));
+        assert!(s.take_row(1).is_none(), "handed over once");
+        s.set_with_row(1, Some(300), Some(row(1, Some(300))));
+        s.set_with_row(4, Some(300), Some(row(4, Some(300))));
+        s.replace([(4, 300)]);
+        assert!(s.take_row(1).is_none(), "a resync drops rows of orders no longer scheduled");
+        assert_eq!(s.take_row(4).map(|o| o.next_check_at), Some(Some(300)));
     }
 }
