@@ -39,11 +39,6 @@ struct Report {
 }
 
 impl Inbox {
-    /// The order with this id is next due at `at` (milliseconds; `None`: never again).
-    pub fn schedule(&self, id: i64, at: Option<i64>) {
-        self.report(Report { id, at, row: None });
-    }
-
     /// A new order, as `place_order_with_hold` wrote it: its first step needs no read.
     pub fn placed(&self, order: Order) {
         self.report(Report { id: order.id, at: order.next_check_at, row: Some(order) });
@@ -525,8 +520,8 @@ mod tests {
     #[test]
     fn the_inbox_hands_over_reports_once() {
         let inbox = Inbox::default();
-        inbox.schedule(7, Some(5));
-        inbox.schedule(8, None);
+        inbox.report(Report { id: 7, at: Some(5), row: None });
+        inbox.report(Report { id: 8, at: None, row: None });
         inbox.placed(row(9, Some(40)));
         assert_eq!(reports(&inbox), vec![(7, Some(5), None), (8, None, None), (9, Some(40), Some(9))]);
         assert!(inbox.take().is_empty());
