@@ -66,9 +66,21 @@ impl Store {
         if let Some(dir) = opts.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Folder(dir.display().to_string(), e))?;
         }
-        let writer = SqlitePoolOptions::new().max_connections(1).min_connections(1).connect_with(opts.clone()).await?;
+        // No ping before each acquire (sqlx's default): a SQLite connection is a file handle in this
+        // process, and the ping is one more round trip to the connection's thread per statement.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .test_before_acquire(false)
+            .connect_with(opts.clone())
+            .await?;
         sqlx::migrate!().run(&writer).await?;
-        let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .test_before_acquire(false)
+            .connect_with(opts)
+            .await?;
         Ok(Store { pool, writer, members: Default::default(), prices: Default::default() })
     }
 

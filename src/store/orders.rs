@@ -224,6 +224,16 @@ impl Store {
     /// Moves an order to `status`, settling its hold when the status is final, in one transaction.
     /// Re-applying the current status only refreshes the schedule; an illegal move is refused.
     pub async fn apply_status(&self, id: i64, status: OrderStatus, u: StatusUpdate) -> Result<Order, StoreError> {
+        if status.hold_effect() == HoldEffect::Keep
+            && let Some(order) = self.advance_status(id, status, &u).await?
+        {
+            return Ok(order);
+        }
+        self.apply_status_in_tx(id, status, u).await
+    }
+
+    /// `apply_status` as one transaction that reads the order first: every move, money or not.
+    async fn apply_status_in_tx(&self, id: i64, status: OrderStatus, u: StatusUpdate) -> Result<Order, StoreError> {
         let mut tx = self.write_tx().await?;
         let order = load(&mut tx, id).await?;
         if order.status == status && status.is_final() {
@@ -281,6 +291,51 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(order)
+    }
+
+    /// `apply_status` for a move that leaves the hold alone (to PLACED, HANDLING or QUEUED): one
+    /// guarded statement instead of a transaction. `None` when the order is not in a state that may
+    /// move to `status` (or does not exist): `apply_status`'s transaction then says why.
+    async fn advance_status(
+        &self,
+        id: i64,
+        status: OrderStatus,
+        u: &StatusUpdate,
+    ) -> Result<Option<Order>, StoreError> {
+        debug_assert_eq!(status.hold_effect(), HoldEffect::Keep);
+        // The states that may move to `status`, as ",A,B,": matched with instr() below.
+        let from: String = OrderStatus::ALL
+            .into_iter()
+            .filter(|f| f.can_move_to(status))
+            .fold(String::from(","), |acc, f| acc + f.as_str() + ",");
+        let now = now_ms();
+        // SET expressions read the row as it was: `status = ?1` there is "the status is unchanged".
+        Ok(sqlx::query_as(
+            "UPDATE orders SET status = ?1,
+                topup_id = COALESCE(?2, topup_id), topup_ref = COALESCE(?3, topup_ref),
+                card_code_enc = COALESCE(?4, card_code_enc), num_trans = COALESCE(?5, num_trans),
+                date_traitement = COALESCE(?6, date_traitement), upstream_status = COALESCE(?7, upstream_status),
+                failure_reason = COALESCE(?8, failure_reason), next_check_at = ?9,
+                notify_pending = CASE WHEN status = ?1 THEN notify_pending OR ?10 ELSE ?10 END,
+                was_queued = was_queued OR ?11, check_failures = 0, updated_at = ?12
+             WHERE id = ?13 AND instr(?14, ',' || status || ',') > 0 RETURNING *",
+        )
+        .bind(status.as_str())
+        .bind(&u.topup_id)
+        .bind(&u.topup_ref)
+        .bind(&u.card_code_enc)
+        .bind(&u.num_trans)
+        .bind(&u.date_traitement)
+        .bind(&u.upstream_status)
+        .bind(&u.failure_reason)
+        .bind(u.next_check_at.unwrap_or(now))
+        .bind(u.notify)
+        .bind(status == OrderStatus::Queued)
+        .bind(now)
+        .bind(id)
+        .bind(from)
+        .fetch_optional(&self.writer)
+        .await?)
     }
 
     /// Most polls see the status the order already has: one statement records what they learnt
@@ -576,6 +631,76 @@ mod tests {
         assert_eq!(same(&refreshed), same(&applied));
         assert_eq!(same(&refreshed), (Handling, Some("t1".into()), Some("HANDLING".into()), Some(5_000), 0, false));
         assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 1000, held: 2000 }, "no money moved");
+    }
+
+    /// The one-statement move (to PLACED, HANDLING or QUEUED) leaves the same row as the
+    /// transaction, from every state, and refuses what the transaction refuses.
+    #[tokio::test]
+    async fn moves_without_money_in_one_statement_match_the_transaction() {
+        let (s, _d) = temp_store().await;
+        crate::store::testing::customer(&s, 5, 1_000_000).await;
+        let row = |o: &Order| {
+            (
+                o.status,
+                o.hold_state.clone(),
+                o.topup_id.clone(),
+                o.upstream_status.clone(),
+                o.next_check_at,
+                o.notify_pending,
+                o.was_queued,
+                o.check_failures,
+                o.finished_at.is_some(),
+            )
+        };
+        let mut n = 0;
+        for from in OrderStatus::ALL {
+            for was_pending in [false, true] {
+                for to in [Placed, Handling, Queued] {
+                    for notify in [false, true] {
+                        let mut twins = Vec::new();
+                        for _ in 0..2 {
+                            n += 1;
+                            let o = place(&s, &new_order(5, &format!("o{n}"), 100)).await;
+                            if from != Placed {
+                                let u = StatusUpdate { notify: was_pending, ..Default::default() };
+                                s.apply_status(o.id, from, u).await.unwrap();
+                            }
+                            s.reschedule(o.id, 1, true).await.unwrap();
+                            twins.push(o.id);
+                        }
+                        let u = StatusUpdate {
+                            topup_id: Some("t9".into()),
+                            upstream_status: Some(to.as_str().into()),
+                            next_check_at: Some(7_000),
+                            notify,
+                            ..Default::default()
+                        };
+                        let case = format!("{from} (pending {was_pending}) -> {to}, notify {notify}");
+                        let by_tx = s.apply_status_in_tx(twins[1], to, u.clone()).await;
+                        if from.can_move_to(to) {
+                            let fast = s.advance_status(twins[0], to, &u).await.unwrap();
+                            let fast = fast.unwrap_or_else(|| panic!("{case}: one statement should apply"));
+                            assert_eq!(row(&fast), row(&by_tx.unwrap()), "{case}");
+                            assert_eq!(
+                                Some(fast),
+                                s.order(twins[0]).await.unwrap(),
+                                "{case}: the row returned is kept"
+                            );
+                        } else {
+                            assert!(s.advance_status(twins[0], to, &u).await.unwrap().is_none(), "{case}");
+                            let refused = s.apply_status(twins[0], to, u).await.unwrap_err().to_string();
+                            assert_eq!(refused, by_tx.unwrap_err().to_string(), "{case}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(s.advance_status(999_999, Handling, &StatusUpdate::default()).await.unwrap().is_none());
+        assert!(matches!(
+            s.apply_status(999_999, Handling, StatusUpdate::default()).await,
+            Err(StoreError::NotFound("order"))
+        ));
+        assert!(s.ledger_mismatches().await.unwrap().is_empty(), "no money moved by these moves");
     }
 
     #[tokio::test]
