@@ -54,7 +54,8 @@ const ALLOWED_UPDATES: [AllowedUpdate; 23] = {
 
 /// Serves updates from `listener` through `handler` until `shutdown` resolves: then the listener
 /// stops (its last call confirms the updates taken), and the updates taken are handled (up to
-/// [`DRAIN_LIMIT`]) before this returns. `deps` must hold what the tree needs besides `Update`.
+/// [`DRAIN_LIMIT`]) before this returns. `deps` must hold what the tree needs besides the update,
+/// which it gets as `Arc<Update>`.
 pub async fn serve<L>(
     mut listener: L,
     handler: UpdateHandler<BotError>,
@@ -65,7 +66,7 @@ pub async fn serve<L>(
     L::Err: Debug,
 {
     // As teloxide's Dispatcher does at build: a missing dependency is a bug, found at start.
-    dptree::type_check(handler.sig(), &deps, &[dptree::Type::of::<Update>()]);
+    dptree::type_check(handler.sig(), &deps, &[dptree::Type::of::<Arc<Update>>()]);
     listener.hint_allowed_updates(&mut ALLOWED_UPDATES.into_iter());
     let stop = listener.stop_token();
     let tree = Arc::new((handler, deps));
@@ -83,7 +84,8 @@ async fn handle_update(tree: Arc<(UpdateHandler<BotError>, dptree::di::Dependenc
     }
     let (handler, deps) = &*tree;
     let mut deps = deps.clone();
-    deps.insert(*upd);
+    // Shared, not owned: the tree's layers each take their dependencies by clone.
+    deps.insert(Arc::<Update>::from(upd));
     if let ControlFlow::Break(Err(e)) = handler.dispatch(deps).await {
         tracing::error!(error = %e, "handler error");
     }
@@ -670,7 +672,7 @@ mod tests {
 
         /// Records each update; "fail" returns an error, which is logged and changes nothing.
         fn tree() -> UpdateHandler<BotError> {
-            dptree::endpoint(|upd: Update, log: Log| async move {
+            dptree::endpoint(|upd: Arc<Update>, log: Log| async move {
                 log.lock().unwrap().push((upd.chat().map(|c| c.id.0), upd.id.0 as i32));
                 let failed = matches!(&upd.kind, UpdateKind::Message(m) if m.text() == Some("fail"));
                 let result: HandlerResult = if failed { Err("refused".into()) } else { Ok(()) };

@@ -10,24 +10,39 @@ use std::sync::Arc;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dispatching::dialogue::ErasedStorage;
 use teloxide::prelude::*;
-use teloxide::types::{ChatKind, MessageId};
+use teloxide::types::{ChatKind, ChatMemberUpdated, MessageId, UpdateKind};
 
 pub fn schema() -> UpdateHandler<BotError> {
-    dptree::entry().branch(Update::filter_my_chat_member().endpoint(account::on_my_chat_member)).branch(
-        dptree::filter_map_async(gate)
-            .enter_dialogue::<Update, ErasedStorage<State>, State>()
-            .branch(Update::filter_message().endpoint(on_message))
-            .branch(Update::filter_callback_query().endpoint(on_callback)),
-    )
+    // Two layers only: every layer clones the dependency map and what it injects, and an update
+    // carrying a pressed message is kilobytes of strings. Updates are shared as `Arc<Update>`.
+    dptree::entry()
+        .branch(dptree::filter_map(membership).endpoint(account::on_my_chat_member))
+        .branch(dptree::filter_map_async(gate).endpoint(route))
+}
+
+/// The bot was blocked or unblocked in a chat.
+fn membership(upd: Arc<Update>) -> Option<ChatMemberUpdated> {
+    match &upd.kind {
+        UpdateKind::MyChatMember(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+/// Who is talking, and where their dialogue stands: what the gate hands to the handlers.
+#[derive(Clone)]
+pub struct Sender {
+    user: Member,
+    dlg: Dlg,
+    state: State,
 }
 
 /// Registers the sender and stops banned users with one short refusal. Only private chats are
 /// served: card codes must never land in a group.
-async fn gate(upd: Update, bot: Tg, ctx: Arc<Ctx>) -> Option<Member> {
+async fn gate(upd: Arc<Update>, bot: Tg, ctx: Arc<Ctx>, storage: Arc<ErasedStorage<State>>) -> Option<Sender> {
     let from = upd.from()?;
     let private = match &upd.kind {
-        teloxide::types::UpdateKind::Message(m) => matches!(m.chat.kind, ChatKind::Private(_)),
-        teloxide::types::UpdateKind::CallbackQuery(q) => {
+        UpdateKind::Message(m) => matches!(m.chat.kind, ChatKind::Private(_)),
+        UpdateKind::CallbackQuery(q) => {
             q.message.as_ref().is_none_or(|m| matches!(m.chat().kind, ChatKind::Private(_)))
         }
         _ => false,
@@ -53,7 +68,7 @@ async fn gate(upd: Update, bot: Tg, ctx: Arc<Ctx>) -> Option<Member> {
     if user.banned && !ctx.cfg.is_admin(user.id) {
         let text = tr!(user.language, "banned");
         match &upd.kind {
-            teloxide::types::UpdateKind::CallbackQuery(q) => {
+            UpdateKind::CallbackQuery(q) => {
                 let _ = bot.answer_callback_query(q.id.clone()).text(text).await;
             }
             _ => {
@@ -62,54 +77,71 @@ async fn gate(upd: Update, bot: Tg, ctx: Arc<Ctx>) -> Option<Member> {
         }
         return None;
     }
-    Some(user)
+    // As teloxide's `enter_dialogue`: the chat's state, the default when it has none.
+    let dlg = Dlg::new(storage, upd.chat()?.id);
+    match dlg.get_or_default().await {
+        Ok(state) => Some(Sender { user, dlg, state }),
+        Err(e) => {
+            tracing::error!(error = %e, "could not read the dialogue");
+            None
+        }
+    }
 }
 
-async fn on_message(bot: Tg, msg: Message, ctx: Arc<Ctx>, user: Member, dlg: Dlg, state: State) -> HandlerResult {
+async fn route(upd: Arc<Update>, bot: Tg, ctx: Arc<Ctx>, who: Sender) -> HandlerResult {
+    let Sender { user, dlg, state } = who;
+    match &upd.kind {
+        UpdateKind::Message(msg) => on_message(&bot, msg, &ctx, user, dlg, state).await,
+        UpdateKind::CallbackQuery(q) => on_callback(&bot, q, &ctx, user, dlg, state).await,
+        _ => Ok(()),
+    }
+}
+
+async fn on_message(bot: &Tg, msg: &Message, ctx: &Ctx, user: Member, dlg: Dlg, state: State) -> HandlerResult {
     let chat = msg.chat.id;
     let lang = user.language;
     let is_admin = ctx.cfg.is_admin(user.id);
-    let turn = order_flow::Turn { bot: &bot, ctx: &ctx, user: &user, dlg: &dlg, chat };
+    let turn = order_flow::Turn { bot, ctx, user: &user, dlg: &dlg, chat };
     if let Some(parsed) = msg.text().and_then(commands::parse) {
         let (cmd, args) = match parsed {
             Parsed::Known(cmd, args) if !cmd.is_admin() || is_admin => (cmd, args),
             // Admin commands from anyone else get the same answer as a typo: they reveal nothing.
             _ => {
-                ui::send(&bot, chat, tr!(lang, "unknown-command"), None).await?;
+                ui::send(bot, chat, tr!(lang, "unknown-command"), None).await?;
                 return Ok(());
             }
         };
         return match cmd {
-            Command::Start => account::start(&bot, &ctx, &user, &dlg).await,
+            Command::Start => account::start(bot, ctx, &user, &dlg).await,
             Command::Order => order_flow::begin(&turn, None).await,
-            Command::Balance => account::balance(&bot, &ctx, &user, chat, None).await,
-            Command::Orders => account::orders(&bot, &ctx, &user, chat, None, 0).await,
-            Command::Language => account::language_menu(&bot, &user, chat, None).await,
-            Command::Help => account::help(&bot, &ctx, &user, chat, None).await,
+            Command::Balance => account::balance(bot, ctx, &user, chat, None).await,
+            Command::Orders => account::orders(bot, ctx, &user, chat, None, 0).await,
+            Command::Language => account::language_menu(bot, &user, chat, None).await,
+            Command::Help => account::help(bot, ctx, &user, chat, None).await,
             Command::Cancel => order_flow::cancel(&turn, None).await,
-            admin_cmd => admin::command(&bot, &ctx, &user, &dlg, chat, admin_cmd, &args).await,
+            admin_cmd => admin::command(bot, ctx, &user, &dlg, chat, admin_cmd, &args).await,
         };
     }
     match state {
         State::EnteringNumber { msg: wizard, card_type } => {
             order_flow::number_typed(&turn, MessageId(wizard), card_type, msg.text()).await
         }
-        State::BroadcastCompose if is_admin => admin::broadcast_compose(&bot, &ctx, &user, &dlg, &msg).await,
+        State::BroadcastCompose if is_admin => admin::broadcast_compose(bot, ctx, &user, &dlg, msg).await,
         State::ChoosingType { .. }
         | State::ChoosingValue { .. }
         | State::Confirming { .. }
         | State::BroadcastConfirm { .. } => {
-            ui::send(&bot, chat, tr!(lang, "use-buttons"), None).await?;
+            ui::send(bot, chat, tr!(lang, "use-buttons"), None).await?;
             Ok(())
         }
         _ => {
-            ui::send(&bot, chat, tr!(lang, "not-understood"), Some(super::keyboards::main_menu(lang))).await?;
+            ui::send(bot, chat, tr!(lang, "not-understood"), Some(super::keyboards::main_menu(lang))).await?;
             Ok(())
         }
     }
 }
 
-async fn on_callback(bot: Tg, q: CallbackQuery, ctx: Arc<Ctx>, user: Member, dlg: Dlg, state: State) -> HandlerResult {
+async fn on_callback(bot: &Tg, q: &CallbackQuery, ctx: &Ctx, user: Member, dlg: Dlg, state: State) -> HandlerResult {
     let lang = user.language;
     let parsed = q.data.as_deref().and_then(Cb::parse);
     let (Some(cb), Some(message)) = (parsed, q.message.as_ref()) else {
@@ -155,19 +187,19 @@ async fn on_callback(bot: Tg, q: CallbackQuery, ctx: Arc<Ctx>, user: Member, dlg
     // Answer first: the client shows a spinner until then, and slow work follows.
     bot.answer_callback_query(q.id.clone()).await?;
     let here = Some(pressed);
-    let turn = order_flow::Turn { bot: &bot, ctx: &ctx, user: &user, dlg: &dlg, chat };
+    let turn = order_flow::Turn { bot, ctx, user: &user, dlg: &dlg, chat };
     match (cb, state) {
         (Cb::Menu(MenuItem::Order), _) => order_flow::begin(&turn, here).await,
-        (Cb::Menu(MenuItem::Balance), _) => account::balance(&bot, &ctx, &user, chat, here).await,
-        (Cb::Menu(MenuItem::Orders), _) => account::orders(&bot, &ctx, &user, chat, here, 0).await,
-        (Cb::Menu(MenuItem::Language), _) => account::language_menu(&bot, &user, chat, here).await,
-        (Cb::Menu(MenuItem::Help), _) => account::help(&bot, &ctx, &user, chat, here).await,
-        (Cb::Menu(MenuItem::Main), _) => account::menu(&bot, &user, chat, here).await,
-        (Cb::OrdersPage(p), _) => account::orders(&bot, &ctx, &user, chat, here, p).await,
-        (Cb::Order(id), _) => account::show_order(&bot, &ctx, &user, chat, id).await,
-        (Cb::Language(l), _) => account::set_language(&bot, &ctx, &user, chat, pressed, l).await,
+        (Cb::Menu(MenuItem::Balance), _) => account::balance(bot, ctx, &user, chat, here).await,
+        (Cb::Menu(MenuItem::Orders), _) => account::orders(bot, ctx, &user, chat, here, 0).await,
+        (Cb::Menu(MenuItem::Language), _) => account::language_menu(bot, &user, chat, here).await,
+        (Cb::Menu(MenuItem::Help), _) => account::help(bot, ctx, &user, chat, here).await,
+        (Cb::Menu(MenuItem::Main), _) => account::menu(bot, &user, chat, here).await,
+        (Cb::OrdersPage(p), _) => account::orders(bot, ctx, &user, chat, here, p).await,
+        (Cb::Order(id), _) => account::show_order(bot, ctx, &user, chat, id).await,
+        (Cb::Language(l), _) => account::set_language(bot, ctx, &user, chat, pressed, l).await,
         (Cb::Cancel, State::BroadcastConfirm { .. }) | (Cb::BroadcastCancel, _) => {
-            admin::broadcast_abort(&bot, &user, &dlg, chat, pressed).await
+            admin::broadcast_abort(bot, &user, &dlg, chat, pressed).await
         }
         (Cb::Cancel, _) => order_flow::cancel(&turn, here).await,
         (Cb::Type(t), State::ChoosingType { .. }) => order_flow::type_chosen(&turn, pressed, t).await,
@@ -182,10 +214,10 @@ async fn on_callback(bot: Tg, q: CallbackQuery, ctx: Arc<Ctx>, user: Member, dlg
         (Cb::BroadcastConfirm, State::BroadcastConfirm { from_chat, message_id, audience, .. })
             if ctx.cfg.is_admin(user.id) =>
         {
-            admin::broadcast_start(&bot, &ctx, &user, &dlg, chat, pressed, from_chat, message_id, &audience).await
+            admin::broadcast_start(bot, ctx, &user, &dlg, chat, pressed, from_chat, message_id, &audience).await
         }
         (Cb::BroadcastStop(job), _) if ctx.cfg.is_admin(user.id) => {
-            admin::broadcast_stop(&bot, &ctx, &user, chat, job).await
+            admin::broadcast_stop(bot, ctx, &user, chat, job).await
         }
         _ => Ok(()),
     }
