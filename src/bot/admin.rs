@@ -279,7 +279,7 @@ pub async fn broadcast_compose(bot: &Tg, ctx: &Ctx, admin: &Member, dlg: &Dlg, m
     );
     let sent = ui::send(bot, chat, text, Some(keyboards::broadcast_confirm(lang))).await?;
     dlg.update(State::BroadcastConfirm {
-        msg: sent.id.0,
+        msg: sent.0,
         from_chat: chat.0,
         message_id: msg.id.0,
         audience: audience.encode(),

@@ -9,6 +9,7 @@ pub mod keyboards;
 pub mod notify;
 pub mod order_flow;
 pub mod render;
+pub mod requests;
 pub mod schema;
 pub mod setup;
 pub mod state;
@@ -24,7 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardMarkup, MessageId, ParseMode};
+use teloxide::types::{InlineKeyboardMarkup, MessageId};
 use tokio::sync::Notify;
 
 /// How handlers and workers talk to Telegram. Sends and copies (what Telegram rate-limits) share
@@ -90,21 +91,15 @@ impl Tg {
         }
     }
 
+    /// Sends an HTML message; returns its id.
     pub async fn send_html(
         &self,
         chat: ChatId,
         text: String,
         kb: Option<InlineKeyboardMarkup>,
-    ) -> Result<Message, RequestError> {
-        self.paced(Lane::Reply, || {
-            let req = self.bot.send_message(chat, text.clone()).parse_mode(ParseMode::Html);
-            let req = match &kb {
-                Some(kb) => req.reply_markup(kb.clone()),
-                None => req,
-            };
-            req.send()
-        })
-        .await
+    ) -> Result<MessageId, RequestError> {
+        let req = requests::html_message(&self.bot, chat, text, kb);
+        self.paced(Lane::Reply, || req.send_ref()).await.map(|sent| sent.id())
     }
 
     /// Whether sends are paced under Telegram's limit (`TELEGRAM_THROTTLE`, on in production).

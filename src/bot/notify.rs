@@ -40,7 +40,7 @@ pub async fn order_changed(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<Told, R
                     let pointer = tr!(lang, "order-delivered-below", id = order.id);
                     let _ = ui::edit(bot, chat, old, pointer, None).await;
                 }
-                sent.map(|m| Some(m.id.0))
+                sent.map(|m| Some(m.0))
             } else {
                 ui::edit_or_send(bot, chat, old, text, Some(kb)).await.map(|m| Some(m.0))
             }

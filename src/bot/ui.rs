@@ -1,7 +1,8 @@
 //! Sending and editing HTML messages, with Telegram's harmless errors handled in one place.
-use super::Tg;
+use super::{Tg, requests};
+use serde::de::IgnoredAny;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardMarkup, MessageId, ParseMode};
+use teloxide::types::{InlineKeyboardMarkup, MessageId};
 use teloxide::{ApiError, RequestError};
 
 pub async fn send(
@@ -9,7 +10,7 @@ pub async fn send(
     chat: ChatId,
     text: String,
     kb: Option<InlineKeyboardMarkup>,
-) -> Result<Message, RequestError> {
+) -> Result<MessageId, RequestError> {
     bot.send_html(chat, text, kb).await
 }
 
@@ -21,18 +22,7 @@ pub enum Edited {
     Gone,
 }
 
-pub async fn edit(
-    bot: &Tg,
-    chat: ChatId,
-    msg: MessageId,
-    text: String,
-    kb: Option<InlineKeyboardMarkup>,
-) -> Result<Edited, RequestError> {
-    let req = bot.edit_message_text(chat, msg, text).parse_mode(ParseMode::Html);
-    let res = match kb {
-        Some(kb) => req.reply_markup(kb).await,
-        None => req.await,
-    };
+fn edited(res: Result<IgnoredAny, RequestError>) -> Result<Edited, RequestError> {
     match res {
         Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(Edited::Done),
         Err(RequestError::Api(
@@ -40,6 +30,16 @@ pub async fn edit(
         )) => Ok(Edited::Gone),
         Err(e) => Err(e),
     }
+}
+
+pub async fn edit(
+    bot: &Tg,
+    chat: ChatId,
+    msg: MessageId,
+    text: String,
+    kb: Option<InlineKeyboardMarkup>,
+) -> Result<Edited, RequestError> {
+    edited(requests::html_edit(bot, chat, msg, text, kb).send().await)
 }
 
 /// Edits in place, or sends a fresh message when the old one cannot be edited. Returns the id
@@ -51,17 +51,20 @@ pub async fn edit_or_send(
     text: String,
     kb: Option<InlineKeyboardMarkup>,
 ) -> Result<MessageId, RequestError> {
-    if let Some(id) = msg
-        && let Edited::Done = edit(bot, chat, id, text.clone(), kb.clone()).await?
-    {
-        return Ok(id);
+    let Some(id) = msg else { return send(bot, chat, text, kb).await };
+    let mut req = requests::html_edit(bot, chat, id, text, kb);
+    match edited(req.send_ref().await)? {
+        Edited::Done => Ok(id),
+        Edited::Gone => {
+            let (text, kb) = requests::take_parts(&mut req);
+            send(bot, chat, text, kb).await
+        }
     }
-    Ok(send(bot, chat, text, kb).await?.id)
 }
 
 /// Removes the buttons of a message (a finished step); failure only means they stay visible.
 pub async fn drop_keyboard(bot: &Tg, chat: ChatId, msg: MessageId) {
-    if let Err(e) = bot.edit_message_reply_markup(chat, msg).await
+    if let Err(e) = requests::drop_keyboard(bot, chat, msg).send().await
         && !matches!(e, RequestError::Api(ApiError::MessageNotModified))
     {
         tracing::debug!(error = %e, "could not remove a keyboard");

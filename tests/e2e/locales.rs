@@ -604,10 +604,13 @@ fn user_literals(toks: &[Token]) -> Vec<(usize, String)> {
 }
 
 /// Calls that show text to users: (path before the name, name, index of the text argument).
-const TEXT_CALLS: [(&str, &str, usize); 10] = [
+const TEXT_CALLS: [(&str, &str, usize); 13] = [
     ("ui", "send", 2),
     ("ui", "edit", 3),
     ("ui", "edit_or_send", 3),
+    ("", "send_html", 1),
+    ("requests", "html_message", 2),
+    ("requests", "html_edit", 3),
     ("", "send_message", 1),
     ("", "edit_message_text", 2),
     ("InlineKeyboardButton", "callback", 0),
@@ -710,6 +713,7 @@ async fn f() {
     super::ui::edit_or_send(bot, chat, here, format!("Paid {} DA", n), None).await?;
     bot.edit_message_text(chat, msg, r#"Merci "beaucoup""#).await?;
     bot.send_message(chat, String::from("شكرا")).await?;
+    requests::html_edit(bot, chat, msg, "Édité".into(), None);
     ui::edit(bot, chat, msg, tr!(lang, "key", name = "Bob"), None).await?;
     let s = tr!(lang, "order-summary", kind = "ADSL card");
 }
@@ -718,7 +722,7 @@ async fn f() {
     let lits: Vec<&str> = scan.findings.iter().map(|f| f.2.as_str()).collect();
     assert_eq!(
         lits,
-        ["Order placed!", "Done", "Buy now", "Paid {} DA", "Merci \"beaucoup\"", "شكرا", "Bob", "ADSL card"],
+        ["Order placed!", "Done", "Buy now", "Paid {} DA", "Merci \"beaucoup\"", "شكرا", "Édité", "Bob", "ADSL card"],
         "{scan:#?}"
     );
     assert_eq!(scan.findings[0].0, 3, "line numbers: {scan:#?}");
@@ -770,8 +774,9 @@ fn no_user_facing_literal_in_the_sources() {
         "send",
         "edit",
         "edit_or_send",
-        "send_message",
-        "edit_message_text",
+        "send_html",
+        "html_message",
+        "html_edit",
         "answer_callback_query",
         "callback",
         "new",

@@ -65,6 +65,40 @@ async fn queued_order_is_delivered_later_in_a_new_message() {
     assert_eq!(app.oc.send_count(&r), 1);
 }
 
+/// The order message can no longer be edited (deleted, or too old): the card comes in a new one.
+#[tokio::test]
+async fn a_receipt_whose_message_is_gone_is_sent_anew() {
+    let app = TestApp::start().await;
+    app.oc.script("036000002", Script::Manual);
+    let u = app.customer_with(1007, "en", 2000).await;
+    let id = place(&app.tg, &u, "ADSL", "036000002", 1000).await;
+    let r = app.oc.wait_for(WAIT, |oc| oc.topup_refs().first().cloned()).await;
+    let store = app.store().await;
+    // Only the receipt's edit is refused: the send's answer has been recorded and told.
+    let mut told = false;
+    for _ in 0..200 {
+        let o = store.order_by_ref(&r).await.unwrap().unwrap();
+        told = o.status == netcard_bot::domain::OrderStatus::Handling && !o.notify_pending;
+        if told {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(told, "the order should be HANDLING, with nothing left to tell");
+    app.tg.inject_error("editMessageText", 1, 400, "Bad Request: message to edit not found", None);
+    app.oc.set_status(&r, "FULFILLED");
+    let code = app.oc.card_code_for(&r).unwrap();
+    let receipt = app.tg.wait_message(u.id, WAIT, |m| m.text.contains(&code)).await;
+    assert_ne!(receipt.message_id, id, "a new message, since the old one could not be edited");
+    assert!(receipt.plain.contains("delivered"), "{}", receipt.plain);
+    assert_eq!(receipt.copy_text_buttons(), vec![code.clone()]);
+    let old = app.tg.bot_messages(u.id).into_iter().find(|m| m.message_id == id).unwrap();
+    assert!(!old.text.contains(&code), "the refused edit changed nothing: {}", old.text);
+    let b = store.balances(u.id).await.unwrap();
+    assert_eq!((b.balance, b.held), (1000, 0));
+    assert_eq!(app.oc.send_count(&r), 1);
+}
+
 #[tokio::test]
 async fn refunded_order_restores_the_wallet() {
     let app = TestApp::start().await;
