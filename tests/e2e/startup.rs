@@ -40,7 +40,8 @@ async fn throttled_production_mode_also_serves() {
 async fn exit_with(vars: BTreeMap<String, String>) -> (i32, String) {
     let mut p = BotProcess::spawn(&vars);
     let status = p.wait().await;
-    (status.code().unwrap_or(-1), p.logs())
+    // The status leads the output, so a failed check shows a signal too.
+    (status.code().unwrap_or(-1), format!("{status}\n{}", p.logs()))
 }
 
 #[tokio::test]

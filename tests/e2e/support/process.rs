@@ -26,11 +26,15 @@ impl BotProcess {
             let out = output.clone();
             std::thread::spawn(move || {
                 let mut buf = [0u8; 4096];
-                while let Ok(n) = pipe.read(&mut buf) {
-                    if n == 0 {
-                        break;
+                // Read to the end: a reader that gave up on a signal's EINTR would close the pipe,
+                // and the bot's next line to it would fail.
+                loop {
+                    match pipe.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => out.lock().unwrap().extend_from_slice(&buf[..n]),
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(_) => break,
                     }
-                    out.lock().unwrap().extend_from_slice(&buf[..n]);
                 }
             });
         }
