@@ -6,7 +6,8 @@
 //!
 //! Options: --only a,b (sections: startup, orders, footprint, paced, steady, echo, store,
 //! delivery, broadcast, budget), --customers N, --users N, --at-once N (orders run: customers at
-//! once), --steady-secs S, --broadcast-secs S, --budget-secs S, --no-pin.
+//! once), --rounds N (order runs on fresh bots for the throughput goal, judged on their median;
+//! 3, or 1 with --quick), --steady-secs S, --broadcast-secs S, --budget-secs S, --no-pin.
 //! Environment: BENCH_RUST_LOG sets the bot's RUST_LOG (default info, as in production);
 //! BENCH_DIR the folder for the databases (default the system temp dir); BENCH_KEEP=1 keeps it;
 //! BENCH_BOT_ENV="K=V ..." adds variables to the bot's environment; ECHO_DELAY_MS makes the echo
@@ -50,6 +51,8 @@ struct Opts {
     broadcast_fast_rate: u32,
     budget_orders: usize,
     echo_rounds: u32,
+    /// Order runs on fresh bots for the throughput goal (the first also measures the rest).
+    rounds: usize,
     /// Orders runs: customers at once (default all).
     slots: Option<usize>,
     budget_secs: f64,
@@ -73,6 +76,7 @@ impl Opts {
             broadcast_fast_rate: 500,
             budget_orders: 100,
             echo_rounds: 5,
+            rounds: if quick { 1 } else { 3 },
             slots: None,
             budget_secs: if quick { 30.0 } else { 65.0 },
             only: None,
@@ -90,6 +94,7 @@ impl Opts {
                 "--only" => o.only = Some(val().split(',').map(str::to_owned).collect()),
                 "--no-pin" => o.pin = false,
                 "--at-once" => o.slots = Some(val().parse().expect("--at-once N")),
+                "--rounds" => o.rounds = val().parse::<usize>().expect("--rounds N").max(1),
                 _ => {}
             }
         }
@@ -233,7 +238,28 @@ async fn bench(o: Opts, pinned: bool) {
     let mut ours = None;
     if o.runs("orders") {
         eprintln!("\n== orders, pacing off ({} customers)", o.customers);
-        ours = Some(orders(&env, &o, &mut r, false, o.customers).await);
+        let first = orders(&env, &o, &mut r, false, o.customers, 0).await;
+        ours = Some(first);
+        if o.rounds > 1 {
+            // One run is about a second on a shared VM: the goal is judged on the median.
+            let mut runs = vec![first];
+            for round in 1..o.rounds {
+                eprintln!("\n== orders, pacing off, run {} of {}", round + 1, o.rounds);
+                runs.push(orders(&env, &o, &mut r, false, o.customers, round).await);
+            }
+            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let median = runs[runs.len() / 2];
+            let all: Vec<String> = runs.iter().map(|(ups, cpu)| format!("{ups:.0} ({cpu:.0} µs)")).collect();
+            r.row(
+                format!(
+                    "Orders, pacing off: {} runs on fresh bots, median updates/s (each: updates/s, bot CPU per update)",
+                    runs.len()
+                ),
+                format!("{:.0} upd/s; {}", median.0, all.join(", ")),
+                ">= 5,000 upd/s",
+                Some(median.0 >= 5000.0),
+            );
+        }
     }
     if o.runs("footprint") {
         eprintln!("\n== footprint: {} orders in flight, 100 customers at once", o.customers);
@@ -241,7 +267,7 @@ async fn bench(o: Opts, pinned: bool) {
     }
     if o.runs("paced") {
         eprintln!("\n== orders, pacing on ({} customers)", o.paced_customers);
-        orders(&env, &o, &mut r, true, o.paced_customers).await;
+        orders(&env, &o, &mut r, true, o.paced_customers, 0).await;
     }
     if o.runs("steady") {
         eprintln!("\n== steady {} updates/s", o.steady_rate);
@@ -417,12 +443,21 @@ async fn startup(env: &Env, r: &mut Report) {
 }
 
 /// Closed-loop orders; returns (updates/s, bot CPU µs per update).
-async fn orders(env: &Env, o: &Opts, r: &mut Report, pacing: bool, n: usize) -> (f64, f64) {
+/// Whole orders by `n` customers at once on a fresh bot: throughput, latency, CPU. Round 0 goes on
+/// to memory with the orders in flight and their release; later rounds (`--rounds`) only repeat
+/// the throughput, whose rows they leave out.
+async fn orders(env: &Env, o: &Opts, main: &mut Report, pacing: bool, n: usize, round: usize) -> (f64, f64) {
+    let mut scratch = Report { rows: Vec::new(), notes: Vec::new() };
+    let r = if round == 0 { &mut *main } else { &mut scratch };
     let (tg, oc) = fakes().await;
     // Orders stay HANDLING upstream until released, so all of them are in flight together.
     oc.script(NUMBER, Script::Manual);
     let users = customers(&tg, n);
-    let dir = env.run_dir(if pacing { "orders-paced" } else { "orders" });
+    let dir = match (pacing, round) {
+        (true, _) => env.run_dir("orders-paced"),
+        (false, 0) => env.run_dir("orders"),
+        (false, k) => env.run_dir(&format!("orders-{}", k + 1)),
+    };
     let db = proc::copy_db(&env.template, &dir);
     let mut vars = base_env(&tg, &oc, &db);
     set(
@@ -453,8 +488,9 @@ async fn orders(env: &Env, o: &Opts, r: &mut Report, pacing: bool, n: usize) -> 
     r.row(
         format!("Orders, {label}: {n} customers x 5 updates, updates/s"),
         format!("{ups:.0} upd/s ({:.0} orders/s; {} updates in {:.2} s)", ups / 5.0, st.pushes, span.as_secs_f64()),
-        if pacing { "—" } else { ">= 5,000 upd/s" },
-        (!pacing).then_some(ups >= 5000.0),
+        // With several runs the goal is judged on their median, in its own row.
+        if pacing || o.rounds > 1 { "—" } else { ">= 5,000 upd/s" },
+        (!pacing && o.rounds == 1).then_some(ups >= 5000.0),
     );
     r.row(format!("Orders, {label}: first answer p50 / p99 / max"), lat3(&lat), "—", None);
     r.row(
@@ -512,8 +548,13 @@ async fn orders(env: &Env, o: &Opts, r: &mut Report, pacing: bool, n: usize) -> 
             st.orders_placed, st.unfinished
         ));
     }
-    if pacing {
+    if pacing || round > 0 {
         bot.stop().await;
+        if round > 0 {
+            for note in scratch.notes {
+                main.note(format!("run {}: {note}", round + 1));
+            }
+        }
         return (ups, cpu_us);
     }
 

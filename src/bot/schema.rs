@@ -30,14 +30,14 @@ fn membership(upd: Arc<Update>) -> Option<ChatMemberUpdated> {
 
 /// Who is talking, and where their dialogue stands: what the gate hands to the handlers.
 #[derive(Clone)]
-pub struct Sender {
+struct Sender {
     user: Member,
     dlg: Dlg,
     state: State,
 }
 
-/// Registers the sender and stops banned users with one short refusal. Only private chats are
-/// served: card codes must never land in a group.
+/// Registers the sender, stops banned users with one short refusal, and reads the chat's
+/// dialogue. Only private chats are served: card codes must never land in a group.
 async fn gate(upd: Arc<Update>, bot: Tg, ctx: Arc<Ctx>, storage: Arc<ErasedStorage<State>>) -> Option<Sender> {
     let from = upd.from()?;
     let private = match &upd.kind {
