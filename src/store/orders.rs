@@ -221,8 +221,9 @@ impl Store {
         Ok(())
     }
 
-    /// Moves an order to `status`, settling its hold when the status is final, in one transaction.
-    /// Re-applying the current status only refreshes the schedule; an illegal move is refused.
+    /// Moves an order to `status`, settling its hold when the status is final, atomically: one
+    /// statement when no money moves, else one transaction. Re-applying the current status only
+    /// refreshes the schedule; an illegal move is refused.
     pub async fn apply_status(&self, id: i64, status: OrderStatus, u: StatusUpdate) -> Result<Order, StoreError> {
         if status.hold_effect() == HoldEffect::Keep
             && let Some(order) = self.advance_status(id, status, &u).await?
