@@ -137,6 +137,31 @@ pub struct StatusUpdate {
     pub notify: bool,
 }
 
+/// The `SET` clauses for what a look upstream learnt, bound as ?1..?7 by [`bind_learnt`]: a value
+/// once known is kept when a later answer leaves it out.
+macro_rules! set_learnt {
+    () => {
+        "topup_id = COALESCE(?1, topup_id), topup_ref = COALESCE(?2, topup_ref),
+         card_code_enc = COALESCE(?3, card_code_enc), num_trans = COALESCE(?4, num_trans),
+         date_traitement = COALESCE(?5, date_traitement), upstream_status = COALESCE(?6, upstream_status),
+         failure_reason = COALESCE(?7, failure_reason)"
+    };
+}
+
+/// Binds `u`'s learnt values as ?1..?7 of a statement built with `set_learnt!`.
+fn bind_learnt<'q, O>(
+    q: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
+    u: &'q StatusUpdate,
+) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
+    q.bind(&u.topup_id)
+        .bind(&u.topup_ref)
+        .bind(&u.card_code_enc)
+        .bind(&u.num_trans)
+        .bind(&u.date_traitement)
+        .bind(&u.upstream_status)
+        .bind(&u.failure_reason)
+}
+
 async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Order, StoreError> {
     sqlx::query_as("SELECT * FROM orders WHERE id = ?")
         .bind(id)
@@ -263,25 +288,19 @@ impl Store {
         let changed = order.status != status;
         let pending = if changed { u.notify } else { order.notify_pending || u.notify };
         let next_check_at = if status.is_final() { pending.then_some(now) } else { u.next_check_at.or(Some(now)) };
-        let order: Order = sqlx::query_as(
-            "UPDATE orders SET status = ?1, hold_state = ?2,
-                topup_id = COALESCE(?3, topup_id), topup_ref = COALESCE(?4, topup_ref),
-                card_code_enc = COALESCE(?5, card_code_enc), num_trans = COALESCE(?6, num_trans),
-                date_traitement = COALESCE(?7, date_traitement), upstream_status = COALESCE(?8, upstream_status),
-                failure_reason = COALESCE(?9, failure_reason), next_check_at = ?10,
+        let order: Order = bind_learnt(
+            sqlx::query_as(concat!(
+                "UPDATE orders SET ",
+                set_learnt!(),
+                ", status = ?8, hold_state = ?9, next_check_at = ?10,
                 notify_pending = ?11, was_queued = was_queued OR ?12, check_failures = 0,
                 finished_at = CASE WHEN ?13 THEN ?14 ELSE finished_at END, updated_at = ?14
              WHERE id = ?15 RETURNING *",
+            )),
+            &u,
         )
         .bind(status.as_str())
         .bind(&hold_state)
-        .bind(&u.topup_id)
-        .bind(&u.topup_ref)
-        .bind(&u.card_code_enc)
-        .bind(&u.num_trans)
-        .bind(&u.date_traitement)
-        .bind(&u.upstream_status)
-        .bind(&u.failure_reason)
         .bind(next_check_at)
         .bind(pending)
         .bind(status == OrderStatus::Queued)
@@ -310,25 +329,19 @@ impl Store {
             .filter(|f| f.can_move_to(status))
             .fold(String::from(","), |acc, f| acc + f.as_str() + ",");
         let now = now_ms();
-        // SET expressions read the row as it was: `status = ?1` there is "the status is unchanged".
-        Ok(sqlx::query_as(
-            "UPDATE orders SET status = ?1,
-                topup_id = COALESCE(?2, topup_id), topup_ref = COALESCE(?3, topup_ref),
-                card_code_enc = COALESCE(?4, card_code_enc), num_trans = COALESCE(?5, num_trans),
-                date_traitement = COALESCE(?6, date_traitement), upstream_status = COALESCE(?7, upstream_status),
-                failure_reason = COALESCE(?8, failure_reason), next_check_at = ?9,
-                notify_pending = CASE WHEN status = ?1 THEN notify_pending OR ?10 ELSE ?10 END,
+        // SET expressions read the row as it was: `status = ?8` there is "the status is unchanged".
+        Ok(bind_learnt(
+            sqlx::query_as(concat!(
+                "UPDATE orders SET ",
+                set_learnt!(),
+                ", status = ?8, next_check_at = ?9,
+                notify_pending = CASE WHEN status = ?8 THEN notify_pending OR ?10 ELSE ?10 END,
                 was_queued = was_queued OR ?11, check_failures = 0, updated_at = ?12
              WHERE id = ?13 AND instr(?14, ',' || status || ',') > 0 RETURNING *",
+            )),
+            u,
         )
         .bind(status.as_str())
-        .bind(&u.topup_id)
-        .bind(&u.topup_ref)
-        .bind(&u.card_code_enc)
-        .bind(&u.num_trans)
-        .bind(&u.date_traitement)
-        .bind(&u.upstream_status)
-        .bind(&u.failure_reason)
         .bind(u.next_check_at.unwrap_or(now))
         .bind(u.notify)
         .bind(status == OrderStatus::Queued)
@@ -353,23 +366,17 @@ impl Store {
             return Ok(None);
         }
         let now = now_ms();
-        Ok(sqlx::query_as(
-            "UPDATE orders SET
-                topup_id = COALESCE(?1, topup_id), topup_ref = COALESCE(?2, topup_ref),
-                card_code_enc = COALESCE(?3, card_code_enc), num_trans = COALESCE(?4, num_trans),
-                date_traitement = COALESCE(?5, date_traitement), upstream_status = COALESCE(?6, upstream_status),
-                failure_reason = COALESCE(?7, failure_reason), next_check_at = ?8,
+        Ok(bind_learnt(
+            sqlx::query_as(concat!(
+                "UPDATE orders SET ",
+                set_learnt!(),
+                ", next_check_at = ?8,
                 notify_pending = notify_pending OR ?9, was_queued = was_queued OR ?10, check_failures = 0,
                 updated_at = ?11
              WHERE id = ?12 AND status = ?13 RETURNING *",
+            )),
+            u,
         )
-        .bind(&u.topup_id)
-        .bind(&u.topup_ref)
-        .bind(&u.card_code_enc)
-        .bind(&u.num_trans)
-        .bind(&u.date_traitement)
-        .bind(&u.upstream_status)
-        .bind(&u.failure_reason)
         .bind(u.next_check_at.unwrap_or(now))
         .bind(u.notify)
         .bind(status == OrderStatus::Queued)
