@@ -1,6 +1,6 @@
 //! Typed async client for the OneClickDZ API v3 (account and internet top-ups).
 //!
-//! See `/work/shared/reference/oneclickdz-api.md` for what the API is known (and not known)
+//! See `docs/oneclickdz.md` for what the API is known (and not known)
 //! to do; the parser is lenient where the docs disagree.
 
 pub mod client;

@@ -1,6 +1,6 @@
 //! A fake OneClickDZ API v3 (internet top-ups and account endpoints) on 127.0.0.1.
 //!
-//! Shapes follow /work/shared/reference/oneclickdz-api.md. Top-ups evolve by per-number
+//! Shapes follow docs/oneclickdz.md. Top-ups evolve by per-number
 //! scripts counted in status checks, so tests decide outcomes (fulfilled, queued, refunded)
 //! deterministically; faults (errors, delays, lost responses) are injected per endpoint.
 
