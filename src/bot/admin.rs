@@ -2,9 +2,9 @@
 //! unknown command.
 use super::commands::Command;
 use super::state::{Dlg, State};
-use super::{Ctx, HandlerResult, Tg, keyboards, notify, render, ui};
+use super::{Ctx, HandlerResult, Tg, keyboards, render, ui};
 use crate::domain::pricing::check_price_against_cost;
-use crate::domain::{CardType, Dinars, OrderStatus, PriceTier, Role};
+use crate::domain::{CardType, Dinars, PriceTier, Role};
 use crate::i18n::{Lang, html_escape, money};
 use crate::store::{Audience, Member, StoreError};
 use crate::tr;
@@ -325,14 +325,4 @@ pub async fn broadcast_stop(bot: &Tg, ctx: &Ctx, admin: &Member, chat: ChatId, j
     };
     ui::send(bot, chat, text, None).await?;
     Ok(())
-}
-
-/// Admin alert for orders that need a human look.
-pub async fn alert_order(bot: &Tg, ctx: &Ctx, order: &crate::store::Order) {
-    let key = match order.status {
-        OrderStatus::Refunded => "alert-order-refunded",
-        OrderStatus::Queued => "alert-order-queued",
-        _ => return,
-    };
-    notify::admins_order(bot, ctx, order, key).await;
 }

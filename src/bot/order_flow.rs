@@ -288,7 +288,7 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
         PlaceOutcome::Placed { order, .. } => {
             tracing::info!(order_ref = %order.r#ref, id = order.id, "order placed");
             let text = render::order_message(lang, &order, None, None);
-            t.ctx.tracker.placed(order);
+            t.ctx.placed.placed(order);
             t.show(Some(msg), text, None).await?;
         }
         PlaceOutcome::Duplicate(order) => tracing::info!(order_ref = %order.r#ref, "duplicate confirm ignored"),
