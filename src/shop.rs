@@ -29,28 +29,18 @@ pub struct Ctx {
     maintenance: AtomicBool,
 }
 
-/// The parts of a [`Ctx`], named so `Ctx::new` takes no long positional list.
-pub struct Parts {
-    pub cfg: Arc<Config>,
-    pub store: Store,
-    pub catalog: Arc<Catalog>,
-    pub cipher: CardCipher,
-    pub placed: Arc<dyn PlacedOrders>,
-    /// The maintenance switch as stored (a restart keeps the shop closed).
-    pub maintenance: bool,
-}
-
 impl Ctx {
-    pub fn new(p: Parts) -> Ctx {
-        Ctx {
-            cfg: p.cfg,
-            store: p.store,
-            catalog: p.catalog,
-            cipher: p.cipher,
-            placed: p.placed,
-            broadcast_wake: Arc::new(Notify::new()),
-            maintenance: AtomicBool::new(p.maintenance),
-        }
+    /// `maintenance`: the switch as stored, so a restart keeps the shop closed.
+    pub fn new(
+        cfg: Arc<Config>,
+        store: Store,
+        catalog: Arc<Catalog>,
+        cipher: CardCipher,
+        placed: Arc<dyn PlacedOrders>,
+        maintenance: bool,
+    ) -> Ctx {
+        let (broadcast_wake, maintenance) = (Arc::new(Notify::new()), AtomicBool::new(maintenance));
+        Ctx { cfg, store, catalog, cipher, placed, broadcast_wake, maintenance }
     }
 
     pub fn in_maintenance(&self) -> bool {

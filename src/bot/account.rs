@@ -5,7 +5,6 @@ use super::{Ctx, HandlerResult, keyboards, render, ui};
 use crate::domain::{Dinars, OrderStatus};
 use crate::i18n::{Lang, html_escape, money};
 use crate::tr;
-use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::{ChatMemberKind, MessageId};
 
@@ -158,7 +157,7 @@ pub async fn set_language(t: &Turn<'_>, here: MessageId, lang: Lang) -> HandlerR
 }
 
 /// Blocking the bot (or unblocking it) arrives as a `my_chat_member` update in private chats.
-pub async fn on_my_chat_member(upd: teloxide::types::ChatMemberUpdated, ctx: Arc<Ctx>) -> HandlerResult {
+pub async fn on_my_chat_member(upd: &teloxide::types::ChatMemberUpdated, ctx: &Ctx) -> HandlerResult {
     if !upd.chat.is_private() {
         return Ok(());
     }

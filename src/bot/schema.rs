@@ -1,37 +1,38 @@
-//! The dispatch tree, as a pure function so a test can build the real dispatcher.
+//! Routing: every update kind, command, typed text and button press to its handler, in one place.
 use super::callback::{Cb, MenuItem};
 use super::commands::{self, Command, Parsed};
 use super::state::{Awaits, Dlg, State};
 use super::turn::Turn;
-use super::{BotError, Ctx, HandlerResult, Tg, account, admin, order_flow, ui};
+use super::{Ctx, HandlerResult, Tg, account, admin, order_flow, ui};
 use crate::domain::Dinars;
 use crate::i18n::Lang;
 use crate::store::{Member, NewUser};
 use crate::tr;
 use std::sync::Arc;
-use teloxide::dispatching::UpdateHandler;
 use teloxide::dispatching::dialogue::ErasedStorage;
 use teloxide::prelude::*;
-use teloxide::types::{ChatKind, ChatMemberUpdated, UpdateKind};
+use teloxide::types::{ChatKind, UpdateKind};
 
-pub fn schema() -> UpdateHandler<BotError> {
-    // Two layers only: every layer clones the dependency map and what it injects, and an update
-    // carrying a pressed message is kilobytes of strings. Updates are shared as `Arc<Update>`.
-    dptree::entry()
-        .branch(dptree::filter_map(membership).endpoint(account::on_my_chat_member))
-        .branch(dptree::filter_map_async(gate).endpoint(route))
+/// What every update is handled with.
+pub struct Deps {
+    pub bot: Tg,
+    pub ctx: Arc<Ctx>,
+    pub storage: Arc<ErasedStorage<State>>,
 }
 
-/// The bot was blocked or unblocked in a chat.
-fn membership(upd: Arc<Update>) -> Option<ChatMemberUpdated> {
+/// Routes one update: the only kinds asked of Telegram (`dispatch::ALLOWED_UPDATES`) are read.
+pub async fn handle(d: Arc<Deps>, upd: Box<Update>) -> HandlerResult {
     match &upd.kind {
-        UpdateKind::MyChatMember(m) => Some(m.clone()),
-        _ => None,
+        UpdateKind::MyChatMember(m) => account::on_my_chat_member(m, &d.ctx).await,
+        UpdateKind::Message(_) | UpdateKind::CallbackQuery(_) => {
+            let Some(who) = gate(&upd, &d).await else { return Ok(()) };
+            route(&upd, &d.bot, &d.ctx, who).await
+        }
+        _ => Ok(()),
     }
 }
 
 /// Who is talking, and where their dialogue stands: what the gate hands to the handlers.
-#[derive(Clone)]
 struct Sender {
     user: Member,
     dlg: Dlg,
@@ -40,7 +41,8 @@ struct Sender {
 
 /// Registers the sender, stops banned users with one short refusal, and reads the chat's
 /// dialogue. Only private chats are served: card codes must never land in a group.
-async fn gate(upd: Arc<Update>, bot: Tg, ctx: Arc<Ctx>, storage: Arc<ErasedStorage<State>>) -> Option<Sender> {
+async fn gate(upd: &Update, d: &Deps) -> Option<Sender> {
+    let (bot, ctx) = (&d.bot, &d.ctx);
     let from = upd.from()?;
     let private = match &upd.kind {
         UpdateKind::Message(m) => matches!(m.chat.kind, ChatKind::Private(_)),
@@ -74,13 +76,13 @@ async fn gate(upd: Arc<Update>, bot: Tg, ctx: Arc<Ctx>, storage: Arc<ErasedStora
                 let _ = bot.answer_callback_query(q.id.clone()).text(text).await;
             }
             _ => {
-                let _ = ui::send(&bot, ChatId(user.id), text, None).await;
+                let _ = ui::send(bot, ChatId(user.id), text, None).await;
             }
         }
         return None;
     }
     // As teloxide's `enter_dialogue`: the chat's state, the default when it has none.
-    let dlg = Dlg::new(storage, upd.chat()?.id);
+    let dlg = Dlg::new(d.storage.clone(), upd.chat()?.id);
     match dlg.get_or_default().await {
         Ok(state) => Some(Sender { user, dlg, state }),
         Err(e) => {
@@ -90,11 +92,11 @@ async fn gate(upd: Arc<Update>, bot: Tg, ctx: Arc<Ctx>, storage: Arc<ErasedStora
     }
 }
 
-async fn route(upd: Arc<Update>, bot: Tg, ctx: Arc<Ctx>, who: Sender) -> HandlerResult {
+async fn route(upd: &Update, bot: &Tg, ctx: &Ctx, who: Sender) -> HandlerResult {
     let Sender { user, dlg, state } = who;
     match &upd.kind {
-        UpdateKind::Message(msg) => on_message(&bot, msg, &ctx, user, dlg, state).await,
-        UpdateKind::CallbackQuery(q) => on_callback(&bot, q, &ctx, user, dlg, state).await,
+        UpdateKind::Message(msg) => on_message(bot, msg, ctx, user, dlg, state).await,
+        UpdateKind::CallbackQuery(q) => on_callback(bot, q, ctx, user, dlg, state).await,
         _ => Ok(()),
     }
 }
