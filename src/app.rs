@@ -1,11 +1,15 @@
 //! Start-up and shutdown, shared by `main` and the end-to-end tests.
+use crate::bot::notify::TgNotifier;
+use crate::bot::schema::{self, Deps};
 use crate::bot::state::DbStorage;
-use crate::bot::{Ctx, Tg, dispatch, schema::schema, setup};
+use crate::bot::{Tg, dispatch, setup};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::CardCipher;
 use crate::oneclick::{ClientConfig, OneClickClient, OneClickError};
+use crate::shop::Ctx;
 use crate::store::Store;
+use crate::workers::tracker::Inbox;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -109,7 +113,9 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
     }
     let catalog = Arc::new(Catalog::new(client, store.clone(), cfg.products_cache_ttl, cfg.balance_cache_ttl));
     let maintenance = store.flag(crate::store::settings::MAINTENANCE).await?;
-    let ctx = Arc::new(Ctx::new(cfg.clone(), store.clone(), catalog, cipher, maintenance));
+    let inbox = Arc::new(Inbox::default());
+    let placed = inbox.clone();
+    let ctx = Arc::new(Ctx::new(cfg.clone(), store.clone(), catalog, cipher, placed, maintenance));
     let bot = telegram(&cfg);
 
     let me = connect_telegram(&bot).await?;
@@ -117,21 +123,22 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
     setup::register_commands(&bot, &ctx).await;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let notifier = TgNotifier { bot: bot.clone(), ctx: ctx.clone() };
     let workers = vec![
-        tokio::spawn(crate::workers::tracker::run(bot.clone(), ctx.clone(), stop_rx.clone())),
-        tokio::spawn(crate::workers::health::run(bot.clone(), ctx.clone(), stop_rx.clone())),
-        tokio::spawn(crate::workers::broadcaster::run(bot.clone(), ctx.clone(), stop_rx.clone())),
+        tokio::spawn(crate::workers::tracker::run(notifier.clone(), ctx.clone(), inbox, stop_rx.clone())),
+        tokio::spawn(crate::workers::health::run(notifier.clone(), ctx.clone(), stop_rx.clone())),
+        tokio::spawn(crate::workers::broadcaster::run(notifier, ctx.clone(), stop_rx.clone())),
     ];
 
-    // `Me` as teloxide's Dispatcher provides it; not the raw `Bot`: replies go through `Tg`'s pacer.
-    let deps = dptree::deps![ctx.clone(), DbStorage::erased(store.clone()), bot.clone(), me];
+    // Not the raw `Bot`: replies go through `Tg`'s pacer.
+    let deps = Arc::new(Deps { bot: bot.clone(), ctx: ctx.clone(), storage: DbStorage::erased(store.clone()) });
     let listener = Polling::builder(Bot::clone(&bot)).timeout(Duration::from_secs(10)).build();
     let stopping = async move {
         shutdown.await;
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
     };
-    dispatch::serve(listener, schema(), deps, stopping).await;
+    dispatch::serve(listener, move |upd| schema::handle(deps.clone(), upd), stopping).await;
     for w in workers {
         let _ = tokio::time::timeout(Duration::from_secs(6), w).await;
     }

@@ -8,5 +8,6 @@ pub mod domain;
 pub mod i18n;
 pub mod oneclick;
 pub mod ratelimit;
+pub mod shop;
 pub mod store;
 pub mod workers;

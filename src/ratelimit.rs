@@ -19,6 +19,17 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+/// Which lane of a limiter a request waits in; one type for every limiter (OneClickDZ's budget,
+/// Telegram's send pacer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    /// Someone is waiting in the chat for the answer: books the next free slot (`acquire`).
+    Customer,
+    /// Work nobody watches as it happens (order sends and polls, broadcast copies): takes only
+    /// slots no customer request booked (`acquire_spare`).
+    Background,
+}
+
 pub struct RateLimiter {
     /// `None` when unlimited (`per_minute == 0`).
     interval: Option<Duration>,
@@ -65,6 +76,14 @@ impl RateLimiter {
 
     pub fn burst(&self) -> u32 {
         self.burst
+    }
+
+    /// Waits for a slot in `lane`.
+    pub async fn acquire_in(&self, lane: Lane) {
+        match lane {
+            Lane::Customer => self.acquire().await,
+            Lane::Background => self.acquire_spare().await,
+        }
     }
 
     /// Waits until this request may go. Dropping the future while it waits gives up the slot

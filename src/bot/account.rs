@@ -1,30 +1,32 @@
 //! Everyone's commands outside the order wizard: menu, balance, order history, language, help.
-use super::state::{Dlg, State};
-use super::{Ctx, HandlerResult, Tg, keyboards, render, ui};
+use super::state::State;
+use super::turn::Turn;
+use super::{Ctx, HandlerResult, keyboards, render, ui};
 use crate::domain::{Dinars, OrderStatus};
 use crate::i18n::{Lang, html_escape, money};
-use crate::store::Member;
 use crate::tr;
-use std::sync::Arc;
 use teloxide::prelude::*;
 use teloxide::types::{ChatMemberKind, MessageId};
 
 const ORDERS_PER_PAGE: i64 = 5;
 
-pub async fn start(bot: &Tg, _ctx: &Ctx, user: &Member, dlg: &Dlg) -> HandlerResult {
-    dlg.update(State::Idle).await?;
+pub async fn start(t: &Turn<'_>) -> HandlerResult {
+    let (bot, user) = (t.bot, t.user);
+    t.dlg.update(State::Idle).await?;
     let text = tr!(user.language, "menu-greeting", name = html_escape(&user.first_name));
     ui::send(bot, ChatId(user.id), text, Some(keyboards::main_menu(user.language))).await?;
     Ok(())
 }
 
-pub async fn menu(bot: &Tg, user: &Member, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
+pub async fn menu(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
+    let (bot, user, chat) = (t.bot, t.user, t.chat);
     ui::edit_or_send(bot, chat, here, tr!(user.language, "menu-text"), Some(keyboards::main_menu(user.language)))
         .await?;
     Ok(())
 }
 
-pub async fn help(bot: &Tg, ctx: &Ctx, user: &Member, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
+pub async fn help(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
+    let (bot, ctx, user, chat) = (t.bot, t.ctx, t.user, t.chat);
     let lang = user.language;
     let mut text = tr!(lang, "help-text");
     text.push_str("\n\n");
@@ -37,7 +39,8 @@ pub async fn help(bot: &Tg, ctx: &Ctx, user: &Member, chat: ChatId, here: Option
     Ok(())
 }
 
-pub async fn balance(bot: &Tg, ctx: &Ctx, user: &Member, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
+pub async fn balance(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
+    let (bot, ctx, user, chat) = (t.bot, t.ctx, t.user, t.chat);
     let lang = user.language;
     let b = ctx.store.balances(user.id).await?;
     let mut text = tr!(
@@ -96,14 +99,8 @@ async fn admin_balance(ctx: &Ctx, lang: Lang) -> String {
     }
 }
 
-pub async fn orders(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &Member,
-    chat: ChatId,
-    here: Option<MessageId>,
-    page: i64,
-) -> HandlerResult {
+pub async fn orders(t: &Turn<'_>, here: Option<MessageId>, page: i64) -> HandlerResult {
+    let (bot, ctx, user, chat) = (t.bot, t.ctx, t.user, t.chat);
     let lang = user.language;
     let total = ctx.store.count_orders_of_user(user.id).await?;
     if total == 0 {
@@ -120,7 +117,8 @@ pub async fn orders(
 }
 
 /// Shows one order again, code included, to its owner only.
-pub async fn show_order(bot: &Tg, ctx: &Ctx, user: &Member, chat: ChatId, id: i64) -> HandlerResult {
+pub async fn show_order(t: &Turn<'_>, id: i64) -> HandlerResult {
+    let (bot, ctx, user, chat) = (t.bot, t.ctx, t.user, t.chat);
     let lang = user.language;
     let order = match ctx.store.order(id).await? {
         Some(o) if o.user_id == user.id => o,
@@ -143,19 +141,14 @@ pub async fn show_order(bot: &Tg, ctx: &Ctx, user: &Member, chat: ChatId, id: i6
     Ok(())
 }
 
-pub async fn language_menu(bot: &Tg, user: &Member, chat: ChatId, here: Option<MessageId>) -> HandlerResult {
-    ui::edit_or_send(bot, chat, here, tr!(user.language, "language-choose"), Some(keyboards::languages())).await?;
+pub async fn language_menu(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
+    ui::edit_or_send(t.bot, t.chat, here, tr!(t.user.language, "language-choose"), Some(keyboards::languages()))
+        .await?;
     Ok(())
 }
 
-pub async fn set_language(
-    bot: &Tg,
-    ctx: &Ctx,
-    user: &Member,
-    chat: ChatId,
-    here: MessageId,
-    lang: Lang,
-) -> HandlerResult {
+pub async fn set_language(t: &Turn<'_>, here: MessageId, lang: Lang) -> HandlerResult {
+    let (bot, ctx, user, chat) = (t.bot, t.ctx, t.user, t.chat);
     ctx.store.set_language(user.id, lang).await?;
     let text = tr!(lang, "language-set");
     ui::edit_or_send(bot, chat, Some(here), text, Some(keyboards::main_menu(lang))).await?;
@@ -164,7 +157,7 @@ pub async fn set_language(
 }
 
 /// Blocking the bot (or unblocking it) arrives as a `my_chat_member` update in private chats.
-pub async fn on_my_chat_member(upd: teloxide::types::ChatMemberUpdated, ctx: Arc<Ctx>) -> HandlerResult {
+pub async fn on_my_chat_member(upd: &teloxide::types::ChatMemberUpdated, ctx: &Ctx) -> HandlerResult {
     if !upd.chat.is_private() {
         return Ok(());
     }

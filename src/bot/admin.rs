@@ -1,35 +1,29 @@
 //! Admin commands. Anyone else reaching here is a bug: the router answers them as for an
 //! unknown command.
 use super::commands::Command;
-use super::state::{Dlg, State};
-use super::{Ctx, HandlerResult, Tg, keyboards, notify, render, ui};
+use super::state::State;
+use super::turn::Turn;
+use super::{Ctx, HandlerResult, keyboards, render, ui};
 use crate::domain::pricing::check_price_against_cost;
-use crate::domain::{CardType, Dinars, OrderStatus, PriceTier, Role};
+use crate::domain::{CardType, Dinars, PriceTier, Role};
 use crate::i18n::{Lang, html_escape, money};
 use crate::store::{Audience, Member, StoreError};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
 
-pub async fn command(
-    bot: &Tg,
-    ctx: &Ctx,
-    admin: &Member,
-    dlg: &Dlg,
-    chat: ChatId,
-    cmd: Command,
-    args: &[&str],
-) -> HandlerResult {
+pub async fn command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> HandlerResult {
+    let (bot, ctx, admin, chat) = (t.bot, t.ctx, t.user, t.chat);
     let lang = admin.language;
     let reply = match cmd {
-        Command::Credit | Command::Debit => money_command(bot, ctx, admin, cmd, args).await?,
+        Command::Credit | Command::Debit => money_command(t, cmd, args).await?,
         Command::SetRole => set_role(ctx, lang, args).await?,
         Command::User => user_profile(ctx, lang, args).await?,
         Command::SetPrice => set_price(ctx, admin, args).await?,
         Command::Ban | Command::Unban => ban(ctx, lang, cmd == Command::Ban, args).await?,
         Command::Maintenance => maintenance(ctx, lang, args).await?,
         Command::Stats => super::stats::render(ctx, lang).await?,
-        Command::Broadcast => broadcast_begin(ctx, admin, dlg, args).await?,
+        Command::Broadcast => broadcast_begin(t, args).await?,
         Command::BroadcastCancel => match ctx.store.cancel_running_broadcasts().await? {
             0 => tr!(lang, "broadcast-none-running"),
             n => tr!(lang, "broadcast-cancelled", count = n),
@@ -44,7 +38,8 @@ fn user_id_arg(arg: Option<&&str>) -> Option<i64> {
     arg.and_then(|s| s.trim_start_matches('#').parse::<i64>().ok()).filter(|id| *id > 0)
 }
 
-async fn money_command(bot: &Tg, ctx: &Ctx, admin: &Member, cmd: Command, args: &[&str]) -> Result<String, StoreError> {
+async fn money_command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> Result<String, StoreError> {
+    let (bot, ctx, admin) = (t.bot, t.ctx, t.user);
     let lang = admin.language;
     let usage_key = if cmd == Command::Credit { "usage-credit" } else { "usage-debit" };
     let (Some(target), Some(amount)) =
@@ -218,7 +213,8 @@ fn maintenance_state(ctx: &Ctx, lang: Lang) -> String {
 }
 
 /// `/broadcast [all|en|fr|ar|resellers]`: waits for the message, remembering the audience.
-async fn broadcast_begin(ctx: &Ctx, admin: &Member, dlg: &Dlg, args: &[&str]) -> Result<String, super::BotError> {
+async fn broadcast_begin(t: &Turn<'_>, args: &[&str]) -> Result<String, super::BotError> {
+    let (ctx, admin) = (t.ctx, t.user);
     let lang = admin.language;
     let audience = match args {
         [] => Audience::Everyone,
@@ -229,7 +225,7 @@ async fn broadcast_begin(ctx: &Ctx, admin: &Member, dlg: &Dlg, args: &[&str]) ->
         _ => return Ok(tr!(lang, "usage-broadcast")),
     };
     ctx.store.set_broadcast_draft(admin.id, &audience).await?;
-    dlg.update(State::BroadcastCompose).await?;
+    t.dlg.update(State::BroadcastCompose).await?;
     Ok(format!(
         "{}\n{}",
         tr!(lang, "broadcast-compose"),
@@ -254,7 +250,8 @@ pub fn audience_label(lang: Lang, audience: &Audience) -> String {
 }
 
 /// The admin sent the message to broadcast: show it back as a preview with the audience size.
-pub async fn broadcast_compose(bot: &Tg, ctx: &Ctx, admin: &Member, dlg: &Dlg, msg: &Message) -> HandlerResult {
+pub async fn broadcast_compose(t: &Turn<'_>, msg: &Message) -> HandlerResult {
+    let (bot, ctx, admin, dlg) = (t.bot, t.ctx, t.user, t.dlg);
     let lang = admin.language;
     let chat = msg.chat.id;
     let audience = ctx.store.broadcast_draft(admin.id).await?;
@@ -278,32 +275,21 @@ pub async fn broadcast_compose(bot: &Tg, ctx: &Ctx, admin: &Member, dlg: &Dlg, m
         tr!(lang, "broadcast-preview-audience", audience = label)
     );
     let sent = ui::send(bot, chat, text, Some(keyboards::broadcast_confirm(lang))).await?;
-    dlg.update(State::BroadcastConfirm {
-        msg: sent.0,
-        from_chat: chat.0,
-        message_id: msg.id.0,
-        audience: audience.encode(),
-    })
-    .await?;
+    dlg.update(State::BroadcastConfirm { msg: sent, from_chat: chat, message_id: msg.id, audience }).await?;
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 pub async fn broadcast_start(
-    bot: &Tg,
-    ctx: &Ctx,
-    admin: &Member,
-    dlg: &Dlg,
-    chat: ChatId,
+    t: &Turn<'_>,
     msg: MessageId,
-    from_chat: i64,
-    message_id: i32,
-    audience: &str,
+    from_chat: ChatId,
+    message_id: MessageId,
+    audience: Audience,
 ) -> HandlerResult {
-    dlg.update(State::Idle).await?;
+    let (bot, ctx, admin, chat) = (t.bot, t.ctx, t.user, t.chat);
+    t.dlg.update(State::Idle).await?;
     let lang = admin.language;
-    let audience = Audience::decode(audience).unwrap_or(Audience::Everyone);
-    let job = ctx.store.create_broadcast(admin.id, from_chat, message_id, &audience, chat.0, msg.0).await?;
+    let job = ctx.store.create_broadcast(admin.id, from_chat.0, message_id.0, &audience, chat.0, msg.0).await?;
     tracing::info!(job = job.id, total = job.total, "broadcast started");
     let text = tr!(lang, "broadcast-started", count = job.total);
     ui::edit(bot, chat, msg, text, Some(keyboards::broadcast_progress(lang, job.id))).await?;
@@ -311,13 +297,14 @@ pub async fn broadcast_start(
     Ok(())
 }
 
-pub async fn broadcast_abort(bot: &Tg, admin: &Member, dlg: &Dlg, chat: ChatId, msg: MessageId) -> HandlerResult {
-    dlg.update(State::Idle).await?;
-    ui::edit(bot, chat, msg, tr!(admin.language, "broadcast-aborted"), None).await?;
+pub async fn broadcast_abort(t: &Turn<'_>, msg: MessageId) -> HandlerResult {
+    t.dlg.update(State::Idle).await?;
+    ui::edit(t.bot, t.chat, msg, tr!(t.user.language, "broadcast-aborted"), None).await?;
     Ok(())
 }
 
-pub async fn broadcast_stop(bot: &Tg, ctx: &Ctx, admin: &Member, chat: ChatId, job: i64) -> HandlerResult {
+pub async fn broadcast_stop(t: &Turn<'_>, job: i64) -> HandlerResult {
+    let (bot, ctx, admin, chat) = (t.bot, t.ctx, t.user, t.chat);
     let text = if ctx.store.cancel_broadcast(job).await? {
         tr!(admin.language, "broadcast-cancelled", count = 1)
     } else {
@@ -325,14 +312,4 @@ pub async fn broadcast_stop(bot: &Tg, ctx: &Ctx, admin: &Member, chat: ChatId, j
     };
     ui::send(bot, chat, text, None).await?;
     Ok(())
-}
-
-/// Admin alert for orders that need a human look.
-pub async fn alert_order(bot: &Tg, ctx: &Ctx, order: &crate::store::Order) {
-    let key = match order.status {
-        OrderStatus::Refunded => "alert-order-refunded",
-        OrderStatus::Queued => "alert-order-queued",
-        _ => return,
-    };
-    notify::admins_order(bot, ctx, order, key).await;
 }

@@ -44,6 +44,22 @@ impl MenuItem {
 }
 
 impl Cb {
+    /// A step of a wizard (order, broadcast): accepted only on the message that shows the
+    /// current step (`State::wizard_msg`). The match is exhaustive, so a new button must say.
+    pub fn is_step(&self) -> bool {
+        match self {
+            Cb::Type(_)
+            | Cb::Number(_)
+            | Cb::Value(_)
+            | Cb::Confirm
+            | Cb::Back
+            | Cb::Cancel
+            | Cb::BroadcastConfirm
+            | Cb::BroadcastCancel => true,
+            Cb::Menu(_) | Cb::Order(_) | Cb::OrdersPage(_) | Cb::Language(_) | Cb::BroadcastStop(_) => false,
+        }
+    }
+
     pub fn encode(&self) -> String {
         match self {
             Cb::Menu(m) => format!("m:{}", m.tag()),
@@ -101,9 +117,9 @@ impl Cb {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_payload_round_trips_within_64_bytes() {
-        let all = [
+    /// One payload of each variant.
+    fn all() -> [Cb; 14] {
+        [
             Cb::Menu(MenuItem::Order),
             Cb::Menu(MenuItem::Main),
             Cb::Type(CardType::FourG),
@@ -118,8 +134,12 @@ mod tests {
             Cb::BroadcastConfirm,
             Cb::BroadcastCancel,
             Cb::BroadcastStop(12),
-        ];
-        for cb in all {
+        ]
+    }
+
+    #[test]
+    fn every_payload_round_trips_within_64_bytes() {
+        for cb in all() {
             let s = cb.encode();
             assert!(s.len() <= 64, "{s}");
             assert_eq!(Cb::parse(&s), Some(cb));
@@ -132,5 +152,22 @@ mod tests {
         {
             assert_eq!(Cb::parse(s), None, "{s}");
         }
+    }
+
+    /// Wizard steps are the buttons of a step message; the rest work on any message. The match
+    /// is exhaustive: a new variant does not compile here until it is sorted.
+    #[test]
+    fn each_button_says_whether_it_is_a_wizard_step() {
+        let mut seen = std::collections::HashSet::new();
+        for cb in all() {
+            let step = match &cb {
+                Cb::Type(_) | Cb::Number(_) | Cb::Value(_) | Cb::Confirm | Cb::Back | Cb::Cancel => true,
+                Cb::BroadcastConfirm | Cb::BroadcastCancel => true,
+                Cb::Menu(_) | Cb::Order(_) | Cb::OrdersPage(_) | Cb::Language(_) | Cb::BroadcastStop(_) => false,
+            };
+            assert_eq!(cb.is_step(), step, "{cb:?}");
+            seen.insert(std::mem::discriminant(&cb));
+        }
+        assert_eq!(seen.len(), 13, "every variant has a sample");
     }
 }

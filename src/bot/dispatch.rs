@@ -2,18 +2,16 @@
 //! arrival order (dialogue state depends on it), different chats concurrently. teloxide's keeps a
 //! worker with a channel block (~62 KB of `Update` slots) for every chat it has served at once and
 //! keeps them after a burst; here a chat costs a task and a queue only while it has work.
-use super::BotError;
+use super::HandlerResult;
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Debug;
 use std::future::{Future, poll_fn};
 use std::hash::Hash;
-use std::ops::ControlFlow;
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Poll;
 use std::time::Duration;
-use teloxide::dispatching::UpdateHandler;
 use teloxide::types::{AllowedUpdate, ChatId, Update, UpdateKind};
 use teloxide::update_listeners::UpdateListener;
 use tokio::sync::Notify;
@@ -21,74 +19,43 @@ use tokio::sync::Notify;
 /// How long shutdown waits for updates already taken; past it the process stops without them.
 pub const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 
-/// What teloxide's Dispatcher asks Telegram for with our tree: every kind, because `schema()`'s
-/// gate (a `filter_map_async`) is opaque to its analysis. Its own computation is private.
-const ALLOWED_UPDATES: [AllowedUpdate; 23] = {
-    use AllowedUpdate::*;
-    [
-        Message,
-        EditedMessage,
-        ChannelPost,
-        EditedChannelPost,
-        BusinessConnection,
-        BusinessMessage,
-        EditedBusinessMessage,
-        DeletedBusinessMessages,
-        MessageReaction,
-        MessageReactionCount,
-        InlineQuery,
-        ChosenInlineResult,
-        CallbackQuery,
-        ShippingQuery,
-        PreCheckoutQuery,
-        PurchasedPaidMedia,
-        Poll,
-        PollAnswer,
-        MyChatMember,
-        ChatMember,
-        ChatJoinRequest,
-        ChatBoost,
-        RemovedChatBoost,
-    ]
-};
+/// The update kinds the bot handles (`schema`: texts and commands, button presses, being blocked
+/// or unblocked), asked of Telegram by polling here and by `setWebhook` alike: any other kind would
+/// only cost a round trip to be dropped.
+pub const ALLOWED_UPDATES: [AllowedUpdate; 3] =
+    [AllowedUpdate::Message, AllowedUpdate::CallbackQuery, AllowedUpdate::MyChatMember];
 
-/// Serves updates from `listener` through `handler` until `shutdown` resolves: then the listener
+/// Serves updates from `listener` through `handle` until `shutdown` resolves: then the listener
 /// stops (its last call confirms the updates taken), and the updates taken are handled (up to
-/// [`DRAIN_LIMIT`]) before this returns. `deps` must hold what the tree needs besides the update,
-/// which it gets as `Arc<Update>`.
-pub async fn serve<L>(
-    mut listener: L,
-    handler: UpdateHandler<BotError>,
-    deps: dptree::di::DependencyMap,
-    shutdown: impl Future<Output = ()>,
-) where
+/// [`DRAIN_LIMIT`]) before this returns. A handler error is logged; the chat goes on.
+pub async fn serve<L, H, Fut>(mut listener: L, handle: H, shutdown: impl Future<Output = ()>)
+where
     L: UpdateListener,
     L::Err: Debug,
+    H: Fn(Box<Update>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = HandlerResult> + Send + 'static,
 {
-    // As teloxide's Dispatcher does at build: a missing dependency is a bug, found at start.
-    dptree::type_check(handler.sig(), &deps, &[dptree::Type::of::<Arc<Update>>()]);
     listener.hint_allowed_updates(&mut ALLOWED_UPDATES.into_iter());
     let stop = listener.stop_token();
-    let tree = Arc::new((handler, deps));
-    let lanes = Lanes::new(move |upd| handle_update(tree.clone(), upd));
+    let lanes = Lanes::new(move |upd: Box<Update>| {
+        // A kind newer than teloxide. Its raw JSON is never logged: a customer's reply quotes the
+        // message it answers, and a receipt holds a card code.
+        let work = match &upd.kind {
+            UpdateKind::Error(_) => {
+                tracing::error!(update_id = upd.id.0, "cannot parse an update; skipped");
+                None
+            }
+            _ => Some(handle(upd)),
+        };
+        async move {
+            if let Some(work) = work
+                && let Err(e) = work.await
+            {
+                tracing::error!(error = %e, "handler error");
+            }
+        }
+    });
     run(listener.as_stream(), chat_of, &lanes, shutdown, move || stop.stop(), DRAIN_LIMIT).await;
-}
-
-/// One update through the tree, as teloxide's `handle_update` with a no-op default handler.
-async fn handle_update(tree: Arc<(UpdateHandler<BotError>, dptree::di::DependencyMap)>, upd: Box<Update>) {
-    // A kind newer than teloxide. Its raw JSON is never logged: a customer's reply quotes the
-    // message it answers, and a receipt holds a card code.
-    if let UpdateKind::Error(_) = &upd.kind {
-        tracing::error!(update_id = upd.id.0, "cannot parse an update; skipped");
-        return;
-    }
-    let (handler, deps) = &*tree;
-    let mut deps = deps.clone();
-    // Shared, not owned: the tree's layers each take their dependencies by clone.
-    deps.insert(Arc::<Update>::from(upd));
-    if let ControlFlow::Break(Err(e)) = handler.dispatch(deps).await {
-        tracing::error!(error = %e, "handler error");
-    }
 }
 
 /// Pushes each item of `items` into `lanes` under `key`, until the stream ends. When `shutdown`
@@ -604,7 +571,6 @@ mod tests {
 
     mod teloxide_glue {
         use super::super::*;
-        use crate::bot::HandlerResult;
         use std::convert::Infallible;
         use std::pin::Pin;
         use std::task::Context;
@@ -672,17 +638,16 @@ mod tests {
         type Log = Arc<Mutex<Vec<(Option<i64>, i32)>>>;
 
         /// Records each update; "fail" returns an error, which is logged and changes nothing.
-        fn tree() -> UpdateHandler<BotError> {
-            dptree::endpoint(|upd: Arc<Update>, log: Log| async move {
+        fn handler(log: Log) -> impl Fn(Box<Update>) -> std::future::Ready<HandlerResult> + Send + Sync {
+            move |upd| {
                 log.lock().unwrap().push((upd.chat().map(|c| c.id.0), upd.id.0 as i32));
                 let failed = matches!(&upd.kind, UpdateKind::Message(m) if m.text() == Some("fail"));
-                let result: HandlerResult = if failed { Err("refused".into()) } else { Ok(()) };
-                result
-            })
+                std::future::ready(if failed { Err("refused".into()) } else { Ok(()) })
+            }
         }
 
         #[tokio::test]
-        async fn serve_feeds_the_tree_per_chat_hints_every_kind_and_stops() {
+        async fn serve_feeds_the_handler_per_chat_hints_our_kinds_and_stops() {
             let (token, flag) = mk_stop_token();
             let hinted = Arc::new(Mutex::new(Vec::new()));
             let inline_query = update(serde_json::json!({
@@ -708,7 +673,7 @@ mod tests {
             let shutdown = async {
                 let _ = rx.await;
             };
-            let served = tokio::spawn(serve(listener, tree(), dptree::deps![log.clone()], shutdown));
+            let served = tokio::spawn(serve(listener, handler(log.clone()), shutdown));
             let all_in = super::eventually(Duration::from_secs(2), || log.lock().unwrap().len() == 6).await;
             assert!(all_in, "{:?}", log.lock().unwrap());
             tx.send(()).unwrap();
@@ -720,26 +685,15 @@ mod tests {
             assert_eq!(of(Some(20)), [2, 4], "a handler error does not stop the chat");
             assert_eq!(of(None), [5]);
             assert!(!log.iter().any(|e| e.1 == 6), "an update teloxide cannot parse is skipped");
-            assert_eq!(hinted.lock().unwrap().len(), ALLOWED_UPDATES.len());
+            assert_eq!(*hinted.lock().unwrap(), ALLOWED_UPDATES);
         }
 
-        #[tokio::test]
-        #[should_panic(expected = "missing")]
-        async fn a_dependency_the_tree_needs_is_checked_at_start() {
-            let (token, flag) = mk_stop_token();
-            let listener = FakeListener { updates: vec![], hinted: Arc::default(), token, flag: Some(flag) };
-            serve(listener, tree(), dptree::deps![], async {}).await;
-        }
-
-        /// The claim behind `ALLOWED_UPDATES`: teloxide's analysis of our tree observes every kind.
+        /// The kinds asked for are the kinds the router reads: anything else is never fetched.
         #[test]
-        fn teloxide_would_ask_for_every_kind_for_our_tree() {
-            let described = format!("{:?}", crate::bot::schema::schema().description());
-            let observed = described.split("observed: {").nth(1).and_then(|s| s.split('}').next()).expect(&described);
-            for kind in ALLOWED_UPDATES {
-                assert!(observed.contains(&format!("Kind({kind:?})")), "{kind:?} in {described}");
-            }
-            assert_eq!(observed.matches("Kind(").count(), ALLOWED_UPDATES.len(), "{described}");
+        fn telegram_is_asked_only_for_what_the_bot_handles() {
+            let names: Vec<String> =
+                ALLOWED_UPDATES.iter().map(|k| serde_json::to_value(k).unwrap().as_str().unwrap().to_owned()).collect();
+            assert_eq!(names, ["message", "callback_query", "my_chat_member"]);
         }
     }
 }

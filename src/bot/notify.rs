@@ -1,20 +1,95 @@
-//! Messages the bot sends on its own: an order's status to its customer, alerts to admins.
+//! Messages the bot sends on its own: an order's status to its customer, alerts to admins,
+//! broadcast copies and progress. [`TgNotifier`] is how the workers reach Telegram.
 use super::{Ctx, Tg, keyboards, render, ui};
 use crate::domain::{CardType, Dinars, OrderStatus};
-use crate::i18n::{Lang, money};
-use crate::store::Order;
+use crate::i18n::{Lang, html_escape, money};
+use crate::store::{BroadcastJob, Order};
 use crate::tr;
+use crate::workers::notifier::{Alert, BroadcastView, Copied, Notifier, Phase, Told, Undelivered};
+use std::sync::Arc;
 use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
 
-/// How telling the customer went.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Told {
-    /// The chat shows the status; the id of the message that holds it.
-    Shown(Option<i32>),
-    /// The customer blocked the bot or is gone; the receipt stays in /orders.
-    Unreachable,
+/// The workers' [`Notifier`]: Telegram through the shared sender.
+#[derive(Clone)]
+pub struct TgNotifier {
+    pub bot: Tg,
+    pub ctx: Arc<Ctx>,
+}
+
+fn undelivered(e: RequestError) -> Undelivered {
+    Undelivered(e.to_string())
+}
+
+impl Notifier for TgNotifier {
+    async fn order_changed(&self, order: &Order) -> Result<Told, Undelivered> {
+        order_changed(&self.bot, &self.ctx, order).await.map_err(undelivered)
+    }
+
+    async fn alert(&self, alert: Alert<'_>) {
+        let (bot, ctx) = (&self.bot, &*self.ctx);
+        match alert {
+            Alert::OrderSettled(order) => match order.status {
+                OrderStatus::Refunded => admins_order(bot, ctx, order, "alert-order-refunded").await,
+                OrderStatus::Queued => admins_order(bot, ctx, order, "alert-order-queued").await,
+                _ => {}
+            },
+            Alert::OrderUnreconciled(order) => admins_order(bot, ctx, order, "alert-order-unreconciled").await,
+            Alert::OrderWithoutCode(order) => admins_order(bot, ctx, order, "alert-order-no-code").await,
+            Alert::SendRefused { order, error } => {
+                admins(bot, ctx, |l| {
+                    tr!(
+                        l,
+                        "alert-send-refused",
+                        id = order.id,
+                        order_ref = order.r#ref.clone(),
+                        error = html_escape(&error)
+                    )
+                })
+                .await
+            }
+            Alert::MaintenanceOn { failures } => {
+                admins(bot, ctx, |l| tr!(l, "alert-maintenance-auto-on", count = failures)).await
+            }
+            Alert::MaintenanceOff => admins(bot, ctx, |l| tr!(l, "alert-maintenance-auto-off")).await,
+        }
+    }
+
+    async fn copy_broadcast(&self, to: i64, job: &BroadcastJob) -> Copied {
+        let from = (ChatId(job.from_chat_id), MessageId(job.from_message_id));
+        match self.bot.copy_broadcast(ChatId(to), from.0, from.1).await {
+            Ok(_) => Copied::Sent,
+            Err(RequestError::RetryAfter(after)) => Copied::RetryAfter(after.duration()),
+            Err(e) if ui::is_unreachable(&e) => Copied::Unreachable,
+            Err(e) => Copied::Failed(e.to_string()),
+        }
+    }
+
+    async fn broadcast_progress(&self, v: BroadcastView<'_>) -> Result<i32, Undelivered> {
+        let key = match v.phase {
+            Phase::Sending => "broadcast-progress",
+            Phase::Finished => "broadcast-summary",
+            Phase::Cancelled => "broadcast-summary-cancelled",
+        };
+        let text = tr!(
+            v.lang,
+            key,
+            sent = v.counts.sent,
+            failed = v.counts.failed,
+            blocked = v.counts.blocked,
+            left = v.counts.pending,
+            eta = v.eta_secs,
+            total = v.job.total
+        );
+        let kb = (v.phase == Phase::Sending).then(|| keyboards::broadcast_progress(v.lang, v.job.id));
+        let shown = ui::edit_or_send(&self.bot, ChatId(v.chat), v.msg.map(MessageId), text, kb).await;
+        shown.map(|m| m.0).map_err(undelivered)
+    }
+
+    fn paces_sends(&self) -> bool {
+        self.bot.is_paced()
+    }
 }
 
 /// Brings the order's message up to date with its status. A QUEUED order fulfilled later gets

@@ -1,13 +1,14 @@
 //! The order wizard: type → number → value → confirm. Confirm writes the order and its hold in
 //! one transaction and hands it to the tracker; nothing here waits for OneClickDZ to deliver.
 use super::notify;
-use super::state::{Dlg, State};
-use super::{BotError, Ctx, HandlerResult, Tg, keyboards, render, ui};
+use super::state::State;
+use super::turn::Turn;
+use super::{BotError, HandlerResult, keyboards, render, ui};
 use crate::catalog::{BalanceAlert, Offer};
 use crate::domain::order::new_order_ref;
-use crate::domain::{CardType, PhoneNumber};
+use crate::domain::{CardType, Dinars, PhoneNumber};
 use crate::oneclick::OneClickError;
-use crate::store::{Member, NewOrder, PlaceOutcome, now_ms};
+use crate::store::{NewOrder, PlaceOutcome, now_ms};
 use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::{ChatAction, MessageId};
@@ -16,19 +17,10 @@ const RECENT_NUMBERS: i64 = 3;
 /// A wait longer than this shows "typing…" in the chat.
 const TYPING_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
 
-/// One customer's turn in the wizard: who is talking, where, and the handles to answer with.
-pub struct Turn<'a> {
-    pub bot: &'a Tg,
-    pub ctx: &'a Ctx,
-    pub user: &'a Member,
-    pub dlg: &'a Dlg,
-    pub chat: ChatId,
-}
-
 /// What the customer is buying, as far as the wizard got.
 struct Draft {
     card_type: CardType,
-    number: String,
+    number: PhoneNumber,
 }
 
 impl Turn<'_> {
@@ -87,17 +79,17 @@ impl Turn<'_> {
         &self,
         here: MessageId,
         draft: Draft,
-        value: i64,
+        value: Dinars,
         fresh: bool,
     ) -> Result<Option<(Draft, Offer)>, BotError> {
         let Some(offers) = self.offers(draft.card_type, fresh).await else {
             self.finish(Some(here), tr!(self.user.language, "service-unavailable")).await?;
             return Ok(None);
         };
-        match offers.iter().find(|o| o.value == value) {
+        match offers.iter().find(|o| o.value == value.get()) {
             Some(offer) => Ok(Some((draft, *offer))),
             None => {
-                let notice = tr!(self.user.language, "order-value-gone", value = value.to_string());
+                let notice = tr!(self.user.language, "order-value-gone", value = value.get().to_string());
                 self.show_values(Some(here), draft, &offers, Some(notice)).await?;
                 Ok(None)
             }
@@ -113,7 +105,7 @@ impl Turn<'_> {
             text.push_str(&tr!(lang, "order-recent-numbers"));
         }
         let msg = self.show(Some(msg), text, Some(keyboards::number_step(lang, &recent))).await?;
-        self.dlg.update(State::EnteringNumber { msg: msg.0, card_type: t }).await?;
+        self.dlg.update(State::EnteringNumber { msg, card_type: t }).await?;
         Ok(())
     }
 
@@ -123,14 +115,16 @@ impl Turn<'_> {
         if self.closed(here).await? {
             return Ok(());
         }
-        let check = self.ctx.catalog.client().check_number(t, number.as_str());
-        tokio::pin!(check);
-        // "typing…" only when the customer would notice the wait; a quick answer needs none.
-        let checked = tokio::select! {
-            r = &mut check => r,
-            _ = tokio::time::sleep(TYPING_AFTER) => {
-                let _ = self.bot.send_chat_action(self.chat, ChatAction::Typing).await;
-                check.await
+        let checked = {
+            let check = self.ctx.catalog.client().check_number(t, number.as_str());
+            tokio::pin!(check);
+            // "typing…" only when the customer would notice the wait; a quick answer needs none.
+            tokio::select! {
+                r = &mut check => r,
+                _ = tokio::time::sleep(TYPING_AFTER) => {
+                    let _ = self.bot.send_chat_action(self.chat, ChatAction::Typing).await;
+                    check.await
+                }
             }
         };
         match checked {
@@ -138,7 +132,7 @@ impl Turn<'_> {
             Err(OneClickError::InvalidPhone { .. }) => {
                 let text = tr!(lang, "phone-rejected", kind = render::card_type(lang, t), number = number.as_str());
                 let msg = self.show(here, text, Some(keyboards::number_step(lang, &[]))).await?;
-                self.dlg.update(State::EnteringNumber { msg: msg.0, card_type: t }).await?;
+                self.dlg.update(State::EnteringNumber { msg, card_type: t }).await?;
                 return Ok(());
             }
             // The check only saves a failed send; if it cannot run, the send still validates.
@@ -147,7 +141,7 @@ impl Turn<'_> {
         let Some(offers) = self.offers(t, false).await else {
             return self.finish(here, tr!(lang, "service-unavailable")).await;
         };
-        let draft = Draft { card_type: t, number: number.as_str().to_owned() };
+        let draft = Draft { card_type: t, number };
         self.show_values(here, draft, &offers, None).await
     }
 
@@ -164,9 +158,9 @@ impl Turn<'_> {
             return self.finish(here, tr!(lang, "order-no-values", kind = kind)).await;
         }
         let mut text = notice.map(|n| n + "\n\n").unwrap_or_default();
-        text.push_str(&tr!(lang, "order-choose-value", kind = kind, number = draft.number.clone()));
+        text.push_str(&tr!(lang, "order-choose-value", kind = kind, number = draft.number.as_str().to_owned()));
         let msg = self.show(here, text, Some(keyboards::values(lang, offers))).await?;
-        let state = State::ChoosingValue { msg: msg.0, card_type: draft.card_type, number: draft.number };
+        let state = State::ChoosingValue { msg, card_type: draft.card_type, number: draft.number };
         self.dlg.update(state).await?;
         Ok(())
     }
@@ -175,15 +169,22 @@ impl Turn<'_> {
         let balance = self.ctx.store.balances(self.user.id).await?.balance;
         let mut text = notice.map(|n| n + "\n\n").unwrap_or_default();
         let lang = self.user.language;
-        text.push_str(&render::summary(lang, draft.card_type, &draft.number, offer.value, offer.price, balance));
+        text.push_str(&render::summary(
+            lang,
+            draft.card_type,
+            draft.number.as_str(),
+            offer.value,
+            offer.price,
+            balance,
+        ));
         let msg = self.show(Some(msg), text, Some(keyboards::confirm(lang))).await?;
         let order_ref = new_order_ref(self.user.id, now_ms(), rand::random());
         let state = State::Confirming {
-            msg: msg.0,
+            msg,
             card_type: draft.card_type,
             number: draft.number,
-            value: offer.value,
-            price: offer.price,
+            value: Dinars(offer.value),
+            price: Dinars(offer.price),
             order_ref,
         };
         self.dlg.update(state).await?;
@@ -197,7 +198,7 @@ pub async fn begin(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
     }
     let lang = t.user.language;
     let msg = t.show(here, tr!(lang, "order-choose-type"), Some(keyboards::card_types(lang))).await?;
-    t.dlg.update(State::ChoosingType { msg: msg.0 }).await?;
+    t.dlg.update(State::ChoosingType { msg }).await?;
     Ok(())
 }
 
@@ -244,8 +245,8 @@ pub async fn value_chosen(
     t: &Turn<'_>,
     msg: MessageId,
     card_type: CardType,
-    number: String,
-    value: i64,
+    number: PhoneNumber,
+    value: Dinars,
 ) -> HandlerResult {
     if t.closed(Some(msg)).await? {
         return Ok(());
@@ -269,7 +270,7 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
     let Some((draft, offer)) = t.offer_or_values(msg, Draft { card_type, number }, value, true).await? else {
         return Ok(());
     };
-    if offer.price != price {
+    if offer.price != price.get() {
         return t.show_summary(msg, draft, offer, Some(tr!(lang, "order-price-changed"))).await;
     }
     let new = NewOrder {
@@ -278,9 +279,9 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
         chat_id: t.chat.0,
         message_id: Some(msg.0),
         card_type,
-        number: draft.number,
-        value,
-        price,
+        number: draft.number.as_str().to_owned(),
+        value: value.get(),
+        price: price.get(),
         cost: Some(offer.cost),
         fast_window_ms: t.ctx.cfg.order_fast_poll_window.as_millis() as i64,
     };
@@ -288,12 +289,12 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
         PlaceOutcome::Placed { order, .. } => {
             tracing::info!(order_ref = %order.r#ref, id = order.id, "order placed");
             let text = render::order_message(lang, &order, None, None);
-            t.ctx.tracker.placed(order);
+            t.ctx.placed.placed(order);
             t.show(Some(msg), text, None).await?;
         }
         PlaceOutcome::Duplicate(order) => tracing::info!(order_ref = %order.r#ref, "duplicate confirm ignored"),
         PlaceOutcome::InsufficientFunds { available } => {
-            let text = render::insufficient(lang, available, price, &t.ctx.cfg.support_contact);
+            let text = render::insufficient(lang, available, price.get(), &t.ctx.cfg.support_contact);
             t.show(Some(msg), text, Some(keyboards::back_to_menu(lang))).await?;
         }
     }

@@ -1,35 +1,38 @@
-//! The dispatch tree, as a pure function so a test can build the real dispatcher.
+//! Routing: every update kind, command, typed text and button press to its handler, in one place.
 use super::callback::{Cb, MenuItem};
 use super::commands::{self, Command, Parsed};
-use super::state::{Dlg, State};
-use super::{BotError, Ctx, HandlerResult, Tg, account, admin, order_flow, ui};
+use super::state::{Awaits, Dlg, State};
+use super::turn::Turn;
+use super::{Ctx, HandlerResult, Tg, account, admin, order_flow, ui};
+use crate::domain::Dinars;
 use crate::i18n::Lang;
 use crate::store::{Member, NewUser};
 use crate::tr;
 use std::sync::Arc;
-use teloxide::dispatching::UpdateHandler;
 use teloxide::dispatching::dialogue::ErasedStorage;
 use teloxide::prelude::*;
-use teloxide::types::{ChatKind, ChatMemberUpdated, MessageId, UpdateKind};
+use teloxide::types::{ChatKind, UpdateKind};
 
-pub fn schema() -> UpdateHandler<BotError> {
-    // Two layers only: every layer clones the dependency map and what it injects, and an update
-    // carrying a pressed message is kilobytes of strings. Updates are shared as `Arc<Update>`.
-    dptree::entry()
-        .branch(dptree::filter_map(membership).endpoint(account::on_my_chat_member))
-        .branch(dptree::filter_map_async(gate).endpoint(route))
+/// What every update is handled with.
+pub struct Deps {
+    pub bot: Tg,
+    pub ctx: Arc<Ctx>,
+    pub storage: Arc<ErasedStorage<State>>,
 }
 
-/// The bot was blocked or unblocked in a chat.
-fn membership(upd: Arc<Update>) -> Option<ChatMemberUpdated> {
+/// Routes one update: the only kinds asked of Telegram (`dispatch::ALLOWED_UPDATES`) are read.
+pub async fn handle(d: Arc<Deps>, upd: Box<Update>) -> HandlerResult {
     match &upd.kind {
-        UpdateKind::MyChatMember(m) => Some(m.clone()),
-        _ => None,
+        UpdateKind::MyChatMember(m) => account::on_my_chat_member(m, &d.ctx).await,
+        UpdateKind::Message(_) | UpdateKind::CallbackQuery(_) => {
+            let Some(who) = gate(&upd, &d).await else { return Ok(()) };
+            route(&upd, &d.bot, &d.ctx, who).await
+        }
+        _ => Ok(()),
     }
 }
 
 /// Who is talking, and where their dialogue stands: what the gate hands to the handlers.
-#[derive(Clone)]
 struct Sender {
     user: Member,
     dlg: Dlg,
@@ -38,7 +41,8 @@ struct Sender {
 
 /// Registers the sender, stops banned users with one short refusal, and reads the chat's
 /// dialogue. Only private chats are served: card codes must never land in a group.
-async fn gate(upd: Arc<Update>, bot: Tg, ctx: Arc<Ctx>, storage: Arc<ErasedStorage<State>>) -> Option<Sender> {
+async fn gate(upd: &Update, d: &Deps) -> Option<Sender> {
+    let (bot, ctx) = (&d.bot, &d.ctx);
     let from = upd.from()?;
     let private = match &upd.kind {
         UpdateKind::Message(m) => matches!(m.chat.kind, ChatKind::Private(_)),
@@ -72,13 +76,13 @@ async fn gate(upd: Arc<Update>, bot: Tg, ctx: Arc<Ctx>, storage: Arc<ErasedStora
                 let _ = bot.answer_callback_query(q.id.clone()).text(text).await;
             }
             _ => {
-                let _ = ui::send(&bot, ChatId(user.id), text, None).await;
+                let _ = ui::send(bot, ChatId(user.id), text, None).await;
             }
         }
         return None;
     }
     // As teloxide's `enter_dialogue`: the chat's state, the default when it has none.
-    let dlg = Dlg::new(storage, upd.chat()?.id);
+    let dlg = Dlg::new(d.storage.clone(), upd.chat()?.id);
     match dlg.get_or_default().await {
         Ok(state) => Some(Sender { user, dlg, state }),
         Err(e) => {
@@ -88,11 +92,11 @@ async fn gate(upd: Arc<Update>, bot: Tg, ctx: Arc<Ctx>, storage: Arc<ErasedStora
     }
 }
 
-async fn route(upd: Arc<Update>, bot: Tg, ctx: Arc<Ctx>, who: Sender) -> HandlerResult {
+async fn route(upd: &Update, bot: &Tg, ctx: &Ctx, who: Sender) -> HandlerResult {
     let Sender { user, dlg, state } = who;
     match &upd.kind {
-        UpdateKind::Message(msg) => on_message(&bot, msg, &ctx, user, dlg, state).await,
-        UpdateKind::CallbackQuery(q) => on_callback(&bot, q, &ctx, user, dlg, state).await,
+        UpdateKind::Message(msg) => on_message(bot, msg, ctx, user, dlg, state).await,
+        UpdateKind::CallbackQuery(q) => on_callback(bot, q, ctx, user, dlg, state).await,
         _ => Ok(()),
     }
 }
@@ -101,7 +105,7 @@ async fn on_message(bot: &Tg, msg: &Message, ctx: &Ctx, user: Member, dlg: Dlg, 
     let chat = msg.chat.id;
     let lang = user.language;
     let is_admin = ctx.cfg.is_admin(user.id);
-    let turn = order_flow::Turn { bot, ctx, user: &user, dlg: &dlg, chat };
+    let t = Turn { bot, ctx, user: &user, dlg: &dlg, chat };
     if let Some(parsed) = msg.text().and_then(commands::parse) {
         let (cmd, args) = match parsed {
             Parsed::Known(cmd, args) if !cmd.is_admin() || is_admin => (cmd, args),
@@ -112,25 +116,22 @@ async fn on_message(bot: &Tg, msg: &Message, ctx: &Ctx, user: Member, dlg: Dlg, 
             }
         };
         return match cmd {
-            Command::Start => account::start(bot, ctx, &user, &dlg).await,
-            Command::Order => order_flow::begin(&turn, None).await,
-            Command::Balance => account::balance(bot, ctx, &user, chat, None).await,
-            Command::Orders => account::orders(bot, ctx, &user, chat, None, 0).await,
-            Command::Language => account::language_menu(bot, &user, chat, None).await,
-            Command::Help => account::help(bot, ctx, &user, chat, None).await,
-            Command::Cancel => order_flow::cancel(&turn, None).await,
-            admin_cmd => admin::command(bot, ctx, &user, &dlg, chat, admin_cmd, &args).await,
+            Command::Start => account::start(&t).await,
+            Command::Order => order_flow::begin(&t, None).await,
+            Command::Balance => account::balance(&t, None).await,
+            Command::Orders => account::orders(&t, None, 0).await,
+            Command::Language => account::language_menu(&t, None).await,
+            Command::Help => account::help(&t, None).await,
+            Command::Cancel => order_flow::cancel(&t, None).await,
+            admin_cmd => admin::command(&t, admin_cmd, &args).await,
         };
     }
-    match state {
-        State::EnteringNumber { msg: wizard, card_type } => {
-            order_flow::number_typed(&turn, MessageId(wizard), card_type, msg.text()).await
+    match (state, msg.text()) {
+        (State::EnteringNumber { msg: wizard, card_type }, text) => {
+            order_flow::number_typed(&t, wizard, card_type, text).await
         }
-        State::BroadcastCompose if is_admin => admin::broadcast_compose(bot, ctx, &user, &dlg, msg).await,
-        State::ChoosingType { .. }
-        | State::ChoosingValue { .. }
-        | State::Confirming { .. }
-        | State::BroadcastConfirm { .. } => {
+        (State::BroadcastCompose, _) if is_admin => admin::broadcast_compose(&t, msg).await,
+        (state, _) if state.awaits() == Awaits::Buttons => {
             ui::send(bot, chat, tr!(lang, "use-buttons"), None).await?;
             Ok(())
         }
@@ -156,69 +157,44 @@ async fn on_callback(bot: &Tg, q: &CallbackQuery, ctx: &Ctx, user: Member, dlg: 
             matches!(&b.kind, teloxide::types::InlineKeyboardButtonKind::CallbackData(d) if Some(d.as_str()) == q.data.as_deref())
         })
     });
-    if !on_keyboard {
-        bot.answer_callback_query(q.id.clone()).text(tr!(lang, "stale-button")).await?;
-        return Ok(());
-    }
     // Steps of a wizard only accept presses on the message that shows the current step.
-    let wizard_msg = match &state {
-        State::ChoosingType { msg }
-        | State::EnteringNumber { msg, .. }
-        | State::ChoosingValue { msg, .. }
-        | State::Confirming { msg, .. }
-        | State::BroadcastConfirm { msg, .. } => Some(MessageId(*msg)),
-        _ => None,
-    };
-    let is_step = matches!(
-        cb,
-        Cb::Type(_)
-            | Cb::Number(_)
-            | Cb::Value(_)
-            | Cb::Confirm
-            | Cb::Back
-            | Cb::Cancel
-            | Cb::BroadcastConfirm
-            | Cb::BroadcastCancel
-    );
-    if is_step && wizard_msg != Some(pressed) {
+    if !on_keyboard || (cb.is_step() && state.wizard_msg() != Some(pressed)) {
         bot.answer_callback_query(q.id.clone()).text(tr!(lang, "stale-button")).await?;
         return Ok(());
     }
     // Answer first: the client shows a spinner until then, and slow work follows.
     bot.answer_callback_query(q.id.clone()).await?;
     let here = Some(pressed);
-    let turn = order_flow::Turn { bot, ctx, user: &user, dlg: &dlg, chat };
+    let t = Turn { bot, ctx, user: &user, dlg: &dlg, chat };
     match (cb, state) {
-        (Cb::Menu(MenuItem::Order), _) => order_flow::begin(&turn, here).await,
-        (Cb::Menu(MenuItem::Balance), _) => account::balance(bot, ctx, &user, chat, here).await,
-        (Cb::Menu(MenuItem::Orders), _) => account::orders(bot, ctx, &user, chat, here, 0).await,
-        (Cb::Menu(MenuItem::Language), _) => account::language_menu(bot, &user, chat, here).await,
-        (Cb::Menu(MenuItem::Help), _) => account::help(bot, ctx, &user, chat, here).await,
-        (Cb::Menu(MenuItem::Main), _) => account::menu(bot, &user, chat, here).await,
-        (Cb::OrdersPage(p), _) => account::orders(bot, ctx, &user, chat, here, p).await,
-        (Cb::Order(id), _) => account::show_order(bot, ctx, &user, chat, id).await,
-        (Cb::Language(l), _) => account::set_language(bot, ctx, &user, chat, pressed, l).await,
+        (Cb::Menu(MenuItem::Order), _) => order_flow::begin(&t, here).await,
+        (Cb::Menu(MenuItem::Balance), _) => account::balance(&t, here).await,
+        (Cb::Menu(MenuItem::Orders), _) => account::orders(&t, here, 0).await,
+        (Cb::Menu(MenuItem::Language), _) => account::language_menu(&t, here).await,
+        (Cb::Menu(MenuItem::Help), _) => account::help(&t, here).await,
+        (Cb::Menu(MenuItem::Main), _) => account::menu(&t, here).await,
+        (Cb::OrdersPage(p), _) => account::orders(&t, here, p).await,
+        (Cb::Order(id), _) => account::show_order(&t, id).await,
+        (Cb::Language(l), _) => account::set_language(&t, pressed, l).await,
         (Cb::Cancel, State::BroadcastConfirm { .. }) | (Cb::BroadcastCancel, _) => {
-            admin::broadcast_abort(bot, &user, &dlg, chat, pressed).await
+            admin::broadcast_abort(&t, pressed).await
         }
-        (Cb::Cancel, _) => order_flow::cancel(&turn, here).await,
-        (Cb::Type(t), State::ChoosingType { .. }) => order_flow::type_chosen(&turn, pressed, t).await,
+        (Cb::Cancel, _) => order_flow::cancel(&t, here).await,
+        (Cb::Type(ty), State::ChoosingType { .. }) => order_flow::type_chosen(&t, pressed, ty).await,
         (Cb::Number(n), State::EnteringNumber { card_type, .. }) => {
-            order_flow::number_chosen(&turn, pressed, card_type, &n).await
+            order_flow::number_chosen(&t, pressed, card_type, &n).await
         }
         (Cb::Value(v), State::ChoosingValue { card_type, number, .. }) => {
-            order_flow::value_chosen(&turn, pressed, card_type, number, v).await
+            order_flow::value_chosen(&t, pressed, card_type, number, Dinars(v)).await
         }
-        (Cb::Confirm, state @ State::Confirming { .. }) => order_flow::confirm(&turn, pressed, state).await,
-        (Cb::Back, state) => order_flow::back(&turn, pressed, state).await,
+        (Cb::Confirm, state @ State::Confirming { .. }) => order_flow::confirm(&t, pressed, state).await,
+        (Cb::Back, state) => order_flow::back(&t, pressed, state).await,
         (Cb::BroadcastConfirm, State::BroadcastConfirm { from_chat, message_id, audience, .. })
             if ctx.cfg.is_admin(user.id) =>
         {
-            admin::broadcast_start(bot, ctx, &user, &dlg, chat, pressed, from_chat, message_id, &audience).await
+            admin::broadcast_start(&t, pressed, from_chat, message_id, audience).await
         }
-        (Cb::BroadcastStop(job), _) if ctx.cfg.is_admin(user.id) => {
-            admin::broadcast_stop(bot, ctx, &user, chat, job).await
-        }
+        (Cb::BroadcastStop(job), _) if ctx.cfg.is_admin(user.id) => admin::broadcast_stop(&t, job).await,
         _ => Ok(()),
     }
 }

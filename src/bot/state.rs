@@ -1,49 +1,131 @@
 //! Dialogue state per chat, persisted in our own table so a restart keeps every conversation.
-use crate::domain::CardType;
-use crate::store::{Store, StoreError};
+use crate::domain::{CardType, Dinars, PhoneNumber};
+use crate::store::{Audience, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use teloxide::dispatching::dialogue::{Dialogue, ErasedStorage, Storage};
-use teloxide::types::ChatId;
+use teloxide::types::{ChatId, MessageId};
 
 /// Where a chat is. Steps that show buttons remember the message holding them (`msg`): a press
-/// on any other message is stale and changes nothing.
+/// on any other message is stale and changes nothing. A new step is a variant here, with its
+/// answers in [`State::wizard_msg`] and [`State::awaits`] (the compiler asks for both).
+///
+/// Persisted as JSON in the `dialogues` table: the field names and their JSON forms are those of
+/// the rows already stored (ids as numbers, numbers and refs as strings, the audience as its
+/// stored text); `rows_written_by_earlier_versions_still_decode` holds them to it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step")]
 pub enum State {
     #[default]
     Idle,
     ChoosingType {
-        msg: i32,
+        #[serde(with = "msg_id")]
+        msg: MessageId,
     },
     EnteringNumber {
-        msg: i32,
+        #[serde(with = "msg_id")]
+        msg: MessageId,
         card_type: CardType,
     },
     ChoosingValue {
-        msg: i32,
+        #[serde(with = "msg_id")]
+        msg: MessageId,
         card_type: CardType,
-        number: String,
+        number: PhoneNumber,
     },
     Confirming {
-        msg: i32,
+        #[serde(with = "msg_id")]
+        msg: MessageId,
         card_type: CardType,
-        number: String,
-        value: i64,
-        price: i64,
+        number: PhoneNumber,
+        value: Dinars,
+        price: Dinars,
         /// Fixed when the summary is shown: the order's ref, so a replayed confirm finds it.
         order_ref: String,
     },
     /// An admin is about to send the message to broadcast.
     BroadcastCompose,
     BroadcastConfirm {
-        msg: i32,
-        from_chat: i64,
-        message_id: i32,
-        #[serde(default)]
-        audience: String,
+        #[serde(with = "msg_id")]
+        msg: MessageId,
+        from_chat: ChatId,
+        #[serde(with = "msg_id")]
+        message_id: MessageId,
+        #[serde(default = "everyone", with = "audience_text")]
+        audience: Audience,
     },
+}
+
+/// What a step takes besides commands and buttons that work everywhere (menu, order history).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Awaits {
+    /// Nothing in particular: a text gets "not understood" and the menu.
+    Nothing,
+    /// Something the user sends: a typed number, the message to broadcast.
+    Message,
+    /// Only the buttons of its wizard message: a text gets "use the buttons".
+    Buttons,
+}
+
+impl State {
+    /// The message showing the current step's buttons: step buttons pressed on any other
+    /// message are stale.
+    pub fn wizard_msg(&self) -> Option<MessageId> {
+        match self {
+            State::ChoosingType { msg }
+            | State::EnteringNumber { msg, .. }
+            | State::ChoosingValue { msg, .. }
+            | State::Confirming { msg, .. }
+            | State::BroadcastConfirm { msg, .. } => Some(*msg),
+            State::Idle | State::BroadcastCompose => None,
+        }
+    }
+
+    /// What the step waits for.
+    pub fn awaits(&self) -> Awaits {
+        match self {
+            State::Idle => Awaits::Nothing,
+            State::EnteringNumber { .. } | State::BroadcastCompose => Awaits::Message,
+            State::ChoosingType { .. }
+            | State::ChoosingValue { .. }
+            | State::Confirming { .. }
+            | State::BroadcastConfirm { .. } => Awaits::Buttons,
+        }
+    }
+}
+
+fn everyone() -> Audience {
+    Audience::Everyone
+}
+
+/// A message id as the bare number stored rows hold (teloxide's own form is an object).
+mod msg_id {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use teloxide::types::MessageId;
+
+    pub fn serialize<S: Serializer>(id: &MessageId, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i32(id.0)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<MessageId, D::Error> {
+        i32::deserialize(d).map(MessageId)
+    }
+}
+
+/// The audience as the text `Audience::encode` gives, as stored rows hold it.
+mod audience_text {
+    use crate::store::Audience;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(a: &Audience, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&a.encode())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Audience, D::Error> {
+        let text = String::deserialize(d)?;
+        Audience::decode(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown audience {text:?}")))
+    }
 }
 
 /// The same type as `futures::future::BoxFuture<'static, T>`, without the dependency.
@@ -202,11 +284,11 @@ mod tests {
     async fn states_survive_a_new_storage_on_the_same_database() {
         let (store, _d) = temp_store().await;
         let s = State::Confirming {
-            msg: 5,
+            msg: MessageId(5),
             card_type: CardType::FourG,
-            number: "213665983439".into(),
-            value: 1000,
-            price: 1050,
+            number: PhoneNumber::from_trusted("213665983439".into()),
+            value: Dinars(1000),
+            price: Dinars(1050),
             order_ref: "nc-1".into(),
         };
         let storage = Arc::new(DbStorage::new(store.clone()));
@@ -226,7 +308,7 @@ mod tests {
     async fn changes_are_written_through_and_reads_come_from_memory() {
         let (store, _d) = temp_store().await;
         let storage = Arc::new(DbStorage::new(store.clone()));
-        let choosing = State::ChoosingType { msg: 3 };
+        let choosing = State::ChoosingType { msg: MessageId(3) };
         assert_eq!(storage.clone().get_dialogue(ChatId(4)).await.unwrap(), None);
         storage.clone().update_dialogue(ChatId(4), choosing.clone()).await.unwrap();
         assert_eq!(store.dialogue(4).await.unwrap().as_deref(), Some(r#"{"step":"ChoosingType","msg":3}"#));
@@ -236,7 +318,7 @@ mod tests {
         // The same state again is not rewritten; a different one is.
         storage.clone().update_dialogue(ChatId(4), choosing.clone()).await.unwrap();
         assert_eq!(store.dialogue(4).await.unwrap(), None);
-        let entering = State::EnteringNumber { msg: 3, card_type: CardType::Adsl };
+        let entering = State::EnteringNumber { msg: MessageId(3), card_type: CardType::Adsl };
         storage.clone().update_dialogue(ChatId(4), entering.clone()).await.unwrap();
         let restarted = Arc::new(DbStorage::new(store.clone()));
         assert_eq!(restarted.clone().get_dialogue(ChatId(4)).await.unwrap(), Some(entering));
@@ -256,7 +338,11 @@ mod tests {
             let storage = storage.clone();
             tasks.spawn(async move {
                 for msg in 0..3 {
-                    storage.clone().update_dialogue(ChatId(chat), State::ChoosingType { msg }).await.unwrap();
+                    storage
+                        .clone()
+                        .update_dialogue(ChatId(chat), State::ChoosingType { msg: MessageId(msg) })
+                        .await
+                        .unwrap();
                 }
                 if chat % 2 == 0 {
                     storage.clone().update_dialogue(ChatId(chat), State::Idle).await.unwrap();
@@ -268,7 +354,7 @@ mod tests {
         }
         let restarted = Arc::new(DbStorage::new(store.clone()));
         for chat in 0..300i64 {
-            let want = (chat % 2 == 1).then_some(State::ChoosingType { msg: 2 });
+            let want = (chat % 2 == 1).then_some(State::ChoosingType { msg: MessageId(2) });
             assert_eq!(restarted.clone().get_dialogue(ChatId(chat)).await.unwrap(), want, "chat {chat}");
         }
         let p = storage.pending();
@@ -281,10 +367,102 @@ mod tests {
     async fn a_failed_write_is_reported_and_the_mirror_forgets_it() {
         let (store, _d) = temp_store().await;
         let storage = Arc::new(DbStorage::new(store.clone()));
-        storage.clone().update_dialogue(ChatId(1), State::ChoosingType { msg: 1 }).await.unwrap();
+        storage.clone().update_dialogue(ChatId(1), State::ChoosingType { msg: MessageId(1) }).await.unwrap();
         sqlx::query("DROP TABLE dialogues").execute(store.pool()).await.unwrap();
-        let res = storage.clone().update_dialogue(ChatId(1), State::ChoosingType { msg: 2 }).await;
+        let res = storage.clone().update_dialogue(ChatId(1), State::ChoosingType { msg: MessageId(2) }).await;
         assert!(res.is_err());
         assert!(!storage.known().contains_key(&1), "the next read asks the table");
+    }
+
+    /// Every variant as the earlier version wrote it (i64/String fields) decodes to the typed
+    /// state and is written back the same way, so no stored dialogue is lost on upgrade.
+    #[test]
+    fn rows_written_by_earlier_versions_still_decode() {
+        let number = || PhoneNumber::from_trusted("213665983439".into());
+        let rows = [
+            (r#"{"step":"Idle"}"#, State::Idle),
+            (r#"{"step":"ChoosingType","msg":3}"#, State::ChoosingType { msg: MessageId(3) }),
+            (
+                r#"{"step":"EnteringNumber","msg":4,"card_type":"ADSL"}"#,
+                State::EnteringNumber { msg: MessageId(4), card_type: CardType::Adsl },
+            ),
+            (
+                r#"{"step":"ChoosingValue","msg":6,"card_type":"4G","number":"213665983439"}"#,
+                State::ChoosingValue { msg: MessageId(6), card_type: CardType::FourG, number: number() },
+            ),
+            (
+                r#"{"step":"Confirming","msg":5,"card_type":"4G","number":"213665983439","value":1000,"price":1050,"order_ref":"nc-1"}"#,
+                State::Confirming {
+                    msg: MessageId(5),
+                    card_type: CardType::FourG,
+                    number: number(),
+                    value: Dinars(1000),
+                    price: Dinars(1050),
+                    order_ref: "nc-1".into(),
+                },
+            ),
+            (r#"{"step":"BroadcastCompose"}"#, State::BroadcastCompose),
+            (
+                r#"{"step":"BroadcastConfirm","msg":9,"from_chat":77,"message_id":12,"audience":"lang:fr"}"#,
+                State::BroadcastConfirm {
+                    msg: MessageId(9),
+                    from_chat: ChatId(77),
+                    message_id: MessageId(12),
+                    audience: Audience::Language(crate::i18n::Lang::Fr),
+                },
+            ),
+        ];
+        for (json, state) in rows {
+            assert_eq!(serde_json::from_str::<State>(json).unwrap(), state, "{json}");
+            assert_eq!(serde_json::to_string(&state).unwrap(), json, "written back as before");
+        }
+        // Rows from before the audience was kept: everyone.
+        let old = r#"{"step":"BroadcastConfirm","msg":9,"from_chat":77,"message_id":12}"#;
+        let decoded: State = serde_json::from_str(old).unwrap();
+        assert!(matches!(decoded, State::BroadcastConfirm { audience: Audience::Everyone, .. }));
+    }
+
+    /// Every variant says which message holds its buttons and what it waits for. The match is
+    /// exhaustive: a new step does not compile here until it is listed.
+    #[test]
+    fn each_step_knows_its_message_and_what_it_awaits() {
+        let m = MessageId(8);
+        let number = PhoneNumber::from_trusted("036362608".into());
+        let all = [
+            State::Idle,
+            State::ChoosingType { msg: m },
+            State::EnteringNumber { msg: m, card_type: CardType::Adsl },
+            State::ChoosingValue { msg: m, card_type: CardType::Adsl, number: number.clone() },
+            State::Confirming {
+                msg: m,
+                card_type: CardType::Adsl,
+                number,
+                value: Dinars(500),
+                price: Dinars(500),
+                order_ref: "r".into(),
+            },
+            State::BroadcastCompose,
+            State::BroadcastConfirm {
+                msg: m,
+                from_chat: ChatId(1),
+                message_id: MessageId(2),
+                audience: Audience::Everyone,
+            },
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for s in &all {
+            let (wizard, awaits) = match s {
+                State::Idle => (None, Awaits::Nothing),
+                State::ChoosingType { .. } => (Some(m), Awaits::Buttons),
+                State::EnteringNumber { .. } => (Some(m), Awaits::Message),
+                State::ChoosingValue { .. } => (Some(m), Awaits::Buttons),
+                State::Confirming { .. } => (Some(m), Awaits::Buttons),
+                State::BroadcastCompose => (None, Awaits::Message),
+                State::BroadcastConfirm { .. } => (Some(m), Awaits::Buttons),
+            };
+            assert_eq!((s.wizard_msg(), s.awaits()), (wizard, awaits), "{s:?}");
+            seen.insert(std::mem::discriminant(s));
+        }
+        assert_eq!(seen.len(), all.len(), "one sample per variant");
     }
 }

@@ -20,7 +20,7 @@ use super::types::{
     AccountBalance, FromData, KeyInfo, NumberInfo, Product, SendRequest, SendResponse, Topup, TopupPage, parse_response,
 };
 use crate::domain::CardType;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{Lane, RateLimiter};
 
 /// Bodies are small JSON documents (a list page is 100 items at most); anything bigger is a
 /// misbehaving proxy and is not worth buffering.
@@ -75,16 +75,11 @@ impl fmt::Debug for ClientConfig {
     }
 }
 
-/// Who waits for a request when the budget is short. Requests a customer is waiting on in the
-/// chat (number check, products, balance) book the next slot; the tracker's work (sends of
-/// placed orders, status polls), which the customer follows on a "processing" receipt, only
-/// takes slots those leave (measured: with one queue, 100 orders in flight made customers wait
-/// a minute for their number check).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Lane {
-    Customer,
-    Background,
-}
+// Who waits for a request when the budget is short (`Lane`): requests a customer is waiting on
+// in the chat (number check, products, balance) book the next slot; the tracker's work (sends of
+// placed orders, status polls), which the customer follows on a "processing" receipt, only takes
+// slots those leave (measured: with one queue, 100 orders in flight made customers wait a minute
+// for their number check).
 
 /// Cheap to clone; clones share the connection pool, the rate limiter and the request counter.
 #[derive(Clone)]
@@ -286,10 +281,7 @@ impl OneClickClient {
         body: Option<Vec<u8>>,
     ) -> Result<T, Failure> {
         let inner = &self.inner;
-        match lane {
-            Lane::Customer => inner.limiter.acquire().await,
-            Lane::Background => inner.limiter.acquire_spare().await,
-        }
+        inner.limiter.acquire_in(lane).await;
         inner.requests.fetch_add(1, Ordering::Relaxed);
         // Path only (no query, headers or body): the key is a header, and bodies may hold card
         // codes.

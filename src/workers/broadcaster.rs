@@ -1,17 +1,15 @@
 //! Sends broadcast jobs, one recipient at a time, never faster than `BROADCAST_PER_SEC`; with pacing
-//! on, copies also wait for send slots that replies to customers leave free (`Tg::copy_broadcast`).
+//! on, copies also wait for send slots that replies to customers leave free
+//! (`Notifier::copy_broadcast`).
 //! A recipient is marked 'sending' (committed) just before its request, so a restart never sends
 //! twice; a graceful stop leaves nobody in that state.
-use crate::bot::{Ctx, Tg, keyboards, ui};
+use super::notifier::{BroadcastView, Copied, Notifier, Phase};
 use crate::i18n::Lang;
+use crate::shop::Ctx;
 use crate::store::{BroadcastJob, RecipientStatus, StoreError};
-use crate::tr;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use teloxide::RequestError;
-use teloxide::prelude::*;
-use teloxide::types::MessageId;
 use tokio::sync::watch;
 use tokio::time::Instant as TInstant;
 
@@ -19,12 +17,12 @@ use tokio::time::Instant as TInstant;
 const BATCH: i64 = 100;
 const SECOND: Duration = Duration::from_secs(1);
 
-pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
     loop {
         match ctx.store.running_broadcasts().await {
             Ok(jobs) => {
                 for job in jobs {
-                    if let Err(e) = run_job(&bot, &ctx, &job, &mut shutdown).await {
+                    if let Err(e) = run_job(&n, &ctx, &job, &mut shutdown).await {
                         tracing::error!(job = job.id, error = %e, "broadcast step failed");
                     }
                     if *shutdown.borrow() {
@@ -112,8 +110,8 @@ struct Progress {
     started: Instant,
     sent_here: u64,
     last: Instant,
-    chat: Option<ChatId>,
-    msg: Option<MessageId>,
+    chat: Option<i64>,
+    msg: Option<i32>,
 }
 
 enum Stop {
@@ -121,8 +119,8 @@ enum Stop {
     Cancelled,
 }
 
-async fn run_job(
-    bot: &Tg,
+async fn run_job<N: Notifier>(
+    n: &N,
     ctx: &Ctx,
     job: &BroadcastJob,
     shutdown: &mut watch::Receiver<bool>,
@@ -132,28 +130,28 @@ async fn run_job(
         tracing::warn!(job = job.id, interrupted, "recipients caught mid-send by a crash are not resent");
     }
     let lang = ctx.store.user(job.admin_id).await?.map_or(ctx.cfg.default_language, |u| u.language);
-    let mut pacer = Pacer::new(ctx.cfg.broadcast_per_sec, !bot.is_paced());
+    let mut pacer = Pacer::new(ctx.cfg.broadcast_per_sec, !n.paces_sends());
     let mut p = Progress {
         lang,
         started: Instant::now(),
         sent_here: 0,
         last: Instant::now(),
-        chat: job.progress_chat_id.map(ChatId),
-        msg: job.progress_message_id.map(MessageId),
+        chat: job.progress_chat_id,
+        msg: job.progress_message_id,
     };
     loop {
         let batch = match should_stop(ctx, job, shutdown).await? {
             Some(Stop::Shutdown) => return Ok(()),
             Some(Stop::Cancelled) => {
                 tracing::info!(job = job.id, "broadcast cancelled");
-                return progress(bot, ctx, job, &mut p, "broadcast-summary-cancelled").await;
+                return progress(n, ctx, job, &mut p, Phase::Cancelled).await;
             }
             None => ctx.store.pending_recipients(job.id, BATCH).await?,
         };
         if batch.is_empty() {
             ctx.store.finish_broadcast(job.id).await?;
             tracing::info!(job = job.id, "broadcast finished");
-            return progress(bot, ctx, job, &mut p, "broadcast-summary").await;
+            return progress(n, ctx, job, &mut p, Phase::Finished).await;
         }
         for user in batch {
             // A cancel from the admin or a shutdown shows up between any two recipients.
@@ -164,31 +162,31 @@ async fn run_job(
             if !ctx.store.claim_recipient(job.id, user).await? {
                 continue;
             }
-            let res = bot.copy_broadcast(ChatId(user), ChatId(job.from_chat_id), MessageId(job.from_message_id)).await;
+            let res = n.copy_broadcast(user, job).await;
             pacer.answered();
             let status = match res {
-                Ok(_) => {
+                Copied::Sent => {
                     p.sent_here += 1;
                     RecipientStatus::Sent
                 }
-                Err(RequestError::RetryAfter(after)) => {
+                Copied::RetryAfter(after) => {
                     // Nothing was delivered (with Throttle on, it waits and retries by itself and
                     // this never shows): all broadcast sending waits `retry_after`, and this
                     // recipient goes back in line.
-                    tracing::warn!(job = job.id, after = ?after.duration(), "broadcast rate limited");
-                    pacer.pause(after.duration());
+                    tracing::warn!(job = job.id, ?after, "broadcast rate limited");
+                    pacer.pause(after);
                     ctx.store.unclaim_recipient(job.id, user).await?;
                     continue;
                 }
-                Err(e) if ui::is_unreachable(&e) => RecipientStatus::Blocked,
-                Err(e) => {
+                Copied::Unreachable => RecipientStatus::Blocked,
+                Copied::Failed(e) => {
                     tracing::info!(job = job.id, user, error = %e, "broadcast copy failed");
                     RecipientStatus::Failed
                 }
             };
             ctx.store.finish_recipient(job.id, user, status).await?;
             if p.last.elapsed() >= ctx.cfg.broadcast_progress_every {
-                progress(bot, ctx, job, &mut p, "broadcast-progress").await?;
+                progress(n, ctx, job, &mut p, Phase::Sending).await?;
             }
         }
     }
@@ -207,43 +205,32 @@ async fn should_stop(
 }
 
 /// Shows the job's state on its progress message, or on a new one if that one is gone.
-async fn progress(
-    bot: &Tg,
+async fn progress<N: Notifier>(
+    n: &N,
     ctx: &Ctx,
     job: &BroadcastJob,
     p: &mut Progress,
-    key: &'static str,
+    phase: Phase,
 ) -> Result<(), StoreError> {
     p.last = Instant::now();
     let counts = ctx.store.broadcast_progress(job.id).await?;
     let elapsed = p.started.elapsed().as_secs_f64().max(0.001);
     let rate = (p.sent_here as f64 / elapsed).min(f64::from(ctx.cfg.broadcast_per_sec.max(1)));
-    let eta = if rate > 0.0 {
+    let eta_secs = if rate > 0.0 {
         (counts.pending as f64 / rate).ceil() as i64
     } else {
         (counts.pending as f64 / f64::from(ctx.cfg.broadcast_per_sec.max(1))).ceil() as i64
     };
-    let lang = p.lang;
-    let text = tr!(
-        lang,
-        key,
-        sent = counts.sent,
-        failed = counts.failed,
-        blocked = counts.blocked,
-        left = counts.pending,
-        eta = eta,
-        total = job.total
-    );
-    let kb = (key == "broadcast-progress").then(|| keyboards::broadcast_progress(lang, job.id));
     let Some(chat) = p.chat else {
         return Ok(());
     };
-    match ui::edit_or_send(bot, chat, p.msg, text, kb).await {
+    let view = BroadcastView { job, lang: p.lang, phase, counts, eta_secs, chat, msg: p.msg };
+    match n.broadcast_progress(view).await {
         Ok(shown) if Some(shown) != p.msg => {
             // The old message could not be edited: later updates go to the new one, not to yet
             // another new message each time.
             p.msg = Some(shown);
-            ctx.store.set_progress_message(job.id, chat.0, shown.0).await?;
+            ctx.store.set_progress_message(job.id, chat, shown).await?;
         }
         Ok(_) => {}
         Err(e) => tracing::debug!(job = job.id, error = %e, "broadcast progress not shown"),

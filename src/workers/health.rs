@@ -1,14 +1,14 @@
 //! Watches OneClickDZ: three failed health checks in a row close the shop (maintenance) and tell
 //! admins; the first good answer after that opens it again.
-use crate::bot::{Ctx, Tg, notify};
+use super::notifier::{Alert, Notifier};
+use crate::shop::Ctx;
 use crate::store::settings::AUTO_MAINTENANCE;
-use crate::tr;
 use std::sync::Arc;
 use tokio::sync::watch;
 
 const FAILURES_TO_CLOSE: u32 = 3;
 
-pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
     let mut failures = 0u32;
     let mut interval = tokio::time::interval(ctx.cfg.health_check_every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -29,13 +29,13 @@ pub async fn run(bot: Tg, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
                 false
             }
         };
-        if let Err(e) = step(&bot, &ctx, ok, &mut failures).await {
+        if let Err(e) = step(&n, &ctx, ok, &mut failures).await {
             tracing::error!(error = %e, "health step failed");
         }
     }
 }
 
-async fn step(bot: &Tg, ctx: &Ctx, ok: bool, failures: &mut u32) -> Result<(), crate::store::StoreError> {
+async fn step<N: Notifier>(n: &N, ctx: &Ctx, ok: bool, failures: &mut u32) -> Result<(), crate::store::StoreError> {
     let auto = ctx.store.flag(AUTO_MAINTENANCE).await?;
     if ok {
         *failures = 0;
@@ -43,7 +43,7 @@ async fn step(bot: &Tg, ctx: &Ctx, ok: bool, failures: &mut u32) -> Result<(), c
             ctx.set_maintenance(false).await?;
             ctx.store.set_flag(AUTO_MAINTENANCE, false).await?;
             tracing::info!("OneClickDZ answers again; maintenance off");
-            notify::admins(bot, ctx, |l| tr!(l, "alert-maintenance-auto-off")).await;
+            n.alert(Alert::MaintenanceOff).await;
         }
         return Ok(());
     }
@@ -54,7 +54,7 @@ async fn step(bot: &Tg, ctx: &Ctx, ok: bool, failures: &mut u32) -> Result<(), c
         ctx.store.set_flag(AUTO_MAINTENANCE, true).await?;
         ctx.set_maintenance(true).await?;
         tracing::warn!("OneClickDZ failed {FAILURES_TO_CLOSE} health checks; maintenance on");
-        notify::admins(bot, ctx, |l| tr!(l, "alert-maintenance-auto-on", count = FAILURES_TO_CLOSE)).await;
+        n.alert(Alert::MaintenanceOn { failures: FAILURES_TO_CLOSE }).await;
     }
     Ok(())
 }

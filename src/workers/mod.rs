@@ -2,6 +2,7 @@
 //! stops at the end of its current step when shutdown is signalled.
 pub mod broadcaster;
 pub mod health;
+pub mod notifier;
 pub mod tracker;
 
 /// Resolves when shutdown has been signalled (or its sender is gone).

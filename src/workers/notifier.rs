@@ -1,0 +1,96 @@
+//! What the workers tell the outside world. Workers say *what happened* (an order changed, an
+//! alert for admins, a broadcast copy to deliver, a broadcast's progress); the bot layer decides
+//! how it looks in Telegram (`bot::notify` implements this trait). Workers know nothing else of
+//! the bot and no Telegram type.
+use crate::i18n::Lang;
+use crate::store::{BroadcastJob, BroadcastProgress, Order};
+use std::future::Future;
+use std::time::Duration;
+
+/// How telling the customer went.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Told {
+    /// The chat shows the status; the id of the message that holds it.
+    Shown(Option<i32>),
+    /// The customer blocked the bot or is gone; the receipt stays in /orders.
+    Unreachable,
+}
+
+/// A message that could not be delivered now (network, Telegram error): worth trying again.
+#[derive(Debug, thiserror::Error)]
+#[error("not delivered: {0}")]
+pub struct Undelivered(pub String);
+
+/// Something admins must hear about.
+#[derive(Debug)]
+pub enum Alert<'a> {
+    /// The order was told to its customer in a state that needs a human look (QUEUED, REFUNDED);
+    /// other states alert nobody.
+    OrderSettled(&'a Order),
+    /// The order's status could not be learnt for many checks in a row, or OneClickDZ reported a
+    /// move our books cannot take.
+    OrderUnreconciled(&'a Order),
+    /// OneClickDZ said FULFILLED without a card code.
+    OrderWithoutCode(&'a Order),
+    /// OneClickDZ refused a send for a reason that is the shop's problem (balance, key), not the
+    /// customer's; `error` says which.
+    SendRefused { order: &'a Order, error: String },
+    /// The health check closed the shop after this many failures in a row.
+    MaintenanceOn { failures: u32 },
+    /// The health check reopened the shop it had closed.
+    MaintenanceOff,
+}
+
+/// How one broadcast copy went.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Copied {
+    Sent,
+    /// Telegram refused it for now: nothing was delivered, wait this long before the next copy.
+    RetryAfter(Duration),
+    /// The recipient blocked the bot or is gone.
+    Unreachable,
+    /// Refused for another reason (logged, never retried).
+    Failed(String),
+}
+
+/// Where a broadcast stands, for its progress message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Sending,
+    Finished,
+    Cancelled,
+}
+
+/// A broadcast's progress as its admin sees it.
+#[derive(Debug)]
+pub struct BroadcastView<'a> {
+    pub job: &'a BroadcastJob,
+    /// The admin's language.
+    pub lang: Lang,
+    pub phase: Phase,
+    pub counts: BroadcastProgress,
+    /// Seconds until the rest is sent at the current rate.
+    pub eta_secs: i64,
+    /// Where the progress is shown: chat, and the message to edit if there is one.
+    pub chat: i64,
+    pub msg: Option<i32>,
+}
+
+/// The one interface the workers report through. Implemented by the bot layer; cheap to clone.
+pub trait Notifier: Clone + Send + Sync + 'static {
+    /// Brings the customer's view of `order` up to date with its status.
+    fn order_changed(&self, order: &Order) -> impl Future<Output = Result<Told, Undelivered>> + Send;
+
+    /// Tells the admins; a failure is logged by the implementation, never retried.
+    fn alert(&self, alert: Alert<'_>) -> impl Future<Output = ()> + Send;
+
+    /// Copies the job's message to one recipient, in the lane that yields to customers' replies.
+    fn copy_broadcast(&self, to: i64, job: &BroadcastJob) -> impl Future<Output = Copied> + Send;
+
+    /// Shows the broadcast's progress; returns the id of the message now showing it (a new one
+    /// when the old one could not be edited).
+    fn broadcast_progress(&self, view: BroadcastView<'_>) -> impl Future<Output = Result<i32, Undelivered>> + Send;
+
+    /// Whether sends are paced under Telegram's limit (`TELEGRAM_THROTTLE`, on in production).
+    fn paces_sends(&self) -> bool;
+}
