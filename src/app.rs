@@ -33,6 +33,9 @@ impl StartError {
     pub fn exit_code(&self) -> u8 {
         match self {
             StartError::Config(_) => 2,
+            StartError::Crypto(crate::crypto::CryptoError::BadKey | crate::crypto::CryptoError::KeyFileOpen { .. }) => {
+                2
+            }
             _ => 1,
         }
     }

@@ -97,7 +97,8 @@ impl CardCipher {
     }
 
     /// The unbound format of rows written before codes were bound to their orders.
-    pub fn encrypt(&self, plain: &str) -> Vec<u8> {
+    #[cfg(test)]
+    fn encrypt(&self, plain: &str) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::thread_rng().fill_bytes(&mut nonce);
         let ct = self
@@ -110,7 +111,7 @@ impl CardCipher {
         out
     }
 
-    pub fn decrypt(&self, blob: &[u8]) -> Result<String, CryptoError> {
+    fn decrypt(&self, blob: &[u8]) -> Result<String, CryptoError> {
         if blob.len() < NONCE_LEN {
             return Err(CryptoError::Decrypt);
         }

@@ -128,7 +128,7 @@ pub async fn show_order(t: &Turn<'_>, id: i64) -> HandlerResult {
         }
     };
     let code = match (&order.card_code_enc, order.status) {
-        (Some(blob), OrderStatus::Fulfilled) => ctx.cipher.decrypt(blob).ok(),
+        (Some(blob), OrderStatus::Fulfilled) => ctx.cipher.open(&order.r#ref, blob).ok(),
         _ => None,
     };
     let balance = ctx.store.balances(user.id).await.ok().map(|b| b.balance);

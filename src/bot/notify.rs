@@ -100,7 +100,7 @@ pub async fn order_changed(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<Told, R
     let old = order.message_id.map(MessageId);
     let res = match order.status {
         OrderStatus::Fulfilled => {
-            let code = order.card_code_enc.as_deref().and_then(|b| match ctx.cipher.decrypt(b) {
+            let code = order.card_code_enc.as_deref().and_then(|b| match ctx.cipher.open(&order.r#ref, b) {
                 Ok(c) => Some(c),
                 Err(e) => {
                     tracing::error!(order_ref = %order.r#ref, error = %e, "card code cannot be decrypted");

@@ -224,7 +224,7 @@ async fn adopt<N: Notifier>(n: &N, ctx: &Ctx, order: Order, topup: Topup) -> Res
     };
     if status == OrderStatus::Fulfilled {
         match &topup.card_code {
-            Some(code) => u.card_code_enc = Some(ctx.cipher.encrypt(code)),
+            Some(code) => u.card_code_enc = Some(ctx.cipher.seal(&order.r#ref, code)),
             None => {
                 tracing::error!("FULFILLED without a card code");
                 n.alert(Alert::OrderWithoutCode(&order)).await;
