@@ -68,11 +68,13 @@ impl Store {
         }
         // No ping before each acquire (sqlx's default): a SQLite connection is a file handle in this
         // process, and the ping is one more round trip to the connection's thread per statement.
+        // The writer syncs the WAL at every commit (FULL): a committed claim or credit survives a
+        // power loss, not only a killed process. Readers never commit, so NORMAL costs them nothing.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .test_before_acquire(false)
-            .connect_with(opts.clone())
+            .connect_with(opts.clone().synchronous(SqliteSynchronous::Full))
             .await?;
         sqlx::migrate!().run(&writer).await?;
         let pool = SqlitePoolOptions::new()
@@ -157,5 +159,16 @@ mod tests {
         assert_eq!(mode.to_lowercase(), "wal");
         let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(s.pool()).await.unwrap();
         assert_eq!(fk, 1);
+    }
+
+    /// Commits go through the writer, which must sync at every commit (2 = FULL); readers keep
+    /// NORMAL (1).
+    #[tokio::test]
+    async fn the_writer_syncs_every_commit() {
+        let (s, _d) = testing::temp_store().await;
+        let (w,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(&s.writer).await.unwrap();
+        assert_eq!(w, 2, "writer synchronous");
+        let (r,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(s.pool()).await.unwrap();
+        assert_eq!(r, 1, "reader synchronous");
     }
 }
