@@ -36,6 +36,9 @@ pub enum StoreError {
     IllegalTransition { from: &'static str, to: &'static str },
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// A chat's dialogue state could not be encoded or written; the chat keeps its previous state.
+    #[error("dialogue not saved: {0}")]
+    DialogueNotSaved(String),
 }
 
 #[derive(Clone, Debug)]
