@@ -61,9 +61,9 @@ async fn money_command(bot: &Tg, ctx: &Ctx, admin: &Member, cmd: Command, args: 
         return Ok(tr!(lang, "admin-user-unknown", id = target.to_string()));
     };
     let result = if cmd == Command::Credit {
-        ctx.store.credit(target, amount.get(), admin.id, note).await
+        ctx.store.credit(target, amount, admin.id, note).await
     } else {
-        ctx.store.debit(target, amount.get(), admin.id, note).await
+        ctx.store.debit(target, amount, admin.id, note).await
     };
     match result {
         Ok(b) => {
@@ -87,7 +87,7 @@ async fn money_command(bot: &Tg, ctx: &Ctx, admin: &Member, cmd: Command, args: 
             ))
         }
         Err(StoreError::InsufficientFunds { available }) => {
-            Ok(tr!(lang, "admin-debit-short", available = money(lang, Dinars(available))))
+            Ok(tr!(lang, "admin-debit-short", available = money(lang, available)))
         }
         Err(e) => Err(e),
     }

@@ -174,9 +174,9 @@ pub fn ledger_line(lang: Lang, e: &LedgerEntry) -> String {
     tr!(
         lang,
         key,
-        amount = money(lang, Dinars(e.amount)),
+        amount = money(lang, e.amount),
         order = e.order_id.unwrap_or(0),
         date = local_time(e.created_at),
-        after = money(lang, Dinars(e.balance_after))
+        after = money(lang, e.balance_after)
     )
 }

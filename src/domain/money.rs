@@ -1,7 +1,9 @@
 //! Whole dinars. Card values and wallet amounts are integers; fractions never reach a wallet.
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+/// Stored as a plain INTEGER column (`sqlx` transparent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, sqlx::Type)]
+#[sqlx(transparent)]
 pub struct Dinars(pub i64);
 
 /// Why an amount typed by an admin was refused.

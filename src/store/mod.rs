@@ -9,6 +9,7 @@ pub mod settings;
 pub mod stats;
 pub mod users;
 
+use crate::domain::Dinars;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
@@ -29,7 +30,7 @@ pub enum StoreError {
     #[error("could not create the database folder {0}: {1}")]
     Folder(String, std::io::Error),
     #[error("not enough balance: {available} available")]
-    InsufficientFunds { available: i64 },
+    InsufficientFunds { available: Dinars },
     #[error("no such {0}")]
     NotFound(&'static str),
     #[error("illegal order transition {from} -> {to}")]
@@ -151,7 +152,7 @@ pub(crate) mod testing {
         };
         s.touch_user(&u).await.unwrap();
         if money > 0 {
-            s.credit(id, money, 1, None).await.unwrap();
+            s.credit(id, Dinars(money), 1, None).await.unwrap();
         }
     }
 }

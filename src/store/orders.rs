@@ -122,7 +122,7 @@ pub enum PlaceOutcome {
     Duplicate(Order),
     /// Not enough spendable money. Nothing was written.
     InsufficientFunds {
-        available: i64,
+        available: crate::domain::Dinars,
     },
 }
 
@@ -528,7 +528,7 @@ mod tests {
         ));
         assert!(matches!(
             s.place_order_with_hold(&new_order(5, "r2", 1000)).await.unwrap(),
-            PlaceOutcome::InsufficientFunds { available: 500 }
+            PlaceOutcome::InsufficientFunds { available: crate::domain::Dinars(500) }
         ));
         assert!(s.order_by_ref("r2").await.unwrap().is_none(), "a refused order leaves no row");
         assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 500, held: 1000 });
@@ -800,11 +800,11 @@ mod invariants {
                 for (n, op) in ops.into_iter().enumerate() {
                     match op {
                         Op::Credit(u, a) => {
-                            s.credit(i64::from(u) + 1, a, 99, None).await.unwrap();
+                            s.credit(i64::from(u) + 1, crate::domain::Dinars(a), 99, None).await.unwrap();
                             model[u as usize].0 += a;
                         }
                         Op::Debit(u, a) => {
-                            let r = s.debit(i64::from(u) + 1, a, 99, None).await;
+                            let r = s.debit(i64::from(u) + 1, crate::domain::Dinars(a), 99, None).await;
                             if model[u as usize].0 >= a {
                                 r.unwrap();
                                 model[u as usize].0 -= a;
