@@ -192,6 +192,17 @@ mod tests {
             assert_canonical(FourG, &s)?;
         }
 
+        /// Digits behind the prefixes people type, so that the length and prefix rules are hit.
+        #[test]
+        fn prefixed_digits_parse_to_a_canonical_number(
+            prefix in prop::sample::select(vec!["", "0", "00", "+213", "00213", "213", "2130", "+", "0213"]),
+            body in "[0-9]{6,11}",
+        ) {
+            let s = format!("{prefix}{body}");
+            assert_canonical(Adsl, &s)?;
+            assert_canonical(FourG, &s)?;
+        }
+
         /// Any non-digit that is not a separator is refused, wherever it is.
         #[test]
         fn a_letter_anywhere_is_refused(head in "[0-9]{0,6}", c in "[a-zA-Zء-ي]", tail in "[0-9]{0,6}") {
