@@ -48,7 +48,7 @@ pub async fn make_template(dir: &Path, users: usize, credited: usize) -> PathBuf
         };
         store.touch_user(&u).await.expect("seed user");
         if i < credited {
-            store.credit(id, WALLET, ADMIN, Some("bench")).await.expect("seed credit");
+            store.credit(id, netcard_bot::domain::Dinars(WALLET), ADMIN, Some("bench")).await.expect("seed credit");
         }
     }
     store.close().await;

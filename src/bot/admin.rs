@@ -4,6 +4,7 @@ use super::commands::Command;
 use super::state::State;
 use super::turn::Turn;
 use super::{Ctx, HandlerResult, keyboards, render, ui};
+use crate::domain::money::{AmountError, parse_amount_and_note};
 use crate::domain::pricing::check_price_against_cost;
 use crate::domain::{CardType, Dinars, PriceTier, Role};
 use crate::i18n::{Lang, html_escape, money};
@@ -42,19 +43,22 @@ async fn money_command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> Result<Stri
     let (bot, ctx, admin) = (t.bot, t.ctx, t.user);
     let lang = admin.language;
     let usage_key = if cmd == Command::Credit { "usage-credit" } else { "usage-debit" };
-    let (Some(target), Some(amount)) =
-        (user_id_arg(args.first()), args.get(1).and_then(|a| Dinars::parse_positive(a).ok()))
-    else {
+    // `1 500 note`: the amount may span several words; the parser says where the note starts.
+    let rest = args.get(1..).unwrap_or_default().join(" ");
+    let (Some(target), false) = (user_id_arg(args.first()), rest.is_empty()) else {
         return Ok(tr!(lang, usage_key));
     };
-    let note = (args.len() > 2).then(|| args[2..].join(" "));
+    let (amount, note) = match parse_amount_and_note(&rest) {
+        Ok((amount, note)) => (amount, (!note.is_empty()).then_some(note)),
+        Err(e) => return Ok(amount_refused(lang, e, usage_key)),
+    };
     let Some(user) = ctx.store.user(target).await? else {
         return Ok(tr!(lang, "admin-user-unknown", id = target.to_string()));
     };
     let result = if cmd == Command::Credit {
-        ctx.store.credit(target, amount.get(), admin.id, note.as_deref()).await
+        ctx.store.credit(target, amount, admin.id, note).await
     } else {
-        ctx.store.debit(target, amount.get(), admin.id, note.as_deref()).await
+        ctx.store.debit(target, amount, admin.id, note).await
     };
     match result {
         Ok(b) => {
@@ -78,10 +82,15 @@ async fn money_command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> Result<Stri
             ))
         }
         Err(StoreError::InsufficientFunds { available }) => {
-            Ok(tr!(lang, "admin-debit-short", available = money(lang, Dinars(available))))
+            Ok(tr!(lang, "admin-debit-short", available = money(lang, available)))
         }
         Err(e) => Err(e),
     }
+}
+
+/// Why the amount was refused, then how the command is written.
+fn amount_refused(lang: Lang, e: AmountError, usage_key: &str) -> String {
+    format!("{}\n{}", tr!(lang, e.message_key()), tr!(lang, usage_key))
 }
 
 async fn set_role(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, StoreError> {
@@ -137,8 +146,12 @@ async fn user_profile(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, St
 async fn set_price(ctx: &Ctx, admin: &Member, args: &[&str]) -> Result<String, StoreError> {
     let lang = admin.language;
     let t = args.first().and_then(|a| CardType::parse(a));
-    let value = args.get(1).and_then(|a| Dinars::parse_positive(a).ok());
-    let price = args.get(2).and_then(|a| Dinars::parse_positive(a).ok());
+    let (value, price) =
+        (args.get(1).map(|a| Dinars::parse_positive(a)), args.get(2).map(|a| Dinars::parse_positive(a)));
+    if let Some(e) = [value, price].into_iter().flatten().find_map(Result::err) {
+        return Ok(amount_refused(lang, e, "usage-setprice"));
+    }
+    let (value, price) = (value.and_then(Result::ok), price.and_then(Result::ok));
     let tier = match args.get(3).map(|s| s.to_ascii_lowercase()) {
         None => Some(PriceTier::Customer),
         Some(s) if s == "reseller" => Some(PriceTier::Reseller),

@@ -1,5 +1,5 @@
 //! Texts built from the locales for a given language: summaries, receipts, statuses, balances.
-use crate::domain::{CardType, Dinars, OrderStatus, PhoneError};
+use crate::domain::{CardType, Dinars, FailureReason, OrderStatus, PhoneError};
 use crate::i18n::{Lang, html_escape, money};
 use crate::store::{LedgerEntry, LedgerKind, Order};
 use crate::tr;
@@ -127,11 +127,11 @@ pub fn order_message(lang: Lang, o: &Order, code: Option<&str>, balance: Option<
             )
         }
         OrderStatus::Refunded | OrderStatus::Failed => {
-            let reason = match o.failure_reason.as_deref() {
-                Some("invalid_number") => tr!(lang, "fail-invalid-number"),
-                Some("out_of_stock") => tr!(lang, "fail-out-of-stock"),
-                Some("unavailable") => tr!(lang, "fail-unavailable"),
-                Some("not_sent") => tr!(lang, "fail-not-sent"),
+            let reason = match o.failure_reason {
+                Some(FailureReason::InvalidNumber) => tr!(lang, "fail-invalid-number"),
+                Some(FailureReason::OutOfStock) => tr!(lang, "fail-out-of-stock"),
+                Some(FailureReason::Unavailable) => tr!(lang, "fail-unavailable"),
+                Some(FailureReason::NotSent) => tr!(lang, "fail-not-sent"),
                 _ if o.status == OrderStatus::Refunded => tr!(lang, "fail-refunded"),
                 _ => tr!(lang, "fail-unavailable"),
             };
@@ -174,9 +174,9 @@ pub fn ledger_line(lang: Lang, e: &LedgerEntry) -> String {
     tr!(
         lang,
         key,
-        amount = money(lang, Dinars(e.amount)),
+        amount = money(lang, e.amount),
         order = e.order_id.unwrap_or(0),
         date = local_time(e.created_at),
-        after = money(lang, Dinars(e.balance_after))
+        after = money(lang, e.balance_after)
     )
 }

@@ -197,7 +197,7 @@ impl DbStorage {
     /// Records the change and returns once the batch holding it is written.
     async fn write(&self, chat: i64, state: Option<State>) -> Result<(), StoreError> {
         let json = match &state {
-            Some(s) => Some(serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+            Some(s) => Some(serde_json::to_string(s).map_err(|e| StoreError::DialogueNotSaved(e.to_string()))?),
             None => None,
         };
         self.remember(chat, state);
@@ -212,7 +212,7 @@ impl DbStorage {
             if p.written > mine {
                 // Someone else wrote our batch while we queued.
                 return match &p.failed {
-                    Some((b, e)) if *b == mine => Err(StoreError::Corrupt(format!("dialogue not saved: {e}"))),
+                    Some((b, e)) if *b == mine => Err(StoreError::DialogueNotSaved(e.clone())),
                     _ => Ok(()),
                 };
             }

@@ -82,6 +82,31 @@ impl std::fmt::Display for OrderStatus {
     }
 }
 
+super::text_enum! {
+    /// Where the order's price stands in the customer's wallet.
+    pub enum HoldState {
+        /// Reserved while the order is open.
+        Held = "held",
+        /// Spent: the card was delivered.
+        Captured = "captured",
+        /// Given back: the order failed or was refunded.
+        Released = "released",
+    }
+}
+
+super::text_enum! {
+    /// Why an order failed on our side, rendered per language.
+    pub enum FailureReason {
+        /// OneClickDZ refused the number.
+        InvalidNumber = "invalid_number",
+        OutOfStock = "out_of_stock",
+        /// The shop's side (balance, key): admins are alerted.
+        Unavailable = "unavailable",
+        /// The send never reached OneClickDZ (proved by check-ref after the grace period).
+        NotSent = "not_sent",
+    }
+}
+
 /// Our unique order reference, sent to OneClickDZ as `ref`: user id, time and randomness, as the
 /// API guide suggests, short enough for logs and check-ref paths.
 pub fn new_order_ref(user_id: i64, unix_millis: i64, random: u32) -> String {

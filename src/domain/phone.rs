@@ -102,6 +102,7 @@ impl std::fmt::Display for PhoneNumber {
 mod tests {
     use super::*;
     use CardType::*;
+    use proptest::prelude::*;
 
     fn ok(t: CardType, s: &str) -> String {
         PhoneNumber::parse(t, s).unwrap().as_str().to_owned()
@@ -152,11 +153,62 @@ mod tests {
         assert_eq!(PhoneNumber::parse(FourG, "06659834+39"), Err(PhoneError::NotDigits));
     }
 
-    #[test]
-    fn never_panics_on_arbitrary_input() {
-        for s in ["", "+", "++213", "🙂", "0".repeat(500).as_str(), "٠", "\u{0}"] {
-            let _ = PhoneNumber::parse(Adsl, s);
-            let _ = PhoneNumber::parse(FourG, s);
+    /// What a parsed number must be: canonical for its type, and a fixed point of the parser
+    /// (a stored number read back and parsed again is the same number).
+    fn assert_canonical(t: CardType, input: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        let Ok(n) = PhoneNumber::parse(t, input) else { return Ok(()) };
+        let s = n.as_str();
+        prop_assert!(s.bytes().all(|b| b.is_ascii_digit()), "{input:?} -> {s:?}");
+        match t {
+            Adsl => prop_assert!(s.len() == 9 && s.starts_with('0'), "{input:?} -> {s:?}"),
+            FourG => prop_assert!(s.len() == 12 && s.starts_with("213") && !s[3..].starts_with('0'), "{s:?}"),
+        }
+        prop_assert_eq!(PhoneNumber::parse(t, s), Ok(n.clone()), "not a fixed point: {:?}", input);
+        // The digits typed are the digits kept, give or take the country code and a leading 0.
+        let typed: String = input
+            .chars()
+            .filter_map(|c| c.to_digit(10).or_else(|| arabic_digit(c)))
+            .map(|d| char::from(b'0' + d as u8))
+            .collect();
+        prop_assert!(typed.ends_with(&s[s.len() - 8..]), "{input:?} -> {s:?}");
+        Ok(())
+    }
+
+    fn arabic_digit(c: char) -> Option<u32> {
+        ('\u{0660}'..='\u{0669}').contains(&c).then(|| c as u32 - 0x0660)
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_input_never_panics_and_parses_to_a_canonical_number(s in any::<String>()) {
+            assert_canonical(Adsl, &s)?;
+            assert_canonical(FourG, &s)?;
+        }
+
+        /// Inputs close to real numbers, so that many of them parse.
+        #[test]
+        fn number_like_input_parses_to_a_canonical_number(s in "[+]?[0-9٠-٩ .()-]{0,16}") {
+            assert_canonical(Adsl, &s)?;
+            assert_canonical(FourG, &s)?;
+        }
+
+        /// Digits behind the prefixes people type, so that the length and prefix rules are hit.
+        #[test]
+        fn prefixed_digits_parse_to_a_canonical_number(
+            prefix in prop::sample::select(vec!["", "0", "00", "+213", "00213", "213", "2130", "+", "0213"]),
+            body in "[0-9]{6,11}",
+        ) {
+            let s = format!("{prefix}{body}");
+            assert_canonical(Adsl, &s)?;
+            assert_canonical(FourG, &s)?;
+        }
+
+        /// Any non-digit that is not a separator is refused, wherever it is.
+        #[test]
+        fn a_letter_anywhere_is_refused(head in "[0-9]{0,6}", c in "[a-zA-Zء-ي]", tail in "[0-9]{0,6}") {
+            let s = format!("{head}{c}{tail}");
+            prop_assert_eq!(PhoneNumber::parse(Adsl, &s), Err(PhoneError::NotDigits));
+            prop_assert_eq!(PhoneNumber::parse(FourG, &s), Err(PhoneError::NotDigits));
         }
     }
 }

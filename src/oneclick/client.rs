@@ -114,13 +114,12 @@ impl fmt::Debug for OneClickClient {
 }
 
 fn config_error(message: &str) -> OneClickError {
-    // No dedicated variant: status 0 marks an error raised before any HTTP exchange.
-    OneClickError::Other { status: 0, code: Some("CONFIG".to_string()), message: message.to_string() }
+    OneClickError::Config(message.to_string())
 }
 
 impl OneClickClient {
-    /// Fails with `InvalidKey` for an empty or non-ASCII key, and with `Other { status: 0,
-    /// code: "CONFIG" }` for an unusable base URL.
+    /// Fails with `InvalidKey` for an empty or non-ASCII key, and with `Config` for an unusable
+    /// base URL.
     pub fn new(cfg: ClientConfig) -> Result<Self, OneClickError> {
         Self::with_http_builder(cfg, reqwest::Client::builder())
     }
@@ -831,7 +830,7 @@ mod tests {
         assert_eq!(e, OneClickError::InvalidKey);
         for base in ["not a url", "ftp://x", "mailto:a@b"] {
             let e = OneClickClient::new(ClientConfig::new(base, KEY)).unwrap_err();
-            assert!(matches!(e, OneClickError::Other { status: 0, .. }), "{base}: {e:?}");
+            assert!(matches!(e, OneClickError::Config(_)), "{base}: {e:?}");
             assert!(!e.to_string().contains(KEY));
         }
     }

@@ -57,9 +57,13 @@ pub enum OneClickError {
     /// A 2xx whose body is not the expected shape. The text never includes body content.
     #[error("unexpected OneClickDZ response: {0}")]
     Malformed(String),
-    /// Anything else. `status` is 0 for errors raised locally (configuration).
+    /// Anything else the server answered.
     #[error("OneClickDZ error (HTTP {status}{}): {message}", fmt_code(.code))]
     Other { status: u16, code: Option<String>, message: String },
+    /// The client cannot be built from its configuration (base URL, HTTP stack): found before
+    /// any request, fixed in the configuration.
+    #[error("OneClickDZ client configuration: {0}")]
+    Config(String),
 }
 
 fn fmt_code(code: &Option<String>) -> String {
@@ -283,40 +287,41 @@ mod tests {
         assert!(message.chars().count() <= MAX_MESSAGE_CHARS + 1);
     }
 
+    /// What the tracker does with each error of a send, written out case by case (not derived from
+    /// the lists the code uses): `refund` = a definite refusal, the hold may be released;
+    /// `reconcile` = the outcome is unknown, look the ref up before anything else; `retry` = worth
+    /// trying again later.
     #[test]
-    fn classification_helpers() {
+    fn each_error_says_refund_reconcile_or_retry() {
         use OneClickError as E;
-        let all = [
-            E::InvalidKey,
-            E::IpBlocked,
-            E::IpNotAllowed,
-            E::ApiDisabled,
-            E::InsufficientBalance,
-            E::InvalidPhone { message: "m".into() },
-            E::OutOfStock,
-            E::DuplicateRef,
-            E::RateLimited { retry_after: None },
-            E::NotFound,
-            E::Validation { message: "m".into() },
-            E::Server { status: 503, code: None },
-            E::Network("reset".into()),
-            E::Timeout,
-            E::Malformed("x".into()),
-            E::Other { status: 418, code: None, message: "m".into() },
+        #[rustfmt::skip]
+        let table: [(E, bool, bool, bool); 17] = [
+            //                                         refund reconcile retry
+            (E::InvalidKey,                            true,  false,    false),
+            (E::IpBlocked,                             true,  false,    false),
+            (E::IpNotAllowed,                          true,  false,    false),
+            (E::ApiDisabled,                           true,  false,    false),
+            (E::InsufficientBalance,                   true,  false,    false),
+            (E::InvalidPhone { message: "m".into() },  true,  false,    false),
+            (E::OutOfStock,                            true,  false,    false),
+            (E::Validation { message: "m".into() },    true,  false,    false),
+            // The ref exists upstream: look it up, never refund nor resend.
+            (E::DuplicateRef,                          false, false,    false),
+            // Refused before processing: may be sent again, nothing to reconcile.
+            (E::RateLimited { retry_after: None },     false, false,    true),
+            (E::NotFound,                              false, false,    false),
+            (E::Server { status: 503, code: None },    false, true,     true),
+            (E::Network("reset".into()),               false, true,     true),
+            (E::Timeout,                               false, true,     true),
+            (E::Malformed("x".into()),                 false, true,     false),
+            (E::Other { status: 418, code: None, message: "m".into() }, false, false, false),
+            (E::Config("bad base URL".into()),         false, false,    false),
         ];
-        for e in &all {
-            let transient = matches!(e, E::Network(_) | E::Timeout | E::Server { .. } | E::RateLimited { .. });
-            assert_eq!(e.is_transient(), transient, "{e:?}");
-            let unknown = matches!(e, E::Network(_) | E::Timeout | E::Server { .. } | E::Malformed(_));
-            assert_eq!(e.outcome_unknown_for_send(), unknown, "{e:?}");
-            // A refusal is never also an unknown outcome or transient.
-            if e.is_definite_refusal() {
-                assert!(!e.is_transient() && !e.outcome_unknown_for_send(), "{e:?}");
-            }
+        for (e, refund, reconcile, retry) in &table {
+            assert_eq!(e.is_definite_refusal(), *refund, "refund: {e:?}");
+            assert_eq!(e.outcome_unknown_for_send(), *reconcile, "reconcile: {e:?}");
+            assert_eq!(e.is_transient(), *retry, "retry: {e:?}");
         }
-        assert!(!E::DuplicateRef.is_definite_refusal());
-        assert!(!E::RateLimited { retry_after: None }.outcome_unknown_for_send());
-        assert!(E::InvalidPhone { message: "m".into() }.is_definite_refusal());
     }
 
     #[test]

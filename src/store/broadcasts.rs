@@ -37,6 +37,15 @@ impl Audience {
     }
 }
 
+crate::domain::text_enum! {
+    /// Where a broadcast job stands.
+    pub enum BroadcastStatus {
+        Running = "running",
+        Done = "done",
+        Cancelled = "cancelled",
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BroadcastJob {
     pub id: i64,
@@ -44,7 +53,7 @@ pub struct BroadcastJob {
     pub from_chat_id: i64,
     pub from_message_id: i32,
     pub audience: Audience,
-    pub status: String,
+    pub status: BroadcastStatus,
     pub progress_chat_id: Option<i64>,
     pub progress_message_id: Option<i32>,
     pub total: i64,
@@ -86,7 +95,8 @@ fn job(r: JobRow) -> BroadcastJob {
         from_message_id: r.3,
         // An audience this version cannot read goes to nobody new: the rows are already written.
         audience: Audience::decode(&r.4).unwrap_or(Audience::Everyone),
-        status: r.5,
+        // The CHECK constraint admits no other text; a job we cannot read is treated as over.
+        status: BroadcastStatus::parse(&r.5).unwrap_or(BroadcastStatus::Done),
         progress_chat_id: r.6,
         progress_message_id: r.7,
         total: r.8,
@@ -394,6 +404,6 @@ mod tests {
         assert_eq!(s.broadcast(job.id).await.unwrap().unwrap().progress_message_id, Some(42));
         assert!(s.cancel_broadcast(job.id).await.unwrap());
         assert!(!s.cancel_broadcast(job.id).await.unwrap());
-        assert_eq!(s.broadcasts().await.unwrap()[0].status, "cancelled");
+        assert_eq!(s.broadcasts().await.unwrap()[0].status, BroadcastStatus::Cancelled);
     }
 }

@@ -1,5 +1,6 @@
 //! The wallet: an append-only ledger with the running balance and held amount kept beside it.
 use super::{Store, StoreError, now_ms};
+use crate::domain::Dinars;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row, SqliteConnection};
 
@@ -59,9 +60,9 @@ pub struct LedgerEntry {
     pub id: i64,
     pub user_id: i64,
     pub kind: LedgerKind,
-    pub amount: i64,
-    pub balance_after: i64,
-    pub held_after: i64,
+    pub amount: Dinars,
+    pub balance_after: Dinars,
+    pub held_after: Dinars,
     pub order_id: Option<i64>,
     pub admin_id: Option<i64>,
     pub note: Option<String>,
@@ -124,7 +125,7 @@ pub(crate) async fn apply(
             sqlx::query_as("SELECT balance FROM users WHERE id = ?").bind(user_id).fetch_optional(&mut *conn).await?;
         return match current {
             None => Err(StoreError::NotFound("user")),
-            Some((available,)) => Err(StoreError::InsufficientFunds { available }),
+            Some((available,)) => Err(StoreError::InsufficientFunds { available: Dinars(available) }),
         };
     };
     sqlx::query(
@@ -153,7 +154,7 @@ impl Store {
     pub async fn credit(
         &self,
         user_id: i64,
-        amount: i64,
+        amount: Dinars,
         admin_id: i64,
         note: Option<&str>,
     ) -> Result<Balances, StoreError> {
@@ -164,7 +165,7 @@ impl Store {
     pub async fn debit(
         &self,
         user_id: i64,
-        amount: i64,
+        amount: Dinars,
         admin_id: i64,
         note: Option<&str>,
     ) -> Result<Balances, StoreError> {
@@ -175,13 +176,13 @@ impl Store {
         &self,
         user_id: i64,
         kind: LedgerKind,
-        amount: i64,
+        amount: Dinars,
         admin_id: i64,
         note: Option<&str>,
     ) -> Result<Balances, StoreError> {
         let mut tx = self.write_tx().await?;
-        let b =
-            apply(&mut tx, user_id, kind, amount, Reason { order_id: None, admin_id: Some(admin_id), note }).await?;
+        let b = apply(&mut tx, user_id, kind, amount.get(), Reason { order_id: None, admin_id: Some(admin_id), note })
+            .await?;
         tx.commit().await?;
         Ok(b)
     }
@@ -242,10 +243,13 @@ mod tests {
     async fn credit_and_debit_move_the_balance_and_are_recorded() {
         let (s, _d) = temp_store().await;
         crate::store::testing::customer(&s, 5, 0).await;
-        assert_eq!(s.credit(5, 2000, 1, Some("cash")).await.unwrap(), Balances { balance: 2000, held: 0 });
-        assert_eq!(s.debit(5, 500, 1, None).await.unwrap(), Balances { balance: 1500, held: 0 });
-        assert!(matches!(s.debit(5, 1501, 1, None).await, Err(StoreError::InsufficientFunds { available: 1500 })));
-        assert!(matches!(s.credit(6, 10, 1, None).await, Err(StoreError::NotFound(_))));
+        assert_eq!(s.credit(5, Dinars(2000), 1, Some("cash")).await.unwrap(), Balances { balance: 2000, held: 0 });
+        assert_eq!(s.debit(5, Dinars(500), 1, None).await.unwrap(), Balances { balance: 1500, held: 0 });
+        assert!(matches!(
+            s.debit(5, Dinars(1501), 1, None).await,
+            Err(StoreError::InsufficientFunds { available: Dinars(1500) })
+        ));
+        assert!(matches!(s.credit(6, Dinars(10), 1, None).await, Err(StoreError::NotFound(_))));
         let entries = s.recent_ledger(5, 10).await.unwrap();
         assert_eq!(entries.len(), 2, "a refused debit writes nothing");
         assert_eq!(entries[0].kind, LedgerKind::Debit);
@@ -258,7 +262,7 @@ mod tests {
     async fn the_ledger_cannot_be_rewritten() {
         let (s, _d) = temp_store().await;
         crate::store::testing::customer(&s, 5, 0).await;
-        s.credit(5, 100, 1, None).await.unwrap();
+        s.credit(5, Dinars(100), 1, None).await.unwrap();
         assert!(sqlx::query("UPDATE ledger SET amount = 1").execute(s.pool()).await.is_err());
         assert!(sqlx::query("DELETE FROM ledger").execute(s.pool()).await.is_err());
     }
@@ -267,7 +271,7 @@ mod tests {
     async fn a_tampered_balance_is_detected() {
         let (s, _d) = temp_store().await;
         crate::store::testing::customer(&s, 5, 0).await;
-        s.credit(5, 100, 1, None).await.unwrap();
+        s.credit(5, Dinars(100), 1, None).await.unwrap();
         sqlx::query("UPDATE users SET balance = 1000 WHERE id = 5").execute(s.pool()).await.unwrap();
         assert_eq!(s.ledger_mismatches().await.unwrap(), vec![5]);
     }

@@ -9,12 +9,13 @@ pub mod settings;
 pub mod stats;
 pub mod users;
 
+use crate::domain::Dinars;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub use broadcasts::{Audience, BroadcastJob, BroadcastProgress, RecipientStatus};
+pub use broadcasts::{Audience, BroadcastJob, BroadcastProgress, BroadcastStatus, RecipientStatus};
 pub use ledger::{Balances, LedgerEntry, LedgerKind};
 pub use orders::{NewOrder, Order, PlaceOutcome, StatusUpdate};
 pub use stats::Stats;
@@ -29,13 +30,16 @@ pub enum StoreError {
     #[error("could not create the database folder {0}: {1}")]
     Folder(String, std::io::Error),
     #[error("not enough balance: {available} available")]
-    InsufficientFunds { available: i64 },
+    InsufficientFunds { available: Dinars },
     #[error("no such {0}")]
     NotFound(&'static str),
     #[error("illegal order transition {from} -> {to}")]
     IllegalTransition { from: &'static str, to: &'static str },
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// A chat's dialogue state could not be encoded or written; the chat keeps its previous state.
+    #[error("dialogue not saved: {0}")]
+    DialogueNotSaved(String),
 }
 
 #[derive(Clone, Debug)]
@@ -68,13 +72,15 @@ impl Store {
         }
         // No ping before each acquire (sqlx's default): a SQLite connection is a file handle in this
         // process, and the ping is one more round trip to the connection's thread per statement.
+        // The writer syncs the WAL at every commit (FULL): a committed claim or credit survives a
+        // power loss, not only a killed process. Readers never commit, so NORMAL costs them nothing.
+        Self::migrate(opts.clone()).await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .test_before_acquire(false)
-            .connect_with(opts.clone())
+            .connect_with(opts.clone().synchronous(SqliteSynchronous::Full))
             .await?;
-        sqlx::migrate!().run(&writer).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
@@ -82,6 +88,24 @@ impl Store {
             .connect_with(opts)
             .await?;
         Ok(Store { pool, writer, members: Default::default(), prices: Default::default() })
+    }
+
+    /// Runs the migrations on a connection of their own with foreign keys off, as SQLite's way of
+    /// rebuilding a table requires (the PRAGMA cannot change inside the migration's transaction),
+    /// then refuses to go on if any row points nowhere.
+    async fn migrate(opts: SqliteConnectOptions) -> Result<(), StoreError> {
+        let conn = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.foreign_keys(false).synchronous(SqliteSynchronous::Full))
+            .await?;
+        sqlx::migrate!().run(&conn).await?;
+        let dangling: Vec<(String, i64)> =
+            sqlx::query_as("SELECT \"table\", rowid FROM pragma_foreign_key_check").fetch_all(&conn).await?;
+        conn.close().await;
+        if !dangling.is_empty() {
+            return Err(StoreError::Corrupt(format!("rows pointing nowhere after migrating: {dangling:?}")));
+        }
+        Ok(())
     }
 
     /// The folder holding the database file, where the card key file lives by default.
@@ -128,7 +152,7 @@ pub(crate) mod testing {
         };
         s.touch_user(&u).await.unwrap();
         if money > 0 {
-            s.credit(id, money, 1, None).await.unwrap();
+            s.credit(id, Dinars(money), 1, None).await.unwrap();
         }
     }
 }
@@ -136,6 +160,7 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{CardType, FailureReason, HoldState, OrderStatus};
 
     #[tokio::test]
     async fn migrations_apply_to_an_empty_file_and_twice() {
@@ -157,5 +182,140 @@ mod tests {
         assert_eq!(mode.to_lowercase(), "wal");
         let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(s.pool()).await.unwrap();
         assert_eq!(fk, 1);
+    }
+
+    /// Commits go through the writer, which must sync at every commit (2 = FULL); readers keep
+    /// NORMAL (1).
+    #[tokio::test]
+    async fn the_writer_syncs_every_commit() {
+        let (s, _d) = testing::temp_store().await;
+        let (w,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(&s.writer).await.unwrap();
+        assert_eq!(w, 2, "writer synchronous");
+        let (r,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(s.pool()).await.unwrap();
+        assert_eq!(r, 1, "reader synchronous");
+    }
+
+    /// A database of the first schema, filled the old way, reads back the same through the store
+    /// after 0002 rebuilt `orders`; the ledger's triggers, the foreign keys and indexes are kept.
+    #[tokio::test]
+    async fn upgrading_to_typed_columns_keeps_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let opts = SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true).foreign_keys(true);
+        let old = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await.unwrap();
+        let mut first = sqlx::migrate!();
+        first.migrations = first.migrations.iter().filter(|m| m.version == 1).cloned().collect();
+        first.run(&old).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO users (id, first_name, balance, held, created_at, last_seen_at) VALUES (5, 'U', 700, 300, 1, 1);
+             INSERT INTO orders (id, ref, user_id, chat_id, card_type, number, value, price, status, hold_state,
+                                 failure_reason, created_at, updated_at)
+             VALUES (41, 'r41', 5, 5, 'ADSL', '036362608', 1000, 1000, 'FAILED', 'released', 'not_sent', 1, 1),
+                    (42, 'r42', 5, 5, '4G', '213665983439', 500, 300, 'HANDLING', 'held', NULL, 2, 2);
+             INSERT INTO ledger (user_id, kind, amount, balance_delta, held_delta, balance_after, held_after,
+                                 order_id, admin_id, note, created_at)
+             VALUES (5, 'credit', 2000, 2000, 0, 2000, 0, NULL, 1, 'cash', 1),
+                    (5, 'hold', 1000, -1000, 1000, 1000, 1000, 41, NULL, 'r41', 2),
+                    (5, 'release', 1000, 1000, -1000, 2000, 0, 41, NULL, 'r41', 3),
+                    (5, 'hold', 300, -300, 300, 1700, 300, 42, NULL, 'r42', 4),
+                    (5, 'debit', 1000, -1000, 0, 700, 300, NULL, 1, NULL, 5);
+             INSERT INTO prices (card_type, value, tier, price, updated_at) VALUES ('ADSL', 1000, 'reseller', 990, 1);
+             INSERT INTO dialogues (chat_id, state, updated_at) VALUES (5, '{}', 1);
+             INSERT INTO broadcasts (id, admin_id, from_chat_id, from_message_id, audience, status, total, created_at)
+             VALUES (3, 1, 1, 10, 'lang:fr', 'cancelled', 1, 1);
+             INSERT INTO broadcast_recipients (broadcast_id, user_id, status, updated_at) VALUES (3, 5, 'sent', 1);
+             INSERT INTO settings (key, value) VALUES ('maintenance', '1');",
+        )
+        .execute(&old)
+        .await
+        .unwrap();
+        old.close().await;
+
+        let s = Store::open(&url).await.unwrap();
+        let failed = s.order(41).await.unwrap().unwrap();
+        assert_eq!(
+            (failed.status, failed.hold_state, failed.failure_reason, failed.value, failed.price),
+            (OrderStatus::Failed, HoldState::Released, Some(FailureReason::NotSent), 1000, 1000)
+        );
+        let open = s.order_by_ref("r42").await.unwrap().unwrap();
+        assert_eq!(
+            (open.id, open.status, open.hold_state, open.failure_reason),
+            (42, OrderStatus::Handling, HoldState::Held, None)
+        );
+        assert_eq!(open.number, "213665983439");
+        assert_eq!(s.check_schedule().await.unwrap(), vec![], "no schedule was set");
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 700, held: 300 });
+        let ledger = s.recent_ledger(5, 10).await.unwrap();
+        assert_eq!(ledger.len(), 5);
+        assert_eq!((ledger[1].kind, ledger[1].order_id), (LedgerKind::Hold, Some(42)));
+        assert_eq!(ledger[4].note.as_deref(), Some("cash"));
+        assert!(s.ledger_mismatches().await.unwrap().is_empty());
+        assert_eq!(s.price_table(CardType::Adsl).await.unwrap().get(&1000), Some(&(None, Some(990))));
+        assert_eq!(s.dialogue(5).await.unwrap().as_deref(), Some("{}"));
+        let job = s.broadcast(3).await.unwrap().unwrap();
+        assert_eq!((job.status, job.audience), (BroadcastStatus::Cancelled, Audience::Language(crate::i18n::Lang::Fr)));
+        assert_eq!(s.recipients(3).await.unwrap(), vec![(5, "sent".to_owned())]);
+        assert!(s.flag(settings::MAINTENANCE).await.unwrap());
+
+        // The ledger is still append-only, its rows still point at orders that exist, and the
+        // indexes are back.
+        assert!(sqlx::query("UPDATE ledger SET amount = 1").execute(&s.writer).await.is_err());
+        assert!(sqlx::query("DELETE FROM ledger").execute(&s.writer).await.is_err());
+        let dangling = "INSERT INTO ledger (user_id, kind, amount, balance_delta, held_delta, balance_after, held_after, order_id, created_at)
+                        VALUES (5, 'hold', 1, 0, 0, 0, 0, 999, 1)";
+        assert!(sqlx::query(dangling).execute(&s.writer).await.is_err(), "foreign keys are on again");
+        let fk: Vec<(String,)> =
+            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(s.pool()).await.unwrap();
+        assert!(fk.is_empty(), "{fk:?}");
+        let (indexes,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('orders_due', 'orders_user', 'orders_created')",
+        )
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+        assert_eq!(indexes, 3);
+        // New orders go on from the old ids.
+        testing::customer(&s, 6, 0).await;
+        let o = NewOrder {
+            r#ref: "new".into(),
+            user_id: 6,
+            chat_id: 6,
+            message_id: None,
+            card_type: CardType::Adsl,
+            number: "036362608".into(),
+            value: 500,
+            price: 0,
+            cost: None,
+            fast_window_ms: 0,
+        };
+        let PlaceOutcome::Placed { order, .. } = s.place_order_with_hold(&o).await.unwrap() else { panic!() };
+        assert_eq!(order.id, 43);
+    }
+
+    /// Texts outside each enum's list are refused by the database itself.
+    #[tokio::test]
+    async fn the_database_refuses_unknown_enum_texts() {
+        let (s, _d) = testing::temp_store().await;
+        testing::customer(&s, 5, 0).await;
+        let insert = |hold: &str, reason: &str| {
+            format!(
+                "INSERT INTO orders (ref, user_id, chat_id, card_type, number, value, price, status, hold_state,
+                                     failure_reason, created_at, updated_at)
+                 VALUES (hex(randomblob(8)), 5, 5, 'ADSL', '036362608', 1000, 0, 'FAILED', '{hold}', {reason}, 1, 1)"
+            )
+        };
+        for r in FailureReason::ALL {
+            let sql = insert("released", &format!("'{}'", r.as_str()));
+            sqlx::query(&sql).execute(&s.writer).await.unwrap();
+        }
+        sqlx::query(&insert("released", "NULL")).execute(&s.writer).await.unwrap();
+        for (hold, reason) in [("released", "'timeout'"), ("released", "''"), ("refunded", "NULL")] {
+            let e = sqlx::query(&insert(hold, reason)).execute(&s.writer).await.unwrap_err();
+            assert!(e.to_string().contains("CHECK constraint failed"), "{hold} {reason}: {e}");
+        }
+        let paused = "INSERT INTO broadcasts (admin_id, from_chat_id, from_message_id, audience, status, created_at)
+                      VALUES (1, 1, 1, 'all', 'paused', 1)";
+        let e = sqlx::query(paused).execute(&s.writer).await.unwrap_err();
+        assert!(e.to_string().contains("CHECK constraint failed"), "{e}");
     }
 }

@@ -1,7 +1,7 @@
 //! Orders and the money they hold. A status change and its wallet effect are one transaction.
 use super::ledger::{self, Balances, LedgerKind, Reason};
 use super::{Store, StoreError, now_ms};
-use crate::domain::{CardType, HoldEffect, OrderStatus};
+use crate::domain::{CardType, FailureReason, HoldEffect, HoldState, OrderStatus};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row, SqliteConnection};
 
@@ -18,14 +18,14 @@ pub struct Order {
     pub price: i64,
     pub cost: Option<i64>,
     pub status: OrderStatus,
-    pub hold_state: String,
+    pub hold_state: HoldState,
     pub send_attempted_at: Option<i64>,
     pub topup_id: Option<String>,
     pub topup_ref: Option<String>,
     pub card_code_enc: Option<Vec<u8>>,
     pub num_trans: Option<String>,
     pub date_traitement: Option<String>,
-    pub failure_reason: Option<String>,
+    pub failure_reason: Option<FailureReason>,
     pub upstream_status: Option<String>,
     pub fast_until: Option<i64>,
     pub next_check_at: Option<i64>,
@@ -58,6 +58,8 @@ impl<'r> FromRow<'r, SqliteRow> for Order {
         let decode = |what: &str, v: &str| sqlx::Error::Decode(format!("bad {what} {v:?}").into());
         let card_type: String = row.try_get("card_type")?;
         let status: String = row.try_get("status")?;
+        let hold_state: String = row.try_get("hold_state")?;
+        let failure_reason: Option<String> = row.try_get("failure_reason")?;
         Ok(Order {
             id: row.try_get("id")?,
             r#ref: row.try_get("ref")?,
@@ -70,14 +72,17 @@ impl<'r> FromRow<'r, SqliteRow> for Order {
             price: row.try_get("price")?,
             cost: row.try_get("cost")?,
             status: OrderStatus::parse(&status).ok_or_else(|| decode("status", &status))?,
-            hold_state: row.try_get("hold_state")?,
+            hold_state: HoldState::parse(&hold_state).ok_or_else(|| decode("hold_state", &hold_state))?,
             send_attempted_at: row.try_get("send_attempted_at")?,
             topup_id: row.try_get("topup_id")?,
             topup_ref: row.try_get("topup_ref")?,
             card_code_enc: row.try_get("card_code_enc")?,
             num_trans: row.try_get("num_trans")?,
             date_traitement: row.try_get("date_traitement")?,
-            failure_reason: row.try_get("failure_reason")?,
+            failure_reason: match failure_reason {
+                Some(r) => Some(FailureReason::parse(&r).ok_or_else(|| decode("failure_reason", &r))?),
+                None => None,
+            },
             upstream_status: row.try_get("upstream_status")?,
             fast_until: row.try_get("fast_until")?,
             next_check_at: row.try_get("next_check_at")?,
@@ -117,7 +122,7 @@ pub enum PlaceOutcome {
     Duplicate(Order),
     /// Not enough spendable money. Nothing was written.
     InsufficientFunds {
-        available: i64,
+        available: crate::domain::Dinars,
     },
 }
 
@@ -130,7 +135,7 @@ pub struct StatusUpdate {
     pub num_trans: Option<String>,
     pub date_traitement: Option<String>,
     pub upstream_status: Option<String>,
-    pub failure_reason: Option<String>,
+    pub failure_reason: Option<FailureReason>,
     /// When to look again; ignored for final statuses.
     pub next_check_at: Option<i64>,
     /// The chat must be told about this status (the tracker keeps the order due until it is).
@@ -159,7 +164,7 @@ fn bind_learnt<'q, O>(
         .bind(&u.num_trans)
         .bind(&u.date_traitement)
         .bind(&u.upstream_status)
-        .bind(&u.failure_reason)
+        .bind(u.failure_reason.map(FailureReason::as_str))
 }
 
 async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Order, StoreError> {
@@ -268,21 +273,21 @@ impl Store {
         if !order.status.can_move_to(status) {
             return Err(StoreError::IllegalTransition { from: order.status.as_str(), to: status.as_str() });
         }
-        let mut hold_state = order.hold_state.clone();
+        let mut hold_state = order.hold_state;
         let effect = status.hold_effect();
         if effect != HoldEffect::Keep {
-            if order.hold_state != "held" {
+            if order.hold_state != HoldState::Held {
                 return Err(StoreError::Corrupt(format!("order {} settles twice", order.r#ref)));
             }
             let (kind, state) = match effect {
-                HoldEffect::Capture => (LedgerKind::Capture, "captured"),
-                _ => (LedgerKind::Release, "released"),
+                HoldEffect::Capture => (LedgerKind::Capture, HoldState::Captured),
+                _ => (LedgerKind::Release, HoldState::Released),
             };
             if order.price > 0 {
                 let reason = Reason { order_id: Some(id), admin_id: None, note: Some(&order.r#ref) };
                 ledger::apply(&mut tx, order.user_id, kind, order.price, reason).await?;
             }
-            hold_state = state.to_owned();
+            hold_state = state;
         }
         let now = now_ms();
         let changed = order.status != status;
@@ -300,7 +305,7 @@ impl Store {
             &u,
         )
         .bind(status.as_str())
-        .bind(&hold_state)
+        .bind(hold_state.as_str())
         .bind(next_check_at)
         .bind(pending)
         .bind(status == OrderStatus::Queued)
@@ -515,7 +520,7 @@ mod tests {
         let (s, _d) = temp_store().await;
         crate::store::testing::customer(&s, 5, 1500).await;
         let o = place(&s, &new_order(5, "r1", 1000)).await;
-        assert_eq!((o.status, o.hold_state.as_str()), (Placed, "held"));
+        assert_eq!((o.status, o.hold_state), (Placed, HoldState::Held));
         assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 500, held: 1000 });
         assert!(matches!(
             s.place_order_with_hold(&new_order(5, "r1", 1000)).await.unwrap(),
@@ -523,7 +528,7 @@ mod tests {
         ));
         assert!(matches!(
             s.place_order_with_hold(&new_order(5, "r2", 1000)).await.unwrap(),
-            PlaceOutcome::InsufficientFunds { available: 500 }
+            PlaceOutcome::InsufficientFunds { available: crate::domain::Dinars(500) }
         ));
         assert!(s.order_by_ref("r2").await.unwrap().is_none(), "a refused order leaves no row");
         assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 500, held: 1000 });
@@ -579,11 +584,11 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!((a.hold_state.as_str(), a.notify_pending), ("captured", true));
+        assert_eq!((a.hold_state, a.notify_pending), (HoldState::Captured, true));
         assert_eq!(a.topup_id.as_deref(), Some("t1"));
         s.apply_status(b.id, Queued, StatusUpdate::default()).await.unwrap();
         let b = s.apply_status(b.id, Refunded, StatusUpdate { notify: true, ..Default::default() }).await.unwrap();
-        assert_eq!(b.hold_state, "released");
+        assert_eq!(b.hold_state, HoldState::Released);
         assert!(b.was_queued);
         assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 2000, held: 0 });
         // Settling again is a no-op, and a final order never moves.
@@ -650,7 +655,7 @@ mod tests {
         let row = |o: &Order| {
             (
                 o.status,
-                o.hold_state.clone(),
+                o.hold_state,
                 o.topup_id.clone(),
                 o.upstream_status.clone(),
                 o.next_check_at,
@@ -795,11 +800,11 @@ mod invariants {
                 for (n, op) in ops.into_iter().enumerate() {
                     match op {
                         Op::Credit(u, a) => {
-                            s.credit(i64::from(u) + 1, a, 99, None).await.unwrap();
+                            s.credit(i64::from(u) + 1, crate::domain::Dinars(a), 99, None).await.unwrap();
                             model[u as usize].0 += a;
                         }
                         Op::Debit(u, a) => {
-                            let r = s.debit(i64::from(u) + 1, a, 99, None).await;
+                            let r = s.debit(i64::from(u) + 1, crate::domain::Dinars(a), 99, None).await;
                             if model[u as usize].0 >= a {
                                 r.unwrap();
                                 model[u as usize].0 -= a;

@@ -200,7 +200,8 @@ async fn should_stop(
     if *shutdown.borrow() {
         return Ok(Some(Stop::Shutdown));
     }
-    let running = ctx.store.broadcast(job.id).await?.is_some_and(|j| j.status == "running");
+    let running =
+        ctx.store.broadcast(job.id).await?.is_some_and(|j| j.status == crate::store::BroadcastStatus::Running);
     Ok((!running).then_some(Stop::Cancelled))
 }
 

@@ -234,7 +234,7 @@ async fn a_restart_mid_broadcast_sends_nobody_twice_and_finishes_the_rest() {
     let at_stop = broadcast_copies(&app, s.source);
     assert!(at_stop < 151, "stopped mid-job ({at_stop} sent)");
     let job = latest_job(&store).await;
-    assert_eq!(job.status, "running");
+    assert_eq!(job.status.as_str(), "running");
     let recipients = store.recipients(job.id).await.unwrap();
     assert!(
         recipients.iter().all(|(_, st)| st == "sent" || st == "pending"),
@@ -258,7 +258,7 @@ async fn a_restart_mid_broadcast_sends_nobody_twice_and_finishes_the_rest() {
     assert_eq!(per_chat.get(&ADMIN), Some(&2));
     let statuses: HashMap<i64, String> = store.recipients(job.id).await.unwrap().into_iter().collect();
     assert_eq!(statuses[&crashed], "unknown");
-    assert_eq!(latest_job(&store).await.status, "done");
+    assert_eq!(latest_job(&store).await.status.as_str(), "done");
 }
 
 #[tokio::test]
@@ -282,7 +282,7 @@ async fn cancel_stops_a_broadcast_by_command_and_by_button() {
     let left = 201 - sent;
     assert!(summary.plain.contains(&format!("{sent} sent, 0 failed, 0 blocked, {left} not sent")), "{}", summary.plain);
     let job = latest_job(&store).await;
-    assert_eq!(job.status, "cancelled");
+    assert_eq!(job.status.as_str(), "cancelled");
     let p = store.broadcast_progress(job.id).await.unwrap();
     assert_eq!((p.sent, p.pending), (sent as i64, left as i64));
     say(&app, &admin, "/broadcast_cancel", |m| m.plain.contains("No broadcast is running")).await;
@@ -295,7 +295,7 @@ async fn cancel_stops_a_broadcast_by_command_and_by_button() {
     let their_copy = app.tg.last_bot_message(customer.id).unwrap().message_id;
     let q = app.tg.press(&customer, their_copy, &format!("bs:{}", job.id));
     app.tg.wait_for(WAIT, |tg| tg.answered_callbacks().iter().any(|(id, _)| *id == q).then_some(())).await;
-    assert_eq!(store.broadcast(job.id).await.unwrap().unwrap().status, "running");
+    assert_eq!(store.broadcast(job.id).await.unwrap().unwrap().status.as_str(), "running");
     let progress = app.tg.bot_messages(ADMIN).into_iter().find(|m| m.message_id == s.progress).unwrap();
     assert!(progress.has_button("Cancel"), "{progress:?}");
     app.tg.press_button(&admin, s.progress, "Cancel");
@@ -305,7 +305,7 @@ async fn cancel_stops_a_broadcast_by_command_and_by_button() {
     assert_eq!(broadcast_copies(&app, s.source), sent);
     assert!(sent < 50, "{sent}");
     assert!(summary.plain.contains(&format!("{sent} sent")), "{}", summary.plain);
-    assert_eq!(latest_job(&store).await.status, "cancelled");
+    assert_eq!(latest_job(&store).await.status.as_str(), "cancelled");
 }
 
 #[tokio::test]

@@ -165,3 +165,29 @@ async fn wallet_money_is_conserved_over_many_orders() {
     assert_eq!((b.balance, b.held), (9000, 0));
     assert!(store.ledger_mismatches().await.unwrap().is_empty());
 }
+
+/// Amounts as admins type them: thousands grouped by a space are one amount, and a decimal part
+/// is refused with its reason, never dropped or glued on.
+#[tokio::test]
+async fn amounts_are_read_as_admins_write_them() {
+    let app = TestApp::start().await;
+    app.customer_with(3005, "en", 0).await;
+    let reply = admin_says(&app, "/credit 3005 1 500 cash at the shop").await;
+    assert!(reply.contains("Credited 1\u{202f}500 DA"), "{reply}");
+    let reply = admin_says(&app, "/debit 3005 1.000 DA correction").await;
+    assert!(reply.contains("New balance: 500 DA"), "{reply}");
+    for (bad, why) in [
+        ("/credit 3005 1500.00", "no decimal part"),
+        ("/credit 3005 1500,5", "no decimal part"),
+        ("/debit 3005 1.5.0", "group thousands by three"),
+        ("/credit 3005 1 50", "group thousands by three"),
+    ] {
+        let reply = admin_says(&app, bad).await;
+        assert!(reply.contains(why) && reply.contains("Usage"), "{bad}: {reply}");
+    }
+    let store = app.store().await;
+    assert_eq!(store.balances(3005).await.unwrap().balance, 500, "refused amounts moved nothing");
+    let ledger = store.recent_ledger(3005, 10).await.unwrap();
+    assert_eq!(ledger.len(), 2);
+    assert_eq!((ledger[0].note.as_deref(), ledger[1].note.as_deref()), (Some("correction"), Some("cash at the shop")));
+}

@@ -190,7 +190,7 @@ mod tests {
             price: 500,
             cost: None,
             status: OrderStatus::Handling,
-            hold_state: "held".into(),
+            hold_state: crate::domain::HoldState::Held,
             topup_id: None,
             topup_ref: None,
             card_code_enc: None,

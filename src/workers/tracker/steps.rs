@@ -2,7 +2,7 @@
 //! its status, adopt OneClickDZ's view, tell the customer. Each step ends with the order's row as
 //! the table now has it.
 use super::super::notifier::{Alert, Notifier, Told};
-use crate::domain::OrderStatus;
+use crate::domain::{FailureReason, OrderStatus};
 use crate::oneclick::{OneClickError, SendRequest, Topup, TopupStatus};
 use crate::shop::Ctx;
 use crate::store::{Order, StatusUpdate, StoreError, now_ms};
@@ -131,20 +131,20 @@ async fn send<N: Notifier>(n: &N, ctx: &Ctx, order: Order) -> Result<Order, Stor
         }
         Err(e) if e.is_definite_refusal() => {
             let reason = match e {
-                OneClickError::InvalidPhone { .. } => "invalid_number",
-                OneClickError::OutOfStock => "out_of_stock",
-                _ => "unavailable",
+                OneClickError::InvalidPhone { .. } => FailureReason::InvalidNumber,
+                OneClickError::OutOfStock => FailureReason::OutOfStock,
+                _ => FailureReason::Unavailable,
             };
-            tracing::warn!(error = %e, reason, "send refused");
+            tracing::warn!(error = %e, reason = %reason, "send refused");
             let failed = ctx
                 .store
                 .apply_status(
                     order.id,
                     OrderStatus::Failed,
-                    StatusUpdate { failure_reason: Some(reason.into()), notify: true, ..Default::default() },
+                    StatusUpdate { failure_reason: Some(reason), notify: true, ..Default::default() },
                 )
                 .await?;
-            if reason == "unavailable" {
+            if reason == FailureReason::Unavailable {
                 // The shop's problem (balance, key), not the customer's: admins must act.
                 if matches!(e, OneClickError::InsufficientBalance) {
                     ctx.catalog.invalidate_balance();
@@ -169,7 +169,8 @@ async fn reconcile<N: Notifier>(n: &N, ctx: &Ctx, order: Order) -> Result<Order,
             let attempted = order.send_attempted_at.unwrap_or(order.created_at);
             if now_ms() - attempted >= ms(ctx.cfg.reconcile_grace) {
                 tracing::warn!("never reached OneClickDZ; releasing the hold");
-                let u = StatusUpdate { failure_reason: Some("not_sent".into()), notify: true, ..Default::default() };
+                let u =
+                    StatusUpdate { failure_reason: Some(FailureReason::NotSent), notify: true, ..Default::default() };
                 ctx.store.apply_status(order.id, OrderStatus::Failed, u).await
             } else {
                 reschedule(ctx, order.id, now_ms() + ms(ctx.cfg.order_poll), false).await
