@@ -13,9 +13,9 @@ use teloxide::types::{
 };
 use teloxide::{ApiError, RequestError};
 
-use crate::support::fake_oneclick::CARD_CODE_PREFIX;
-use crate::support::fake_telegram::{BOT_ID, BOT_USERNAME};
-use crate::support::{FakeOneClick, FakeTelegram, Script};
+use testkit::fake_oneclick::CARD_CODE_PREFIX;
+use testkit::fake_telegram::{BOT_ID, BOT_USERNAME};
+use testkit::{FakeOneClick, FakeTelegram, Script};
 
 const T: Duration = Duration::from_secs(5);
 

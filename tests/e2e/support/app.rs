@@ -6,6 +6,7 @@ use netcard_bot::store::Store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use testkit::BotProcess;
 use tokio::sync::oneshot;
 
 pub const ADMIN: i64 = 900;
@@ -128,6 +129,11 @@ impl TestApp {
         }
         u
     }
+}
+
+/// The bot binary of this package as a child process with exactly `vars` as its environment.
+pub fn spawn_bot(vars: &BTreeMap<String, String>) -> BotProcess {
+    BotProcess::spawn(env!("CARGO_BIN_EXE_netcard-bot"), vars)
 }
 
 impl Drop for TestApp {

@@ -1,6 +1,6 @@
 //! A fake OneClickDZ API v3 (internet top-ups and account endpoints) on 127.0.0.1.
 //!
-//! Shapes follow docs/oneclickdz.md. Top-ups evolve by per-number
+//! Shapes follow the OneClickDZ API v3 documentation. Top-ups evolve by per-number
 //! scripts counted in status checks, so tests decide outcomes (fulfilled, queued, refunded)
 //! deterministically; faults (errors, delays, lost responses) are injected per endpoint.
 
@@ -54,7 +54,6 @@ struct Product {
 struct Topup {
     id: String,
     r#ref: String,
-    topup_ref: String,
     kind: String,
     number: String,
     value: i64,
@@ -591,7 +590,6 @@ fn send(st: &mut State, body: Option<&Value>) -> Reply {
     let topup = Topup {
         id: id.clone(),
         r#ref: r#ref.clone(),
-        topup_ref: topup_ref.clone(),
         kind,
         number,
         value: product.value,
