@@ -10,5 +10,5 @@ pub mod process;
 pub mod source_scan;
 
 pub use fake_oneclick::{FakeOneClick, Script};
-pub use fake_telegram::{BotMessage, Call, CommandSet, CopyRecord, FakeTelegram, TgUser};
+pub use fake_telegram::{BotMessage, Call, CommandSet, CopyRecord, FakeTelegram, FloodLimits, TgUser, Webhook};
 pub use process::BotProcess;

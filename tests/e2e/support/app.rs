@@ -54,7 +54,6 @@ impl TestApp {
             ("RECONCILE_GRACE_SECS", "0.3".to_owned()),
             ("ONECLICK_TIMEOUT_SECS", "1".to_owned()),
             ("ONECLICK_REQUESTS_PER_MINUTE", "100000".to_owned()),
-            ("TELEGRAM_THROTTLE", "off".to_owned()),
             ("HEALTH_CHECK_SECS", "3600".to_owned()),
             ("BROADCAST_PROGRESS_SECS", "0.2".to_owned()),
             ("BALANCE_CACHE_SECS", "0.01".to_owned()),
