@@ -185,14 +185,7 @@ impl FakeOneClick {
         let key = format!("{DEFAULT_API_KEY}-{}", addr.port());
         shared.state.lock().unwrap().key = key.clone();
         let app = Router::new().fallback(handle).with_state(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let tx = crate::serve(listener, app);
         FakeOneClick { shared, addr, key, shutdown_tx: Some(tx) }
     }
 

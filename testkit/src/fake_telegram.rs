@@ -248,6 +248,34 @@ struct StoredMsg {
     kind: Option<String>,
 }
 
+impl StoredMsg {
+    /// A message the bot posted.
+    fn bot(
+        message_id: i32,
+        text: String,
+        plain: String,
+        parse_mode: Option<String>,
+        reply_markup: Option<Value>,
+        kind: Option<String>,
+    ) -> StoredMsg {
+        StoredMsg {
+            message_id,
+            from_user: None,
+            date: now_unix(),
+            history: vec![text.clone()],
+            text: Some(text),
+            plain: Some(plain),
+            parse_mode,
+            reply_markup,
+            media: Map::new(),
+            edits: 0,
+            edit_date: None,
+            deleted: false,
+            kind,
+        }
+    }
+}
+
 #[derive(Default)]
 struct ChatLog {
     last_id: i32,
@@ -340,14 +368,7 @@ impl FakeTelegram {
         let token = format!("{DEFAULT_TOKEN}-{}", addr.port());
         let _ = shared.token.set(token.clone());
         let app = Router::new().fallback(handle).with_state(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let tx = crate::serve(listener, app);
         FakeTelegram { shared, addr, token, shutdown_tx: Some(tx) }
     }
 
@@ -1085,21 +1106,7 @@ fn send_media(st: &mut State, body: &Value, kind: &str) -> ApiResult {
     let id = next_message_id(st, chat_id);
     let file_id = format!("{kind}-{chat_id}-{id}");
     st.files.insert(file_id.clone());
-    let stored = StoredMsg {
-        message_id: id,
-        from_user: None,
-        date: now_unix(),
-        history: vec![caption.clone()],
-        text: Some(caption),
-        plain: Some(plain),
-        parse_mode,
-        reply_markup: markup,
-        media: Map::new(),
-        edits: 0,
-        edit_date: None,
-        deleted: false,
-        kind: Some(kind.to_owned()),
-    };
+    let stored = StoredMsg::bot(id, caption, plain, parse_mode, markup, Some(kind.to_owned()));
     let mut v = message_json(st, chat_id, &stored);
     let file_json = json!({ "file_id": file_id, "file_unique_id": format!("u-{file_id}"), "file_size": 1000 });
     if let Some(obj) = v.as_object_mut() {
@@ -1130,21 +1137,7 @@ fn send_message(st: &mut State, body: &Value) -> ApiResult {
     let markup = body.get("reply_markup").cloned().filter(|v| !v.is_null());
     validate_markup(markup.as_ref())?;
     let id = next_message_id(st, chat_id);
-    let stored = StoredMsg {
-        message_id: id,
-        from_user: None,
-        date: now_unix(),
-        history: vec![text.clone()],
-        text: Some(text),
-        plain: Some(plain),
-        parse_mode,
-        reply_markup: markup,
-        media: Map::new(),
-        edits: 0,
-        edit_date: None,
-        deleted: false,
-        kind: None,
-    };
+    let stored = StoredMsg::bot(id, text, plain, parse_mode, markup, None);
     let v = message_json(st, chat_id, &stored);
     st.chats.entry(chat_id).or_default().msgs.insert(id, stored);
     Ok(v)
@@ -1250,21 +1243,7 @@ fn copy_message(st: &mut State, body: &Value, not_found: &str) -> ApiResult {
         }
     };
     let new_id = next_message_id(st, chat_id);
-    let stored = StoredMsg {
-        message_id: new_id,
-        from_user: None,
-        date: now_unix(),
-        history: vec![text.clone()],
-        text: Some(text),
-        plain: Some(plain),
-        parse_mode,
-        reply_markup: markup,
-        media: Map::new(),
-        edits: 0,
-        edit_date: None,
-        deleted: false,
-        kind: None,
-    };
+    let stored = StoredMsg::bot(new_id, text, plain, parse_mode, markup, None);
     st.chats.entry(chat_id).or_default().msgs.insert(new_id, stored);
     st.copies.push(CopyRecord { from_chat_id, message_id, chat_id, new_message_id: new_id });
     Ok(json!({ "message_id": new_id }))

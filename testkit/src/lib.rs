@@ -12,3 +12,16 @@ pub mod source_scan;
 pub use fake_oneclick::{FakeOneClick, Script};
 pub use fake_telegram::{BotMessage, Call, CommandSet, CopyRecord, FakeTelegram, FloodLimits, TgUser, Webhook};
 pub use process::BotProcess;
+
+/// Serves `app` on `listener` until the returned sender is used or dropped (the fakes' drop).
+fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> tokio::sync::oneshot::Sender<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    tx
+}
