@@ -2,9 +2,9 @@
 //! does; many of them run at once from one task. Latencies are computed afterwards from the fake
 //! Telegram's call log (each call's arrival time), so the driver's own reaction time does not
 //! enter them.
-use crate::fake_telegram::{Call, FakeTelegram, TgUser};
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
+use testkit::{Call, FakeTelegram, TgUser};
 
 pub const NUMBER: &str = "036362608";
 /// Not-yet-answered customers examined per scan before the driver yields to the fakes.

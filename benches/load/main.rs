@@ -16,27 +16,19 @@
 //! With two or more cores the bot runs on core 0 (`taskset -c 0`) and this process (driver and
 //! both fakes, one thread) on core 1. Every loop is bounded in count and time. See BENCHMARKS.md.
 
-#[allow(dead_code, unused_imports)]
-#[path = "../../tests/e2e/support/fake_oneclick.rs"]
-mod fake_oneclick;
-#[allow(dead_code, unused_imports)]
-#[path = "../../tests/e2e/support/fake_telegram.rs"]
-mod fake_telegram;
-
 mod driver;
 mod echo;
 mod proc;
 mod sys;
 
 use driver::{CallIndex, Driver, Flow, Mode, NUMBER};
-use fake_oneclick::{FakeOneClick, Script};
-use fake_telegram::{FakeTelegram, TgUser};
 use proc::{ADMIN, BotProc, base_env, set, user_id};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use sys::{mb, ms, pct};
+use testkit::{FakeOneClick, FakeTelegram, Script, TgUser};
 
 struct Opts {
     quick: bool,
@@ -342,6 +334,8 @@ fn stripped_size(bin: &Path, dir: &Path) -> Option<u64> {
 
 async fn fakes() -> (FakeTelegram, FakeOneClick) {
     let tg = FakeTelegram::start().await;
+    // Raw speed is what is measured: the bot's pacer (when on) keeps under Telegram's limits.
+    tg.set_flood_limits(None);
     let oc = FakeOneClick::start().await;
     // The shop's OneClickDZ balance must cover every order of the run.
     oc.set_balance(1.0e9);
@@ -367,7 +361,7 @@ async fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
 }
 
 /// First-answer latency split by update kind: which answers are slow.
-fn kind_rows(r: &mut Report, prefix: &str, calls: &[fake_telegram::Call], pushes: &[driver::Push]) {
+fn kind_rows(r: &mut Report, prefix: &str, calls: &[testkit::Call], pushes: &[driver::Push]) {
     let idx = CallIndex::new(calls);
     let mut by: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
     for p in pushes {

@@ -1,7 +1,5 @@
 //! The bot under test as a child process (the real release binary, or this benchmark's own
 //! binary in echo-bot mode), its environment and a seeded SQLite database on disk.
-use crate::fake_oneclick::FakeOneClick;
-use crate::fake_telegram::FakeTelegram;
 use crate::sys;
 use netcard_bot::i18n::Lang;
 use netcard_bot::store::{NewUser, Store};
@@ -9,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use testkit::{FakeOneClick, FakeTelegram};
 
 pub const ADMIN: i64 = 900;
 /// Customers and broadcast recipients are users FIRST_USER, FIRST_USER + 1, ...

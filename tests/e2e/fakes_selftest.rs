@@ -5,17 +5,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use teloxide::payloads::{EditMessageTextSetters, GetUpdatesSetters, SendMessageSetters, SetMyCommandsSetters};
+use teloxide::payloads::{
+    EditMessageTextSetters, GetUpdatesSetters, SendMessageSetters, SendPhotoSetters, SetChatMenuButtonSetters,
+    SetMyCommandsSetters, SetWebhookSetters,
+};
 use teloxide::prelude::*;
 use teloxide::types::{
     AllowedUpdate, BotCommand, BotCommandScope, CallbackQueryId, ChatMemberKind, InlineKeyboardButton,
-    InlineKeyboardMarkup, MediaKind, MessageId, MessageKind, ParseMode, UpdateKind,
+    InlineKeyboardMarkup, InputFile, MediaKind, MenuButton, MessageId, MessageKind, ParseMode, UpdateKind,
 };
 use teloxide::{ApiError, RequestError};
 
-use crate::support::fake_oneclick::CARD_CODE_PREFIX;
-use crate::support::fake_telegram::{BOT_ID, BOT_USERNAME};
-use crate::support::{FakeOneClick, FakeTelegram, Script};
+use testkit::fake_oneclick::CARD_CODE_PREFIX;
+use testkit::fake_telegram::{BOT_ID, BOT_USERNAME};
+use testkit::{FakeOneClick, FakeTelegram, FloodLimits, Script};
 
 const T: Duration = Duration::from_secs(5);
 
@@ -123,6 +126,8 @@ async fn tg_send_edit_and_not_modified() {
 #[tokio::test]
 async fn tg_blocking_injection_and_validation_errors() {
     let fake = FakeTelegram::start().await;
+    // Many sends into one chat: flood control is tested on its own.
+    fake.set_flood_limits(None);
     let bot = bot(&fake);
     let user = fake.user(2002, "ar");
     let chat = ChatId(user.id);
@@ -298,10 +303,10 @@ async fn tg_wait_helpers_copy_and_commands() {
     let copied = bot.copy_message(ChatId(other.id), ChatId(user.id), MessageId(src)).await.unwrap();
     let c = fake.last_bot_message(other.id).unwrap();
     assert_eq!((c.message_id, c.text.as_str()), (copied.0, "broadcast body"));
-    let unknown = bot.copy_message(ChatId(other.id), ChatId(-100), MessageId(7)).await.unwrap();
-    assert_eq!(fake.last_bot_message(other.id).unwrap().text, "[copy of -100:7]");
-    let copies = fake.copies();
-    assert_eq!((copies.len(), copies[1].new_message_id), (2, unknown.0));
+    // Copying a message that does not exist is refused, as Telegram does.
+    let e = api_err(bot.copy_message(ChatId(other.id), ChatId(-100), MessageId(7)).await);
+    assert!(matches!(e, ApiError::MessageToCopyNotFound), "{e:?}");
+    assert_eq!(fake.copies().len(), 1);
 
     let cmds = vec![BotCommand::new("start", "Start"), BotCommand::new("orders", "My orders")];
     bot.set_my_commands(cmds.clone()).language_code("ar").await.unwrap();
@@ -396,6 +401,7 @@ async fn tg_real_dispatcher_roundtrip() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tg_survives_concurrent_load() {
     let fake = FakeTelegram::start().await;
+    fake.set_flood_limits(None);
     let bot = bot(&fake);
     let mut set = tokio::task::JoinSet::new();
     for i in 0..400 {
@@ -691,4 +697,176 @@ async fn oc_survives_concurrent_load() {
     }
     assert_eq!(oc.topup_refs().len(), 300);
     assert_eq!(oc.balance(), 1_000_000.0 - 300.0 * 490.0);
+}
+
+/// The fake is as strict as Telegram: unknown methods, callback answers, flood control; and it
+/// knows the webhook, menu button and media methods the bot is growing into.
+#[tokio::test]
+async fn tg_strictness_webhook_media_and_flood_control() {
+    let fake = FakeTelegram::start().await;
+    let bot = bot(&fake);
+    let user = fake.user(5101, "en");
+
+    // An unknown method is a 404, not a silent success.
+    let url = format!("{}/bot{}/sendNothing", fake.api_url(), fake.token());
+    let r: Value = reqwest::Client::new().post(&url).json(&json!({})).send().await.unwrap().json().await.unwrap();
+    assert_eq!((r["ok"].clone(), r["error_code"].clone()), (json!(false), json!(404)), "{r}");
+
+    // A callback query is answered once, and only while it is fresh.
+    let sent = bot.send_message(ChatId(user.id), "pick").await.unwrap();
+    let q = fake.press(&user, sent.id.0, "x");
+    bot.answer_callback_query(CallbackQueryId(q.clone())).await.unwrap();
+    let e = api_err(bot.answer_callback_query(CallbackQueryId(q)).await);
+    assert!(matches!(e, ApiError::InvalidQueryId), "{e:?}");
+    fake.set_callback_answer_timeout(Duration::from_millis(50));
+    let q = fake.press(&user, sent.id.0, "x");
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    let e = api_err(bot.answer_callback_query(CallbackQueryId(q)).await);
+    assert!(matches!(e, ApiError::InvalidQueryId), "{e:?}");
+
+    // setWebhook is recorded, getUpdates is refused while it is set, and a queued update can be
+    // delivered to it by POST with the secret header.
+    let hook = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/tg", hook.local_addr().unwrap());
+    let got = Arc::new(std::sync::Mutex::new(Vec::<(Option<String>, Value)>::new()));
+    let got2 = got.clone();
+    let app = axum::Router::new().route(
+        "/tg",
+        axum::routing::post(move |h: axum::http::HeaderMap, axum::Json(v): axum::Json<Value>| {
+            let got = got2.clone();
+            async move {
+                let secret = h.get(testkit::fake_telegram::SECRET_TOKEN_HEADER).map(|v| v.to_str().unwrap().to_owned());
+                got.lock().unwrap().push((secret, v));
+                "ok"
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(hook, app).await.unwrap() });
+    bot.set_webhook(hook_url.parse().unwrap())
+        .secret_token("s3cr3t".to_owned())
+        .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+        .drop_pending_updates(true)
+        .await
+        .unwrap();
+    let w = fake.webhook().expect("webhook recorded");
+    assert_eq!(
+        (w.url.as_str(), w.secret_token.as_deref(), w.drop_pending_updates),
+        (hook_url.as_str(), Some("s3cr3t"), true)
+    );
+    assert_eq!(w.allowed_updates, Some(vec!["message".to_owned(), "callback_query".to_owned()]));
+    assert_eq!(bot.get_webhook_info().await.unwrap().url.map(|u| u.to_string()), Some(hook_url.clone()));
+    let e = bot.get_updates().await.unwrap_err();
+    assert!(e.to_string().contains("webhook is active"), "{e}");
+    fake.send_text(&user, "hello hook");
+    assert_eq!(fake.deliver_to_webhook().await, [200]);
+    let delivered = got.lock().unwrap().clone();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].0.as_deref(), Some("s3cr3t"));
+    assert_eq!(delivered[0].1["message"]["text"], "hello hook");
+    bot.delete_webhook().await.unwrap();
+    assert!(fake.webhook().is_none());
+
+    // Menu button, photo, document, getFile.
+    let button = MenuButton::WebApp {
+        text: "Shop".into(),
+        web_app: teloxide::types::WebAppInfo { url: "https://example.org/app".parse().unwrap() },
+    };
+    bot.set_chat_menu_button().chat_id(ChatId(user.id)).menu_button(button).await.unwrap();
+    let mb = fake.menu_buttons();
+    assert_eq!((mb[0].0, mb[0].1["type"].clone()), (Some(user.id), json!("web_app")));
+    let photo = bot
+        .send_photo(ChatId(user.id), InputFile::memory(vec![1u8, 2, 3]).file_name("r.png"))
+        .caption("Receipt")
+        .await
+        .unwrap();
+    let m = fake.last_bot_message(user.id).unwrap();
+    assert_eq!((m.message_id, m.media.as_deref(), m.plain.as_str()), (photo.id.0, Some("photo"), "Receipt"));
+    let file_id = photo.photo().unwrap()[0].file.id.clone();
+    let f = bot.get_file(file_id).await.unwrap();
+    assert!(f.path.starts_with("photos/"), "{f:?}");
+    assert!(bot.get_file("nope".into()).await.is_err());
+    bot.send_document(ChatId(user.id), InputFile::memory(b"pdf".to_vec()).file_name("r.pdf")).await.unwrap();
+    assert_eq!(fake.last_bot_message(user.id).unwrap().media.as_deref(), Some("document"));
+
+    // Flood control: one chat gets a short burst, then 429 with retry_after; other chats are
+    // not affected until the overall 30/s is reached.
+    let flooded = fake.user(5102, "en");
+    let mut refused = None;
+    for i in 0..10 {
+        if let Err(e) = bot.send_message(ChatId(flooded.id), format!("m{i}")).await {
+            refused = Some((i, e));
+            break;
+        }
+    }
+    let (at, e) = refused.expect("a burst into one chat is refused");
+    assert_eq!(at, 5, "the default burst per chat is 5");
+    assert!(matches!(e, RequestError::RetryAfter(s) if s.seconds() >= 1), "{e:?}");
+    // Fresh buckets: the sends above do not count against the overall limit.
+    fake.set_flood_limits(Some(FloodLimits::default()));
+    let mut overall = 0;
+    for chat in 6000..6060 {
+        if bot.send_message(ChatId(chat), "x").await.is_err() {
+            break;
+        }
+        overall += 1;
+    }
+    // 30 at once, plus what refills while the loop runs.
+    assert!((30..=45).contains(&overall), "about 30 a second overall, got {overall}");
+    assert!(fake.flood_refusals() >= 2);
+    fake.set_flood_limits(None);
+    for i in 0..50 {
+        bot.send_message(ChatId(flooded.id), format!("n{i}")).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn oc_budget_hidden_sends_and_odd_statuses() {
+    let oc = FakeOneClick::start().await;
+    // The budget: past it, 429 RATE_LIMIT_EXCEEDED with Retry-After.
+    oc.set_budget_per_minute(Some(3));
+    for _ in 0..3 {
+        assert_eq!(oc_get(&oc, "/v3/account/balance").await.0, 200);
+    }
+    let url = format!("{}/v3/account/balance", oc.base_url());
+    let r = reqwest::Client::new().get(&url).header("X-Access-Token", oc.api_key()).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    let secs: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&secs), "{secs}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "RATE_LIMIT_EXCEEDED");
+    assert_eq!(oc.rate_limited(), 1);
+    oc.set_budget_per_minute(None);
+
+    // A send hidden for a while: NOT_FOUND by ref, then found.
+    oc.send_hidden_for(1, Duration::from_millis(300));
+    assert_eq!(oc_send(&oc, topup("ADSL", "036000001", 1000, "h-1")).await.0, 200);
+    assert_eq!(oc_get(&oc, "/v3/internet/check-ref/h-1").await.0, 404);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(oc_get(&oc, "/v3/internet/check-ref/h-1").await.0, 200);
+
+    // 429 injected on /send.
+    oc.inject_rate_limit("send", 1, 2);
+    let (code, body) = oc_send(&oc, topup("ADSL", "036000002", 1000, "r-1")).await;
+    assert_eq!((code, body["error"]["code"].clone()), (429, json!("RATE_LIMIT_EXCEEDED")));
+    assert!(oc.status_of("r-1").is_none(), "a rate-limited send creates nothing");
+
+    // FULFILLED without a card code, an undocumented status, FULFILLED then REFUNDED.
+    oc.script("036000003", Script::FulfillWithoutCode { after_checks: 0 });
+    oc.script("036000004", Script::Status { after_checks: 0, status: "PENDING_REVIEW" });
+    oc.script("036000005", Script::FulfillThenRefund { after_checks: 0 });
+    for (n, r) in [("036000003", "o-3"), ("036000004", "o-4"), ("036000005", "o-5")] {
+        assert_eq!(oc_send(&oc, topup("ADSL", n, 1000, r)).await.0, 200);
+    }
+    let (_, b) = oc_get(&oc, "/v3/internet/check-ref/o-3").await;
+    assert_eq!(b["data"]["status"], "FULFILLED");
+    assert!(b["data"].get("card_code").is_none(), "{b}");
+    let (_, b) = oc_get(&oc, "/v3/internet/check-ref/o-4").await;
+    assert_eq!(b["data"]["status"], "PENDING_REVIEW");
+    let before = oc.balance();
+    let (_, b) = oc_get(&oc, "/v3/internet/check-ref/o-5").await;
+    assert_eq!(b["data"]["status"], "FULFILLED");
+    assert!(b["data"]["card_code"].as_str().is_some_and(|c| c.starts_with(CARD_CODE_PREFIX)));
+    let (_, b) = oc_get(&oc, "/v3/internet/check-ref/o-5").await;
+    assert_eq!(b["data"]["status"], "REFUNDED");
+    assert!(oc.balance() > before, "the impossible refund returns the cost");
 }

@@ -3,66 +3,31 @@
 //! customers get their own language through a whole order.
 use crate::support::flow::{wait_last, wait_msg};
 use crate::support::{BotMessage, TestApp, WAIT};
-use fluent_templates::fluent_bundle::FluentResource;
 use netcard_bot::domain::Dinars;
 use netcard_bot::i18n::{Arg, Lang, money, t};
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Range;
-use std::path::Path;
-
-// ---------------------------------------------------------------------------------------------
-// Parsing the .ftl files
-// ---------------------------------------------------------------------------------------------
+use std::path::{Path, PathBuf};
+use testkit::ftl;
+use testkit::source_scan::{ids_used_in, rust_files, scan_source};
 
 /// message id → the variables it references (in its value, selectors and variants included).
 type Messages = BTreeMap<String, BTreeSet<String>>;
 
-fn ftl_path(lang: Lang) -> String {
-    format!("{}/locales/{}/main.ftl", env!("CARGO_MANIFEST_DIR"), lang.code())
+fn locales_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("locales")
 }
 
-/// Every `"` -terminated name that follows `marker` in `haystack`.
-fn names_after(haystack: &str, marker: &str) -> BTreeSet<String> {
-    haystack
-        .match_indices(marker)
-        .filter_map(|(i, _)| {
-            let rest = &haystack[i + marker.len()..];
-            rest.find('"').map(|end| rest[..end].to_owned())
-        })
-        .collect()
-}
-
-/// Parses a locale with Fluent's own parser (the one the bot uses) and walks its AST. The AST
-/// types of fluent-syntax are not re-exported by fluent-bundle, so the walk goes through their
-/// derived `Debug` form, which names every node; `parse_sanity` proves it still does.
+/// Every message of a locale, from all the .ftl files of its folder (as fluent-templates loads
+/// them).
 fn parse_locale(lang: Lang) -> Messages {
-    let path = ftl_path(lang);
-    let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let res = match FluentResource::try_new(src) {
-        Ok(res) => res,
-        Err((_, errors)) => panic!("{path}: {} parse error(s): {errors:#?}", errors.len()),
-    };
-    let mut out = Messages::new();
-    for entry in res.entries() {
-        let node = format!("{entry:?}");
-        if let Some(rest) = node.strip_prefix("Message(Message { id: Identifier { name: \"") {
-            let id = rest[..rest.find('"').expect("closing quote")].to_owned();
-            let vars = names_after(&node, "VariableReference { id: Identifier { name: \"");
-            assert!(out.insert(id.clone(), vars).is_none(), "{path}: message {id} is defined twice");
-        } else {
-            assert!(
-                node.contains("Comment"),
-                "{path}: only messages and comments are expected (no terms, no junk): {node}"
-            );
-        }
-    }
-    out
+    let locale = ftl::Locale::load(&locales_dir().join(lang.code())).unwrap_or_else(|e| panic!("{e}"));
+    locale.messages.into_iter().map(|(id, m)| (id, m.vars)).collect()
 }
 
 #[test]
 fn parse_sanity() {
-    // Guards the Debug-based walk: if fluent-syntax changed its node names, this fails instead of
-    // the parity test passing on empty sets.
+    // Guards the walk of the syntax tree: if it missed variables, the parity test would pass on
+    // empty sets.
     let en = parse_locale(Lang::En);
     assert!(en.len() > 150, "only {} messages found in en", en.len());
     let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
@@ -75,18 +40,9 @@ fn parse_sanity() {
 
 #[test]
 fn every_locale_has_the_same_messages_and_variables() {
-    let en = parse_locale(Lang::En);
-    for lang in [Lang::Fr, Lang::Ar] {
-        let other = parse_locale(lang);
-        let code = lang.code();
-        let missing: Vec<_> = en.keys().filter(|k| !other.contains_key(*k)).collect();
-        let extra: Vec<_> = other.keys().filter(|k| !en.contains_key(*k)).collect();
-        assert!(missing.is_empty(), "{code} lacks {missing:?}");
-        assert!(extra.is_empty(), "{code} has ids en does not: {extra:?}");
-        for (id, vars) in &en {
-            assert_eq!(&other[id], vars, "{code}: message {id} must use the same variables as en");
-        }
-    }
+    let langs: Vec<&str> = Lang::ALL.iter().map(|l| l.code()).collect();
+    let problems = ftl::parity(&locales_dir(), &langs).unwrap_or_else(|e| panic!("{e}"));
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,455 +268,15 @@ fn t0(lang: Lang, id: &str) -> String {
     t(lang, id, &[])
 }
 
-// ---------------------------------------------------------------------------------------------
-// No user-facing literal in the Rust sources
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Ident(String),
-    Punct(char),
-    /// A string literal, unescaped.
-    Str(String),
-    /// Numbers, char literals, lifetimes.
-    Other,
-}
-
-#[derive(Debug, Clone)]
-struct Token {
-    tok: Tok,
-    line: usize,
-}
-
-fn is_ident_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
-
-/// Reads a `"…"` literal starting at the opening quote; returns its unescaped content and the
-/// index after the closing quote.
-fn lex_quoted(c: &[char], mut i: usize, line: &mut usize) -> (String, usize) {
-    let mut s = String::new();
-    i += 1;
-    while i < c.len() && c[i] != '"' {
-        if c[i] == '\n' {
-            *line += 1;
-        }
-        if c[i] != '\\' {
-            s.push(c[i]);
-            i += 1;
-            continue;
-        }
-        i += 1;
-        match c.get(i).copied().unwrap_or(' ') {
-            'n' => s.push('\n'),
-            't' => s.push('\t'),
-            'r' => s.push('\r'),
-            '0' => s.push('\0'),
-            'x' => {
-                let hex: String = c[i + 1..(i + 3).min(c.len())].iter().collect();
-                s.extend(u8::from_str_radix(&hex, 16).ok().map(char::from));
-                i += 2;
-            }
-            'u' => {
-                let close = (i..c.len()).find(|&j| c[j] == '}').unwrap_or(i);
-                let hex: String = c[(i + 2).min(close)..close].iter().collect();
-                s.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
-                i = close;
-            }
-            '\n' => {
-                *line += 1;
-                while i + 1 < c.len() && c[i + 1].is_whitespace() {
-                    if c[i + 1] == '\n' {
-                        *line += 1;
-                    }
-                    i += 1;
-                }
-            }
-            other => s.push(other),
-        }
-        i += 1;
-    }
-    (s, i + 1)
-}
-
-/// A small Rust lexer: enough to tell code from comments, strings, chars and lifetimes.
-fn lex(src: &str) -> Vec<Token> {
-    let c: Vec<char> = src.chars().collect();
-    let mut out = Vec::new();
-    let mut line = 1;
-    let mut i = 0;
-    while i < c.len() {
-        let ch = c[i];
-        let next = c.get(i + 1).copied();
-        if ch == '\n' {
-            line += 1;
-            i += 1;
-        } else if ch.is_whitespace() {
-            i += 1;
-        } else if ch == '/' && next == Some('/') {
-            while i < c.len() && c[i] != '\n' {
-                i += 1;
-            }
-        } else if ch == '/' && next == Some('*') {
-            let mut depth = 0;
-            while i < c.len() {
-                if c[i] == '/' && c.get(i + 1) == Some(&'*') {
-                    depth += 1;
-                    i += 2;
-                } else if c[i] == '*' && c.get(i + 1) == Some(&'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    if c[i] == '\n' {
-                        line += 1;
-                    }
-                    i += 1;
-                }
-            }
-        } else if ch == '"' {
-            let start_line = line;
-            let (s, end) = lex_quoted(&c, i, &mut line);
-            out.push(Token { tok: Tok::Str(s), line: start_line });
-            i = end;
-        } else if ch == '\'' {
-            // A char literal ('a', '\n', '\u{1F600}') or a lifetime ('static).
-            if next == Some('\\') {
-                // Quote, backslash, the escaped char, then up to the closing quote ('\u{…}').
-                i += 3;
-                while i < c.len() && c[i] != '\'' {
-                    i += 1;
-                }
-                i += 1;
-            } else if c.get(i + 2) == Some(&'\'') {
-                i += 3;
-            } else {
-                i += 1;
-                while i < c.len() && is_ident_char(c[i]) {
-                    i += 1;
-                }
-            }
-            out.push(Token { tok: Tok::Other, line });
-        } else if ch.is_ascii_digit() {
-            while i < c.len()
-                && (is_ident_char(c[i]) || (c[i] == '.' && c.get(i + 1).is_some_and(|d| d.is_ascii_digit())))
-            {
-                i += 1;
-            }
-            out.push(Token { tok: Tok::Other, line });
-        } else if is_ident_char(ch) {
-            let start = i;
-            while i < c.len() && is_ident_char(c[i]) {
-                i += 1;
-            }
-            let word: String = c[start..i].iter().collect();
-            let after = c.get(i).copied();
-            let raw_prefix = matches!(word.as_str(), "r" | "br" | "cr");
-            if raw_prefix && matches!(after, Some('"' | '#')) {
-                let mut hashes = 0;
-                while c.get(i + hashes) == Some(&'#') {
-                    hashes += 1;
-                }
-                if c.get(i + hashes) == Some(&'"') {
-                    // Raw string: no escapes, ends at `"` followed by as many `#`.
-                    let start_line = line;
-                    let body = i + hashes + 1;
-                    let mut j = body;
-                    while j < c.len() && !(c[j] == '"' && (1..=hashes).all(|k| c.get(j + k) == Some(&'#'))) {
-                        if c[j] == '\n' {
-                            line += 1;
-                        }
-                        j += 1;
-                    }
-                    out.push(Token { tok: Tok::Str(c[body..j.min(c.len())].iter().collect()), line: start_line });
-                    i = j + 1 + hashes;
-                    continue;
-                }
-                // A raw identifier (r#type).
-                i += hashes;
-                let start = i;
-                while i < c.len() && is_ident_char(c[i]) {
-                    i += 1;
-                }
-                out.push(Token { tok: Tok::Ident(c[start..i].iter().collect()), line });
-                continue;
-            }
-            if matches!(word.as_str(), "b" | "c") && after == Some('"') {
-                let start_line = line;
-                let (s, end) = lex_quoted(&c, i, &mut line);
-                out.push(Token { tok: Tok::Str(s), line: start_line });
-                i = end;
-                continue;
-            }
-            if word == "b" && after == Some('\'') {
-                // Byte literal b'x': let the char-literal branch take the quote.
-                continue;
-            }
-            out.push(Token { tok: Tok::Ident(word), line });
-        } else {
-            out.push(Token { tok: Tok::Punct(ch), line });
-            i += 1;
-        }
-    }
-    out
-}
-
-fn is_punct(t: Option<&Token>, p: char) -> bool {
-    matches!(t, Some(Token { tok: Tok::Punct(x), .. }) if *x == p)
-}
-
-fn is_ident(t: Option<&Token>, name: &str) -> bool {
-    matches!(t, Some(Token { tok: Tok::Ident(x), .. }) if x == name)
-}
-
-fn is_open(t: Option<&Token>) -> bool {
-    is_punct(t, '(') || is_punct(t, '[') || is_punct(t, '{')
-}
-
-/// The arguments (token ranges) of the bracket group opening at `open`, and the index of its
-/// closing bracket.
-fn split_args(toks: &[Token], open: usize) -> (Vec<Range<usize>>, usize) {
-    let mut depth = 0usize;
-    let mut args = Vec::new();
-    let mut start = open + 1;
-    for (i, tok) in toks.iter().enumerate().skip(open) {
-        match tok.tok {
-            Tok::Punct('(' | '[' | '{') => depth += 1,
-            Tok::Punct(')' | ']' | '}') => {
-                depth -= 1;
-                if depth == 0 {
-                    if i > start {
-                        args.push(start..i);
-                    }
-                    return (args, i);
-                }
-            }
-            Tok::Punct(',') if depth == 1 => {
-                args.push(start..i);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    (args, toks.len().saturating_sub(1))
-}
-
-/// Whether a literal would show letters to a user: HTML tags, `{}` placeholders and entities do
-/// not count.
-fn has_visible_letters(s: &str) -> bool {
-    let mut visible = String::new();
-    let mut rest = s;
-    while let Some(c) = rest.chars().next() {
-        let markup = match c {
-            // <b>, </code>
-            '<' => rest
-                .find('>')
-                .filter(|&end| end > 1 && rest[1..end].chars().all(|c| c.is_ascii_alphanumeric() || c == '/')),
-            // {}, {name}, {:?}
-            '{' => rest.find('}'),
-            // &lt;
-            '&' => rest.find(';').filter(|&end| end <= 8 && rest[1..end].chars().all(|c| c.is_ascii_alphanumeric())),
-            _ => None,
-        };
-        if let Some(end) = markup {
-            rest = &rest[end + 1..];
-            continue;
-        }
-        visible.push(c);
-        rest = &rest[c.len_utf8()..];
-    }
-    visible.chars().any(char::is_alphabetic)
-}
-
-/// Literals with letters an expression would put in front of a user. A `tr!` key is not text;
-/// the values of its named arguments are. An `i18n::t(…)` call is skipped whole.
-fn user_literals(toks: &[Token]) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < toks.len() {
-        let here = toks.get(i);
-        if is_ident(here, "tr") && is_punct(toks.get(i + 1), '!') && is_open(toks.get(i + 2)) {
-            let (args, end) = split_args(toks, i + 2);
-            for a in args.iter().skip(2) {
-                let arg = &toks[a.clone()];
-                let named = matches!(arg.first().map(|t| &t.tok), Some(Tok::Ident(_))) && is_punct(arg.get(1), '=');
-                out.extend(user_literals(if named { &arg[2..] } else { arg }));
-            }
-            i = end + 1;
-        } else if is_ident(here, "t") && is_punct(toks.get(i + 1), '(') {
-            i = split_args(toks, i + 1).1 + 1;
-        } else {
-            if let Some(Token { tok: Tok::Str(s), line }) = here
-                && has_visible_letters(s)
-            {
-                out.push((*line, s.clone()));
-            }
-            i += 1;
-        }
-    }
-    out
-}
-
-/// Calls that show text to users: (path before the name, name, index of the text argument).
-const TEXT_CALLS: [(&str, &str, usize); 13] = [
-    ("ui", "send", 2),
-    ("ui", "edit", 3),
-    ("ui", "edit_or_send", 3),
-    ("", "send_html", 1),
-    ("requests", "html_message", 2),
-    ("requests", "html_edit", 3),
-    ("", "send_message", 1),
-    ("", "edit_message_text", 2),
-    ("InlineKeyboardButton", "callback", 0),
-    ("InlineKeyboardButton", "url", 0),
-    ("InlineKeyboardButton", "copy_text_button", 0),
-    ("BotCommand", "new", 1),
-    // answer_callback_query(id) carries its text in a `.text(…)` further down the chain.
-    ("", "answer_callback_query", usize::MAX),
-];
-
-#[derive(Debug, Default)]
-struct Scan {
-    /// Text calls seen, by name.
-    calls: BTreeMap<&'static str, usize>,
-    /// (line, call, literal)
-    findings: Vec<(usize, String, String)>,
-}
-
-fn scan_source(src: &str) -> Scan {
-    let toks = lex(src);
-    let mut scan = Scan::default();
-    for i in 0..toks.len() {
-        if i > 0 && is_ident(toks.get(i - 1), "fn") {
-            continue;
-        }
-        for (path, name, arg_index) in TEXT_CALLS {
-            let open = if path.is_empty() {
-                i + 1
-            } else if is_ident(toks.get(i), path) && is_punct(toks.get(i + 1), ':') && is_punct(toks.get(i + 2), ':') {
-                i + 4
-            } else {
-                continue;
-            };
-            let name_at = open - 1;
-            if !is_ident(toks.get(name_at), name) || !is_punct(toks.get(open), '(') {
-                continue;
-            }
-            *scan.calls.entry(name).or_default() += 1;
-            let (args, close) = split_args(&toks, open);
-            let mut texts: Vec<Range<usize>> = args.get(arg_index).cloned().into_iter().collect();
-            if arg_index == usize::MAX {
-                // Follow the builder chain: .text(…), .show_alert(…), …
-                let mut j = close + 1;
-                while is_punct(toks.get(j), '.')
-                    && matches!(toks.get(j + 1).map(|t| &t.tok), Some(Tok::Ident(_)))
-                    && is_punct(toks.get(j + 2), '(')
-                {
-                    let (chain_args, chain_close) = split_args(&toks, j + 2);
-                    if is_ident(toks.get(j + 1), "text") {
-                        texts.extend(chain_args.first().cloned());
-                    }
-                    j = chain_close + 1;
-                }
-            }
-            for r in texts {
-                for (line, lit) in user_literals(&toks[r]) {
-                    scan.findings.push((line, name.to_owned(), lit));
-                }
-            }
-        }
-        // The values given to tr! anywhere end up in front of users too.
-        if is_ident(toks.get(i), "tr") && is_punct(toks.get(i + 1), '!') && is_open(toks.get(i + 2)) {
-            let end = split_args(&toks, i + 2).1;
-            for (line, lit) in user_literals(&toks[i..=end]) {
-                let f = (line, "tr!".to_owned(), lit);
-                if !scan.findings.contains(&f) {
-                    scan.findings.push(f);
-                }
-            }
-        }
-    }
-    scan.findings.sort();
-    scan.findings.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
-    scan
-}
-
-/// The source up to its first `#[cfg(test)]` (unit tests may use literals freely).
-fn without_tests(src: &str) -> String {
-    src.lines().take_while(|l| !l.contains("#[cfg(test)]")).collect::<Vec<_>>().join("\n")
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
-#[test]
-fn the_scanner_flags_literals_shown_to_users() {
-    let bad = r####"
-async fn f() {
-    ui::send(&bot, chat, "Order placed!".to_string(), None).await?;
-    bot.answer_callback_query(q.id.clone()).show_alert(true).text("Done").await?;
-    let b = InlineKeyboardButton::callback("Buy now", "x");
-    super::ui::edit_or_send(bot, chat, here, format!("Paid {} DA", n), None).await?;
-    bot.edit_message_text(chat, msg, r#"Merci "beaucoup""#).await?;
-    bot.send_message(chat, String::from("شكرا")).await?;
-    requests::html_edit(bot, chat, msg, "Édité".into(), None);
-    ui::edit(bot, chat, msg, tr!(lang, "key", name = "Bob"), None).await?;
-    let s = tr!(lang, "order-summary", kind = "ADSL card");
-}
-"####;
-    let scan = scan_source(bad);
-    let lits: Vec<&str> = scan.findings.iter().map(|f| f.2.as_str()).collect();
-    assert_eq!(
-        lits,
-        ["Order placed!", "Done", "Buy now", "Paid {} DA", "Merci \"beaucoup\"", "شكرا", "Édité", "Bob", "ADSL card"],
-        "{scan:#?}"
-    );
-    assert_eq!(scan.findings[0].0, 3, "line numbers: {scan:#?}");
-
-    let good = r####"
-// ui::send(&bot, chat, "commented out".into(), None)
-/* bot.send_message(chat, "also /* nested */ a comment") */
-fn send_message(chat: i64, text: &str) {}
-async fn g<'a>(x: &'a str) {
-    ui::send(&bot, chat, tr!(lang, "menu-text"), None).await?;
-    ui::send(&bot, chat, crate::tr!(lang, "phone-send-text", example = render::example_number(t)), None).await?;
-    bot.send_message(chat, text).await?;
-    ui::edit(bot, chat, msg, format!("{}\n\n<code>{}</code> · {x}", a, b), None).await?;
-    let s = "ui::send(bot, chat, \"in a string\", None)";
-    bot.answer_callback_query(q.id.clone()).await?;
-    let c = 'x'; let q = '"'; let l: &'static str = "not shown";
-    InlineKeyboardButton::callback(label, cb.encode());
-    ui::send(&bot, chat, i18n::t(lang, "menu-text", &[("name", Arg::Str(n))]), None).await?;
-    ui::send(&bot, chat, tr!(lang, "x", user = format!("@{}", u), v = "—".into()), None).await?;
-}
-"####;
-    let scan = scan_source(good);
-    assert!(scan.findings.is_empty(), "false positives: {scan:#?}");
-    assert_eq!(scan.calls.get("send").copied(), Some(4), "{scan:#?}");
-    assert_eq!(scan.calls.get("send_message").copied(), Some(1), "{scan:#?}");
-}
-
 #[test]
 fn no_user_facing_literal_in_the_sources() {
-    let mut files = Vec::new();
-    rust_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")), &mut files);
-    files.sort();
+    let files = rust_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")));
     assert!(files.len() > 20, "{files:?}");
     let mut calls: BTreeMap<&str, usize> = BTreeMap::new();
     let mut findings = Vec::new();
     for path in &files {
         let src = std::fs::read_to_string(path).unwrap();
-        let scan = scan_source(&without_tests(&src));
+        let scan = scan_source(&src);
         for (k, v) in scan.calls {
             *calls.entry(k).or_default() += v;
         }
@@ -784,55 +300,18 @@ fn no_user_facing_literal_in_the_sources() {
         assert!(calls.get(name).copied().unwrap_or(0) > 0, "no {name} call found: {calls:?}");
     }
     assert!(calls.values().sum::<usize>() > 30, "{calls:?}");
-    assert!(findings.is_empty(), "user-facing text must come from locales/*/main.ftl:\n{}", findings.join("\n"));
-}
-
-/// Shaped like a message id: `order-summary`, `cmd-broadcast_cancel`.
-fn id_shaped(s: &str) -> bool {
-    s.contains('-')
-        && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && !s.ends_with('-')
-        && !s.contains("--")
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
-
-/// Message ids the code names: every literal in the key position of a `tr!`, and (when
-/// `id_shaped_too`) every id-shaped literal, as keys picked in a `let key = match …`.
-fn ids_used_in(src: &str, id_shaped_too: bool) -> Vec<(usize, String)> {
-    let toks = lex(src);
-    let mut out = Vec::new();
-    for i in 0..toks.len() {
-        if is_ident(toks.get(i), "tr") && is_punct(toks.get(i + 1), '!') && is_open(toks.get(i + 2)) {
-            let (args, _) = split_args(&toks, i + 2);
-            for tok in args.get(1).map_or(&[][..], |r| &toks[r.clone()]) {
-                // `format!("cmd-{}", …)` keys are checked with their enums.
-                if let Tok::Str(s) = &tok.tok
-                    && !s.contains('{')
-                {
-                    out.push((tok.line, s.clone()));
-                }
-            }
-        }
-        if let Some(Token { tok: Tok::Str(s), line }) = toks.get(i)
-            && id_shaped_too
-            && id_shaped(s)
-        {
-            out.push((*line, s.clone()));
-        }
-    }
-    out
+    assert!(findings.is_empty(), "user-facing text must come from locales/*/*.ftl:\n{}", findings.join("\n"));
 }
 
 #[test]
 fn every_key_the_code_uses_exists() {
     let en = parse_locale(Lang::En);
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
-    let mut files = Vec::new();
-    rust_files(Path::new(root), &mut files);
+    let files = rust_files(Path::new(root));
     let mut missing = Vec::new();
     let mut seen = 0;
     for path in &files {
-        let src = without_tests(&std::fs::read_to_string(path).unwrap());
+        let src = std::fs::read_to_string(path).unwrap();
         // OneClickDZ endpoint names (`check-number`) are id-shaped too: only the Telegram side
         // is searched for bare keys.
         let rel = path.strip_prefix(root).unwrap_or(path);

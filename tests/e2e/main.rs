@@ -4,5 +4,6 @@ mod locales;
 mod ops;
 mod orders;
 mod startup;
+mod strict;
 mod support;
 mod wallet;

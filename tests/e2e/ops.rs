@@ -524,3 +524,35 @@ async fn stats_show_users_orders_revenue_margin_and_wallets() {
     }
     assert_eq!(text.matches("processing:").count(), 1, "PLACED and HANDLING share one line:\n{text}");
 }
+
+#[tokio::test]
+async fn a_paced_25_per_second_broadcast_keeps_under_the_limit_and_replies_go_first() {
+    // Production pacing and the fake's flood control are both on (the suite's default).
+    let app = TestApp::start_with(&[("BROADCAST_PER_SEC", "25")]).await;
+    let admin = app.user(ADMIN, "en");
+    say(&app, &admin, "/start", |_| true).await;
+    let customer = app.customer_with(4101, "en", 0).await;
+    let store = app.store().await;
+    add_users(&store, (1..=75).map(|i| 20_000 + i)).await;
+    let s = start_broadcast(&app, "", "Paced news", 77).await;
+
+    // A customer writes while copies are going out: the answer does not wait for the broadcast.
+    app.tg.wait_for(LONG, |_| (broadcast_copies(&app, s.source) >= 10).then_some(())).await;
+    let m = say(&app, &customer, "/start", |_| true).await;
+    let copies_then = broadcast_copies(&app, s.source);
+    assert!(copies_then < 70, "the reply came only after the broadcast ({copies_then} copies out): {}", m.plain);
+
+    let done = wait_progress(&app, s.progress, "Broadcast finished").await;
+    assert!(done.plain.contains("77 sent"), "{}", done.plain);
+    let calls = broadcast_calls(&app, &s);
+    assert_eq!(calls.len(), 77);
+    let span = calls.last().unwrap().1.duration_since(calls.first().unwrap().1).as_secs_f64();
+    let rate = (calls.len() - 1) as f64 / span;
+    assert!((18.0..=26.5).contains(&rate), "{rate:.1} copies a second, asked 25");
+    // Never over Telegram's limit: the fake's flood control refused nothing.
+    assert_eq!(app.tg.flood_refusals(), 0);
+    for (i, (_, t)) in calls.iter().enumerate() {
+        let in_second = calls[i..].iter().take_while(|(_, u)| u.duration_since(*t) < Duration::from_secs(1)).count();
+        assert!(in_second <= 30, "{in_second} copies within one second");
+    }
+}

@@ -1,7 +1,6 @@
 //! Start-up, configuration errors, shutdown, restarts and what reaches logs and disk.
 use crate::support::flow::{place, wait_last, wait_msg};
-use crate::support::process::BotProcess;
-use crate::support::{ADMIN, Script, TestApp, WAIT};
+use crate::support::{ADMIN, Script, TestApp, WAIT, spawn_bot};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -38,7 +37,7 @@ async fn throttled_production_mode_also_serves() {
 }
 
 async fn exit_with(vars: BTreeMap<String, String>) -> (i32, String) {
-    let mut p = BotProcess::spawn(&vars);
+    let mut p = spawn_bot(&vars);
     let status = p.wait().await;
     // The status leads the output, so a failed check shows a signal too.
     (status.code().unwrap_or(-1), format!("{status}\n{}", p.logs()))
@@ -77,7 +76,7 @@ async fn missing_or_invalid_settings_stop_with_one_clear_line() {
 #[tokio::test]
 async fn sigterm_stops_cleanly_with_exit_code_zero() {
     let app = TestApp::prepare(&[]).await;
-    let mut p = BotProcess::spawn(&app.vars);
+    let mut p = spawn_bot(&app.vars);
     app.tg.wait_for(WAIT, |tg| (tg.call_count("getupdates") > 0).then_some(())).await;
     crate::support::flow::wait_logs(&p, "connected to Telegram").await;
     let t = std::time::Instant::now();
@@ -90,7 +89,7 @@ async fn sigterm_stops_cleanly_with_exit_code_zero() {
 async fn killed_while_handling_then_restarted_delivers_with_one_post() {
     let mut app = TestApp::prepare(&[("RUST_LOG", "debug")]).await;
     app.oc.script("036000009", Script::Manual);
-    let mut p = BotProcess::spawn(&app.vars);
+    let mut p = spawn_bot(&app.vars);
     app.tg.wait_for(WAIT, |tg| (tg.call_count("getupdates") > 0).then_some(())).await;
     let admin = app.user(ADMIN, "en");
     let u = app.user(2003, "en");
@@ -105,7 +104,7 @@ async fn killed_while_handling_then_restarted_delivers_with_one_post() {
     p.kill();
     app.oc.set_status(&r, "FULFILLED");
     let code = app.oc.card_code_for(&r).unwrap();
-    let mut p2 = BotProcess::spawn(&app.vars);
+    let mut p2 = spawn_bot(&app.vars);
     let receipt = wait_msg(&app.tg, u.id, id, |m| m.text.contains(&code)).await;
     assert!(receipt.plain.contains("delivered"));
     assert_eq!(app.oc.send_count(&r), 1, "never sent twice");

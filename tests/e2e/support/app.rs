@@ -6,6 +6,7 @@ use netcard_bot::store::Store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use testkit::BotProcess;
 use tokio::sync::oneshot;
 
 pub const ADMIN: i64 = 900;
@@ -53,7 +54,6 @@ impl TestApp {
             ("RECONCILE_GRACE_SECS", "0.3".to_owned()),
             ("ONECLICK_TIMEOUT_SECS", "1".to_owned()),
             ("ONECLICK_REQUESTS_PER_MINUTE", "100000".to_owned()),
-            ("TELEGRAM_THROTTLE", "off".to_owned()),
             ("HEALTH_CHECK_SECS", "3600".to_owned()),
             ("BROADCAST_PROGRESS_SECS", "0.2".to_owned()),
             ("BALANCE_CACHE_SECS", "0.01".to_owned()),
@@ -128,6 +128,11 @@ impl TestApp {
         }
         u
     }
+}
+
+/// The bot binary of this package as a child process with exactly `vars` as its environment.
+pub fn spawn_bot(vars: &BTreeMap<String, String>) -> BotProcess {
+    BotProcess::spawn(env!("CARGO_BIN_EXE_netcard-bot"), vars)
 }
 
 impl Drop for TestApp {

@@ -41,7 +41,7 @@ pub async fn place(tg: &FakeTelegram, u: &TgUser, kind: &str, number: &str, valu
 }
 
 /// Waits until a child bot's output contains `needle`.
-pub async fn wait_logs(p: &super::process::BotProcess, needle: &str) {
+pub async fn wait_logs(p: &testkit::BotProcess, needle: &str) {
     let deadline = std::time::Instant::now() + WAIT;
     while !p.logs().contains(needle) {
         assert!(std::time::Instant::now() < deadline, "no {needle:?} in logs:\n{}", p.logs());

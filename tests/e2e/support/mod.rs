@@ -1,13 +1,8 @@
-#![allow(dead_code, unused_imports)]
-//! Test doubles for the end-to-end tests: fake Telegram Bot API and fake OneClickDZ API,
-//! both real HTTP servers on 127.0.0.1 driven by the real client libraries.
+//! The bot's side of the end-to-end test support: the app harness and the customer's steps. The
+//! fake servers and the child process come from the `testkit` crate, shared with the benchmark.
 
 pub mod app;
-pub mod fake_oneclick;
-pub mod fake_telegram;
 pub mod flow;
-pub mod process;
 
-pub use app::{ADMIN, TestApp, WAIT};
-pub use fake_oneclick::{FakeOneClick, Script};
-pub use fake_telegram::{BotMessage, Call, CommandSet, CopyRecord, FakeTelegram, TgUser};
+pub use app::{ADMIN, TestApp, WAIT, spawn_bot};
+pub use testkit::{BotMessage, FakeOneClick, FakeTelegram, Script, TgUser};

@@ -1,6 +1,6 @@
 //! A fake OneClickDZ API v3 (internet top-ups and account endpoints) on 127.0.0.1.
 //!
-//! Shapes follow docs/oneclickdz.md. Top-ups evolve by per-number
+//! Shapes follow the OneClickDZ API v3 documentation. Top-ups evolve by per-number
 //! scripts counted in status checks, so tests decide outcomes (fulfilled, queued, refunded)
 //! deterministically; faults (errors, delays, lost responses) are injected per endpoint.
 
@@ -35,6 +35,14 @@ pub enum Script {
     Refund { after_checks: u32 },
     /// HANDLING until the test calls `set_status`.
     Manual,
+    /// HANDLING for `after_checks` checks, then FULFILLED without a `card_code` (a malformed answer
+    /// the bot must not take as a delivery).
+    FulfillWithoutCode { after_checks: u32 },
+    /// HANDLING for `after_checks` checks, then a status the API does not document.
+    Status { after_checks: u32, status: &'static str },
+    /// FULFILLED (with a code) after `after_checks` checks, then REFUNDED on the next check: a move
+    /// the API should never make.
+    FulfillThenRefund { after_checks: u32 },
 }
 
 impl Default for Script {
@@ -54,7 +62,6 @@ struct Product {
 struct Topup {
     id: String,
     r#ref: String,
-    topup_ref: String,
     kind: String,
     number: String,
     value: i64,
@@ -69,6 +76,8 @@ struct Topup {
     num_trans: Option<String>,
     date_traitement: Option<String>,
     created_at: String,
+    /// Until then check-id, check-ref and list do not see it (a send still being processed).
+    hidden_until: Option<Instant>,
 }
 
 /// Injections still to fire: (remaining uses, payload), applied front first.
@@ -90,6 +99,12 @@ struct State {
     errors: HashMap<String, Injected<(u16, Value)>>,
     delays: HashMap<String, Injected<Duration>>,
     accept_then_timeout: Injected<Duration>,
+    /// Sends still to be hidden from look-ups for that long after they are processed.
+    hide_after_send: Injected<Duration>,
+    /// Requests allowed per rolling minute (None: no limit) and the arrival times counted.
+    budget: Option<u32>,
+    budget_window: VecDeque<Instant>,
+    rate_limited: usize,
     fail_validate: bool,
     requests: Vec<(String, String, Instant)>,
     request_counts: HashMap<String, usize>,
@@ -151,6 +166,10 @@ impl FakeOneClick {
             errors: HashMap::new(),
             delays: HashMap::new(),
             accept_then_timeout: VecDeque::new(),
+            hide_after_send: VecDeque::new(),
+            budget: None,
+            budget_window: VecDeque::new(),
+            rate_limited: 0,
             fail_validate: false,
             requests: Vec::new(),
             request_counts: HashMap::new(),
@@ -166,14 +185,7 @@ impl FakeOneClick {
         let key = format!("{DEFAULT_API_KEY}-{}", addr.port());
         shared.state.lock().unwrap().key = key.clone();
         let app = Router::new().fallback(handle).with_state(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let tx = crate::serve(listener, app);
         FakeOneClick { shared, addr, key, shutdown_tx: Some(tx) }
     }
 
@@ -297,6 +309,37 @@ impl FakeOneClick {
         self.shared.lock().accept_then_timeout.push_back((count, delay));
     }
 
+    /// The next `count` sends are processed (top-up created, balance charged) but check-id,
+    /// check-ref and list answer NOT_FOUND for `hidden_for` after it: the race the bot's
+    /// reconcile grace exists for. With `send_accept_then_timeout` the client gives up too.
+    pub fn send_hidden_for(&self, count: usize, hidden_for: Duration) {
+        if count == 0 {
+            return;
+        }
+        self.shared.lock().hide_after_send.push_back((count, hidden_for));
+    }
+
+    /// A request budget per rolling minute, as the real API enforces per key: past it, 429
+    /// RATE_LIMIT_EXCEEDED with a `Retry-After` header. None (the default) for no limit.
+    pub fn set_budget_per_minute(&self, budget: Option<u32>) {
+        let mut st = self.shared.lock();
+        st.budget = budget;
+        st.budget_window.clear();
+    }
+
+    /// Requests refused by the budget so far.
+    pub fn rate_limited(&self) -> usize {
+        self.shared.lock().rate_limited
+    }
+
+    /// The next `count` requests to `endpoint` answer 429 RATE_LIMIT_EXCEEDED with
+    /// `Retry-After: retry_after_secs`, without being processed.
+    pub fn inject_rate_limit(&self, endpoint: &str, count: usize, retry_after_secs: u32) {
+        let body = json!({ "success": false, "error": { "code": "RATE_LIMIT_EXCEEDED", "message": "Too many requests",
+                            "retryAfter": retry_after_secs } });
+        self.inject_error(endpoint, count, 429, body);
+    }
+
     /// While on, /v3/validate answers 503 SERVICE_UNAVAILABLE.
     pub fn fail_validate(&self, on: bool) {
         self.shared.lock().fail_validate = on;
@@ -396,21 +439,60 @@ async fn handle(
         tokio::time::sleep(d).await;
     }
 
-    let (status, resp, hold) = {
+    let (status, resp, hold, retry_after) = {
         let mut st = shared.lock();
+        let over_budget = over_budget(&mut st);
         let (status, resp) = match take_counted(st.errors.get_mut(endpoint)) {
             Some((code, body)) => (code, body),
+            None if over_budget.is_some() => {
+                st.rate_limited += 1;
+                err(&mut st, 429, "RATE_LIMIT_EXCEEDED", "Too many requests", None)
+            }
             None => route(&mut st, endpoint, &path, &headers, &query, json_body.as_ref()),
         };
-        let hold = if endpoint == "send" { take_counted(Some(&mut st.accept_then_timeout)) } else { None };
-        (status, resp, hold)
+        let processed_send = endpoint == "send" && status == 200;
+        let hold = if processed_send { take_counted(Some(&mut st.accept_then_timeout)) } else { None };
+        if processed_send
+            && let Some(d) = take_counted(Some(&mut st.hide_after_send))
+            && let Some(t) = st.topups.last_mut()
+        {
+            t.hidden_until = Some(Instant::now() + d);
+        }
+        let retry_after = match over_budget {
+            Some(secs) => Some(secs),
+            None if status == 429 => resp.pointer("/error/retryAfter").and_then(Value::as_u64).or(Some(1)),
+            None => None,
+        };
+        (status, resp, hold, retry_after)
     };
     shared.notify.notify_waiters();
     if let Some(d) = hold {
         tokio::time::sleep(d).await;
     }
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(resp)).into_response()
+    let mut response = (status, axum::Json(resp)).into_response();
+    if let Some(secs) = retry_after
+        && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
+    {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    response
+}
+
+/// Counts the request against the budget; Some(seconds to wait) when it is over.
+fn over_budget(st: &mut State) -> Option<u64> {
+    let budget = st.budget? as usize;
+    let now = Instant::now();
+    let minute = Duration::from_secs(60);
+    while st.budget_window.front().is_some_and(|t| now.duration_since(*t) >= minute) {
+        st.budget_window.pop_front();
+    }
+    if st.budget_window.len() < budget {
+        st.budget_window.push_back(now);
+        return None;
+    }
+    let oldest = st.budget_window.front().copied().unwrap_or(now);
+    Some((minute.saturating_sub(now.duration_since(oldest))).as_secs().max(1))
 }
 
 /// Pops one use of the first injection in a queue of (remaining uses, payload).
@@ -517,6 +599,7 @@ fn route(
                 // Accept our ref and, to be lenient, the prefixed topupRef.
                 st.by_ref.get(&key).or_else(|| st.by_topup_ref.get(&key)).copied()
             };
+            let idx = idx.filter(|&i| visible(&st.topups[i]));
             let Some(idx) = idx else {
                 let what = if endpoint == "check-id" { "id" } else { "reference" };
                 return err(st, 404, "NOT_FOUND", &format!("Top-up with {what} '{key}' not found"), None);
@@ -528,8 +611,10 @@ fn route(
         "list" => {
             let page = query.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
             let size = query.get("pageSize").and_then(|p| p.parse::<usize>().ok()).unwrap_or(20).clamp(1, 100);
-            let total = st.topups.len();
-            let items: Vec<Value> = st.topups.iter().rev().skip((page - 1) * size).take(size).map(topup_json).collect();
+            let shown: Vec<&Topup> = st.topups.iter().filter(|t| visible(t)).collect();
+            let total = shown.len();
+            let items: Vec<Value> =
+                shown.iter().rev().skip((page - 1) * size).take(size).map(|t| topup_json(t)).collect();
             let data = json!({
                 "items": items,
                 "pagination": { "page": page, "pageSize": size, "totalPages": total.div_ceil(size), "totalResults": total }
@@ -591,7 +676,6 @@ fn send(st: &mut State, body: Option<&Value>) -> Reply {
     let topup = Topup {
         id: id.clone(),
         r#ref: r#ref.clone(),
-        topup_ref: topup_ref.clone(),
         kind,
         number,
         value: product.value,
@@ -605,6 +689,7 @@ fn send(st: &mut State, body: Option<&Value>) -> Reply {
         num_trans: None,
         date_traitement: None,
         created_at: now_iso(),
+        hidden_until: None,
     };
     let idx = st.topups.len();
     st.topups.push(topup);
@@ -631,17 +716,38 @@ fn phone_error(st: &mut State, kind: &str, number: &str) -> Option<Reply> {
     Some(err(st, 400, "ERR_PHONE", &format!("Invalid phone number for {kind} service"), Some(details)))
 }
 
+fn visible(t: &Topup) -> bool {
+    t.hidden_until.is_none_or(|until| Instant::now() >= until)
+}
+
 /// A status check advances the top-up's script.
 fn on_check(st: &mut State, idx: usize) {
     let t = &mut st.topups[idx];
     t.checks += 1;
-    if t.forced || t.status != "HANDLING" {
+    if t.forced {
+        return;
+    }
+    if let Script::FulfillThenRefund { after_checks } = t.script {
+        // FULFILLED is not final here: the next check after it refunds.
+        match t.status.as_str() {
+            "HANDLING" if t.checks > after_checks => apply_status(st, idx, "FULFILLED"),
+            "FULFILLED" => apply_status(st, idx, "REFUNDED"),
+            _ => {}
+        }
+        return;
+    }
+    if t.status != "HANDLING" {
         return;
     }
     let next = match t.script {
         Script::Fulfill { after_checks } if t.checks > after_checks => "FULFILLED",
         Script::Queue { after_checks } if t.checks > after_checks => "QUEUED",
         Script::Refund { after_checks } if t.checks > after_checks => "REFUNDED",
+        Script::Status { after_checks, status } if t.checks > after_checks => status,
+        Script::FulfillWithoutCode { after_checks } if t.checks > after_checks => {
+            t.status = "FULFILLED".into();
+            return;
+        }
         _ => return,
     };
     apply_status(st, idx, next);
@@ -677,7 +783,7 @@ fn topup_json(t: &Topup) -> Value {
         "created_at": t.created_at,
     });
     // The docs show the card fields only on FULFILLED top-ups.
-    if t.status == "FULFILLED" {
+    if t.status == "FULFILLED" && t.card_code.is_some() {
         v["card_code"] = json!(t.card_code);
         v["num_trans"] = json!(t.num_trans);
         v["date_traitement"] = json!(t.date_traitement);

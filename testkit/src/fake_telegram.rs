@@ -33,7 +33,85 @@ pub const MESSAGE_TO_EDIT_NOT_FOUND: &str = "Bad Request: message to edit not fo
 pub const MESSAGE_TO_DELETE_NOT_FOUND: &str = "Bad Request: message to delete not found";
 pub const BOT_BLOCKED: &str = "Forbidden: bot was blocked by the user";
 pub const USER_DEACTIVATED: &str = "Forbidden: user is deactivated";
+/// Spelled as teloxide matches it (Telegram writes "query ID"; teloxide compares exactly).
 pub const QUERY_ID_INVALID: &str = "Bad Request: query is too old and response timeout expired or query id is invalid";
+pub const MESSAGE_TO_COPY_NOT_FOUND: &str = "Bad Request: message to copy not found";
+pub const MESSAGE_TO_FORWARD_NOT_FOUND: &str = "Bad Request: message to forward not found";
+pub const WEBHOOK_ACTIVE: &str =
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
+/// Telegram lets a callback query be answered once, within about 15 s.
+pub const CALLBACK_ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
+/// The header Telegram sends the webhook's secret token in.
+pub const SECRET_TOKEN_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";
+
+/// Methods the fake knows; any other is answered 404 "Not Found", as Telegram does.
+const KNOWN_METHODS: [&str; 23] = [
+    "getme",
+    "getupdates",
+    "setwebhook",
+    "deletewebhook",
+    "getwebhookinfo",
+    "sendmessage",
+    "editmessagetext",
+    "editmessagereplymarkup",
+    "deletemessage",
+    "answercallbackquery",
+    "setmycommands",
+    "deletemycommands",
+    "getmycommands",
+    "sendchataction",
+    "copymessage",
+    "forwardmessage",
+    "setchatmenubutton",
+    "getchatmenubutton",
+    "sendphoto",
+    "senddocument",
+    "getfile",
+    "close",
+    "logout",
+];
+/// Methods that post a message into a chat: what flood control counts.
+const FLOOD_COUNTED: [&str; 5] = ["sendmessage", "copymessage", "forwardmessage", "sendphoto", "senddocument"];
+
+/// Telegram's flood control: about 30 messages a second overall and 1 a second in one chat, with
+/// short bursts allowed; past it a 429 with `parameters.retry_after`. Two token buckets.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FloodLimits {
+    pub per_second: f64,
+    pub burst: f64,
+    pub per_chat_per_second: f64,
+    pub per_chat_burst: f64,
+}
+
+impl Default for FloodLimits {
+    fn default() -> Self {
+        FloodLimits { per_second: 30.0, burst: 30.0, per_chat_per_second: 1.0, per_chat_burst: 5.0 }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    /// Refills to `now`; the wait until a token is there, or zero.
+    fn wait(&mut self, now: Instant, rate: f64, burst: f64) -> Duration {
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * rate).min(burst);
+        self.at = now;
+        if self.tokens >= 1.0 { Duration::ZERO } else { Duration::from_secs_f64((1.0 - self.tokens) / rate) }
+    }
+}
+
+/// What `setWebhook` set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Webhook {
+    pub url: String,
+    pub secret_token: Option<String>,
+    pub allowed_updates: Option<Vec<String>>,
+    pub drop_pending_updates: bool,
+}
 
 /// Telegram's limit, counted in UTF-16 code units after entity parsing.
 const MAX_TEXT_LEN: usize = 4096;
@@ -71,6 +149,8 @@ pub struct BotMessage {
     pub parse_mode: Option<String>,
     /// Raw JSON markup as sent (None once an edit dropped it).
     pub reply_markup: Option<Value>,
+    /// "photo" or "document" for a sendPhoto / sendDocument (its caption is the text).
+    pub media: Option<String>,
     /// Successful edits (text or markup).
     pub edits: usize,
     /// Every text the message has shown, oldest first, the current one last.
@@ -164,6 +244,36 @@ struct StoredMsg {
     edit_date: Option<i64>,
     history: Vec<String>,
     deleted: bool,
+    /// "photo" / "document" for a bot's media message.
+    kind: Option<String>,
+}
+
+impl StoredMsg {
+    /// A message the bot posted.
+    fn bot(
+        message_id: i32,
+        text: String,
+        plain: String,
+        parse_mode: Option<String>,
+        reply_markup: Option<Value>,
+        kind: Option<String>,
+    ) -> StoredMsg {
+        StoredMsg {
+            message_id,
+            from_user: None,
+            date: now_unix(),
+            history: vec![text.clone()],
+            text: Some(text),
+            plain: Some(plain),
+            parse_mode,
+            reply_markup,
+            media: Map::new(),
+            edits: 0,
+            edit_date: None,
+            deleted: false,
+            kind,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -186,7 +296,18 @@ struct State {
     injections: HashMap<String, VecDeque<Injection>>,
     latency: Duration,
     answered: Vec<(String, Option<String>)>,
-    issued_callbacks: HashSet<String>,
+    /// Callback queries not answered yet, with when they were pressed.
+    open_callbacks: HashMap<String, Instant>,
+    callback_timeout: Duration,
+    webhook: Option<Webhook>,
+    /// (chat_id, menu_button) of every setChatMenuButton, in order.
+    menu_buttons: Vec<(Option<i64>, Value)>,
+    /// File ids getFile knows: those of users' photos and of the bot's uploads.
+    files: HashSet<String>,
+    flood: Option<FloodLimits>,
+    flood_global: Option<Bucket>,
+    flood_chats: HashMap<i64, Bucket>,
+    flood_refusals: usize,
     next_callback: u64,
     copies: Vec<CopyRecord>,
     commands: Vec<CommandSet>,
@@ -232,7 +353,12 @@ impl Drop for FakeTelegram {
 impl FakeTelegram {
     pub async fn start() -> FakeTelegram {
         let shared = Arc::new(Shared {
-            state: Mutex::new(State { next_update_id: 1, ..State::default() }),
+            state: Mutex::new(State {
+                next_update_id: 1,
+                callback_timeout: CALLBACK_ANSWER_TIMEOUT,
+                flood: Some(FloodLimits::default()),
+                ..State::default()
+            }),
             calls_notify: Notify::new(),
             updates_notify: Notify::new(),
             token: std::sync::OnceLock::new(),
@@ -242,14 +368,7 @@ impl FakeTelegram {
         let token = format!("{DEFAULT_TOKEN}-{}", addr.port());
         let _ = shared.token.set(token.clone());
         let app = Router::new().fallback(handle).with_state(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let tx = crate::serve(listener, app);
         FakeTelegram { shared, addr, token, shutdown_tx: Some(tx) }
     }
 
@@ -322,6 +441,7 @@ impl FakeTelegram {
         if let Some(c) = caption {
             media.insert("caption".into(), json!(c));
         }
+        self.shared.lock().files.extend(["AgACAgFAKEphotosmall".to_owned(), "AgACAgFAKEphotobig".to_owned()]);
         self.user_message(from, caption.map(str::to_owned), media)
     }
 
@@ -340,7 +460,7 @@ impl FakeTelegram {
         };
         st.next_callback += 1;
         let id = format!("cbq-{}-{}", chat_id, st.next_callback);
-        st.issued_callbacks.insert(id.clone());
+        st.open_callbacks.insert(id.clone(), Instant::now());
         let cq = json!({
             "id": id,
             "from": user_json(from),
@@ -441,6 +561,52 @@ impl FakeTelegram {
     /// Delay applied to every request before it is processed.
     pub fn set_latency(&self, d: Duration) {
         self.shared.lock().latency = d;
+    }
+
+    /// Flood control as Telegram applies it (`Some(FloodLimits::default())` from the start), or
+    /// None to switch it off for tests and benchmarks that need raw speed.
+    pub fn set_flood_limits(&self, limits: Option<FloodLimits>) {
+        let mut st = self.shared.lock();
+        st.flood = limits;
+        st.flood_global = None;
+        st.flood_chats.clear();
+    }
+
+    /// Sends refused with 429 by flood control so far.
+    pub fn flood_refusals(&self) -> usize {
+        self.shared.lock().flood_refusals
+    }
+
+    /// How long after the press a callback query can still be answered (15 s by default).
+    pub fn set_callback_answer_timeout(&self, d: Duration) {
+        self.shared.lock().callback_timeout = d;
+    }
+
+    /// What the last `setWebhook` set, until a `deleteWebhook`.
+    pub fn webhook(&self) -> Option<Webhook> {
+        self.shared.lock().webhook.clone()
+    }
+
+    /// (chat_id, menu_button) of every `setChatMenuButton`, oldest first.
+    pub fn menu_buttons(&self) -> Vec<(Option<i64>, Value)> {
+        self.shared.lock().menu_buttons.clone()
+    }
+
+    /// Takes the queued updates out of the queue (as Telegram does when it delivers them to a
+    /// webhook), oldest first.
+    pub fn take_updates(&self) -> Vec<Value> {
+        self.shared.lock().updates.drain(..).collect()
+    }
+
+    /// POSTs every queued update to the webhook set by the bot, with its secret token header,
+    /// as Telegram does; returns the HTTP status of each delivery.
+    pub async fn deliver_to_webhook(&self) -> Vec<u16> {
+        let hook = self.webhook().expect("deliver_to_webhook: the bot set no webhook");
+        let mut out = Vec::new();
+        for update in self.take_updates() {
+            out.push(post_update(&hook.url, hook.secret_token.as_deref(), &update).await);
+        }
+        out
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -591,6 +757,7 @@ impl FakeTelegram {
             edit_date: None,
             history: Vec::new(),
             deleted: false,
+            kind: None,
         };
         let msg = message_json(&st, chat_id, &stored);
         st.chats.entry(chat_id).or_default().msgs.insert(id, stored);
@@ -599,6 +766,16 @@ impl FakeTelegram {
         self.shared.updates_notify.notify_waiters();
         id
     }
+}
+
+/// POSTs one update to `url` as Telegram delivers it to a webhook, with the secret token header
+/// when given; returns the HTTP status (0 when the request could not be made).
+pub async fn post_update(url: &str, secret_token: Option<&str>, update: &Value) -> u16 {
+    let mut req = reqwest::Client::new().post(url).json(update);
+    if let Some(secret) = secret_token {
+        req = req.header(SECRET_TOKEN_HEADER, secret);
+    }
+    req.send().await.map(|r| r.status().as_u16()).unwrap_or(0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -627,6 +804,12 @@ async fn handle(AxState(shared): AxState<Arc<Shared>>, uri: Uri, headers: Header
         *st.call_counts.entry(method.clone()).or_default() += 1;
         match take_injection(&mut st, &method) {
             Some(err) => Some(Err(err)),
+            None if !KNOWN_METHODS.contains(&method.as_str()) => {
+                Some(Err(ApiErr { code: 404, description: "Not Found".into(), retry_after: None }))
+            }
+            None if method == "getupdates" && st.webhook.is_some() => {
+                Some(Err(ApiErr { code: 409, description: WEBHOOK_ACTIVE.into(), retry_after: None }))
+            }
             None if method == "getupdates" => {
                 if let Some(list) = body.get("allowed_updates").and_then(Value::as_array) {
                     st.allowed_updates = Some(list.iter().filter_map(Value::as_str).map(str::to_owned).collect());
@@ -763,27 +946,65 @@ fn dispatch(st: &mut State, method: &str, body: &Value) -> ApiResult {
             None => {}
         }
     }
+    if FLOOD_COUNTED.contains(&method)
+        && let Some(chat) = chat_id_of(body, "chat_id")
+    {
+        flood_control(st, chat)?;
+    }
     match method {
         "getme" => Ok(me_json()),
-        "getwebhookinfo" => Ok(json!({
-            "url": "",
-            "has_custom_certificate": false,
-            "pending_update_count": st.updates.len(),
-        })),
+        "getwebhookinfo" => {
+            let hook = st.webhook.clone();
+            let mut info = json!({
+                "url": hook.as_ref().map(|h| h.url.as_str()).unwrap_or_default(),
+                "has_custom_certificate": false,
+                "pending_update_count": st.updates.len(),
+            });
+            if let Some(list) = hook.and_then(|h| h.allowed_updates) {
+                info["allowed_updates"] = json!(list);
+            }
+            Ok(info)
+        }
+        "setwebhook" => set_webhook(st, body),
         "deletewebhook" => {
             if body.get("drop_pending_updates").and_then(Value::as_bool) == Some(true) {
                 st.updates.clear();
             }
+            st.webhook = None;
             Ok(json!(true))
         }
+        "setchatmenubutton" => {
+            let button = body.get("menu_button").cloned().unwrap_or_else(|| json!({ "type": "default" }));
+            st.menu_buttons.push((chat_id_of(body, "chat_id"), button));
+            Ok(json!(true))
+        }
+        "getchatmenubutton" => {
+            let chat = chat_id_of(body, "chat_id");
+            let found = st.menu_buttons.iter().rev().find(|(c, _)| *c == chat).map(|(_, b)| b.clone());
+            Ok(found.unwrap_or_else(|| json!({ "type": "default" })))
+        }
+        "sendphoto" => send_media(st, body, "photo"),
+        "senddocument" => send_media(st, body, "document"),
+        "getfile" => {
+            let id = body.get("file_id").and_then(Value::as_str).unwrap_or_default();
+            if !st.files.contains(id) {
+                return Err(ApiErr::bad("Bad Request: invalid file_id"));
+            }
+            Ok(json!({ "file_id": id, "file_unique_id": format!("u-{id}"), "file_size": 150000,
+                       "file_path": format!("photos/{id}.jpg") }))
+        }
+        "close" | "logout" => Ok(json!(true)),
         "sendmessage" => send_message(st, body),
         "editmessagetext" => edit_message_text(st, body),
         "editmessagereplymarkup" => edit_message_reply_markup(st, body),
         "deletemessage" => delete_message(st, body),
         "answercallbackquery" => {
             let id = body.get("callback_query_id").and_then(Value::as_str).unwrap_or_default();
-            if !st.issued_callbacks.contains(id) {
-                return Err(ApiErr::bad(QUERY_ID_INVALID));
+            // Once answered, or too old, a query id is no longer valid.
+            let timeout = st.callback_timeout;
+            match st.open_callbacks.remove(id) {
+                Some(pressed) if pressed.elapsed() <= timeout => {}
+                _ => return Err(ApiErr::bad(QUERY_ID_INVALID)),
             }
             let text = body.get("text").and_then(Value::as_str).map(str::to_owned);
             st.answered.push((id.to_owned(), text));
@@ -804,9 +1025,102 @@ fn dispatch(st: &mut State, method: &str, body: &Value) -> ApiResult {
             Ok(Value::Array(list))
         }
         "sendchataction" => Ok(json!(true)),
-        "copymessage" => copy_message(st, body),
-        _ => Ok(json!(true)),
+        "copymessage" => copy_message(st, body, MESSAGE_TO_COPY_NOT_FOUND),
+        "forwardmessage" => copy_message(st, body, MESSAGE_TO_FORWARD_NOT_FOUND),
+        _ => Err(ApiErr { code: 404, description: "Not Found".into(), retry_after: None }),
     }
+}
+
+/// Takes a token from the chat's bucket and the global one, or answers 429 with how long to wait.
+fn flood_control(st: &mut State, chat: i64) -> Result<(), ApiErr> {
+    let Some(limits) = st.flood else { return Ok(()) };
+    let now = Instant::now();
+    let global = st.flood_global.get_or_insert(Bucket { tokens: limits.burst, at: now });
+    let wait_global = global.wait(now, limits.per_second, limits.burst);
+    let chat_bucket = st.flood_chats.entry(chat).or_insert(Bucket { tokens: limits.per_chat_burst, at: now });
+    let wait_chat = chat_bucket.wait(now, limits.per_chat_per_second, limits.per_chat_burst);
+    let wait = wait_global.max(wait_chat);
+    if !wait.is_zero() {
+        st.flood_refusals += 1;
+        // Telegram gives whole seconds, at least one.
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u32;
+        return Err(ApiErr {
+            code: 429,
+            description: format!("Too Many Requests: retry after {secs}"),
+            retry_after: Some(secs),
+        });
+    }
+    chat_bucket.tokens -= 1.0;
+    if let Some(g) = st.flood_global.as_mut() {
+        g.tokens -= 1.0;
+    }
+    Ok(())
+}
+
+fn set_webhook(st: &mut State, body: &Value) -> ApiResult {
+    let url = body.get("url").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if url.is_empty() {
+        st.webhook = None;
+        return Ok(json!(true));
+    }
+    if !url.starts_with("https://") && !url.starts_with("http://127.0.0.1") && !url.starts_with("http://localhost") {
+        return Err(ApiErr::bad("Bad Request: bad webhook: An HTTPS URL must be provided for webhook"));
+    }
+    let secret_token = body.get("secret_token").and_then(Value::as_str).map(str::to_owned);
+    // Telegram: 1-256 characters A-Z, a-z, 0-9, _ and -.
+    if let Some(s) = &secret_token
+        && !((1..=256).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+    {
+        return Err(ApiErr::bad("Bad Request: secret token contains unallowed characters"));
+    }
+    let allowed_updates = body
+        .get("allowed_updates")
+        .and_then(Value::as_array)
+        .map(|l| l.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>());
+    if let Some(list) = &allowed_updates {
+        st.allowed_updates = Some(list.clone());
+    }
+    let drop_pending_updates = body.get("drop_pending_updates").and_then(Value::as_bool) == Some(true);
+    if drop_pending_updates {
+        st.updates.clear();
+    }
+    st.webhook = Some(Webhook { url, secret_token, allowed_updates, drop_pending_updates });
+    Ok(json!(true))
+}
+
+/// sendPhoto / sendDocument: a bot message whose text is the caption.
+fn send_media(st: &mut State, body: &Value, kind: &str) -> ApiResult {
+    let chat_id = chat_id_of(body, "chat_id").ok_or_else(|| ApiErr::bad("Bad Request: chat_id is empty"))?;
+    let file = body.get(kind).and_then(Value::as_str).unwrap_or_default();
+    if file.is_empty() {
+        return Err(ApiErr::bad(format!("Bad Request: there is no {kind} in the request")));
+    }
+    let caption = body.get("caption").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let parse_mode = body.get("parse_mode").and_then(Value::as_str).map(str::to_owned);
+    let plain = render(&caption, parse_mode.as_deref())?;
+    if plain.encode_utf16().count() > 1024 {
+        return Err(ApiErr::bad("Bad Request: message caption is too long"));
+    }
+    let markup = body.get("reply_markup").cloned().filter(|v| !v.is_null());
+    validate_markup(markup.as_ref())?;
+    let id = next_message_id(st, chat_id);
+    let file_id = format!("{kind}-{chat_id}-{id}");
+    st.files.insert(file_id.clone());
+    let stored = StoredMsg::bot(id, caption, plain, parse_mode, markup, Some(kind.to_owned()));
+    let mut v = message_json(st, chat_id, &stored);
+    let file_json = json!({ "file_id": file_id, "file_unique_id": format!("u-{file_id}"), "file_size": 1000 });
+    if let Some(obj) = v.as_object_mut() {
+        let text = obj.remove("text").unwrap_or_default();
+        obj.insert("caption".into(), text);
+        let media = if kind == "photo" {
+            json!([{ "width": 320, "height": 320, "file_id": file_id, "file_unique_id": format!("u-{file_id}") }])
+        } else {
+            file_json
+        };
+        obj.insert(kind.into(), media);
+    }
+    st.chats.entry(chat_id).or_default().msgs.insert(id, stored);
+    Ok(v)
 }
 
 fn send_message(st: &mut State, body: &Value) -> ApiResult {
@@ -823,20 +1137,7 @@ fn send_message(st: &mut State, body: &Value) -> ApiResult {
     let markup = body.get("reply_markup").cloned().filter(|v| !v.is_null());
     validate_markup(markup.as_ref())?;
     let id = next_message_id(st, chat_id);
-    let stored = StoredMsg {
-        message_id: id,
-        from_user: None,
-        date: now_unix(),
-        history: vec![text.clone()],
-        text: Some(text),
-        plain: Some(plain),
-        parse_mode,
-        reply_markup: markup,
-        media: Map::new(),
-        edits: 0,
-        edit_date: None,
-        deleted: false,
-    };
+    let stored = StoredMsg::bot(id, text, plain, parse_mode, markup, None);
     let v = message_json(st, chat_id, &stored);
     st.chats.entry(chat_id).or_default().msgs.insert(id, stored);
     Ok(v)
@@ -924,35 +1225,25 @@ fn delete_message(st: &mut State, body: &Value) -> ApiResult {
     }
 }
 
-fn copy_message(st: &mut State, body: &Value) -> ApiResult {
+fn copy_message(st: &mut State, body: &Value, not_found: &str) -> ApiResult {
     let chat_id = chat_id_of(body, "chat_id").ok_or_else(|| ApiErr::bad("Bad Request: chat_id is empty"))?;
     let from_chat_id = chat_id_of(body, "from_chat_id").unwrap_or(0);
     let message_id = body.get("message_id").and_then(Value::as_i64).unwrap_or(0) as i32;
     let markup = body.get("reply_markup").cloned().filter(|v| !v.is_null());
     validate_markup(markup.as_ref())?;
     let source = st.chats.get(&from_chat_id).and_then(|c| c.msgs.get(&message_id)).filter(|m| !m.deleted);
-    let (text, plain, parse_mode) = match source.and_then(|m| m.text.clone().map(|t| (t, m))) {
-        Some((t, m)) => (t, m.plain.clone().unwrap_or_default(), m.parse_mode.clone()),
+    let Some(source) = source else {
+        return Err(ApiErr::bad(not_found));
+    };
+    let (text, plain, parse_mode) = match source.text.clone() {
+        Some(t) => (t, source.plain.clone().unwrap_or_default(), source.parse_mode.clone()),
         None => {
             let t = format!("[copy of {from_chat_id}:{message_id}]");
             (t.clone(), t, None)
         }
     };
     let new_id = next_message_id(st, chat_id);
-    let stored = StoredMsg {
-        message_id: new_id,
-        from_user: None,
-        date: now_unix(),
-        history: vec![text.clone()],
-        text: Some(text),
-        plain: Some(plain),
-        parse_mode,
-        reply_markup: markup,
-        media: Map::new(),
-        edits: 0,
-        edit_date: None,
-        deleted: false,
-    };
+    let stored = StoredMsg::bot(new_id, text, plain, parse_mode, markup, None);
     st.chats.entry(chat_id).or_default().msgs.insert(new_id, stored);
     st.copies.push(CopyRecord { from_chat_id, message_id, chat_id, new_message_id: new_id });
     Ok(json!({ "message_id": new_id }))
@@ -1042,6 +1333,7 @@ fn bot_messages_of(st: &State, chat_id: i64) -> Vec<BotMessage> {
             edits: m.edits,
             text_history: m.history.clone(),
             deleted: m.deleted,
+            media: m.kind.clone(),
         })
         .collect()
 }

@@ -6,12 +6,14 @@ use std::sync::{Arc, Mutex};
 
 pub struct BotProcess {
     child: Child,
-    pub output: Arc<Mutex<Vec<u8>>>,
+    output: Arc<Mutex<Vec<u8>>>,
 }
 
 impl BotProcess {
-    pub fn spawn(vars: &BTreeMap<String, String>) -> BotProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_netcard-bot"))
+    /// Starts `program` (the bot binary: `env!("CARGO_BIN_EXE_netcard-bot")` in the bot's tests)
+    /// with exactly `vars` as its environment.
+    pub fn spawn(program: &str, vars: &BTreeMap<String, String>) -> BotProcess {
+        let mut child = Command::new(program)
             .env_clear()
             .envs(vars)
             .current_dir(std::env::temp_dir())
