@@ -23,7 +23,7 @@ pub const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 
 /// What teloxide's Dispatcher asks Telegram for with our tree: every kind, because `schema()`'s
 /// gate (a `filter_map_async`) is opaque to its analysis. Its own computation is private.
-const ALLOWED_UPDATES: [AllowedUpdate; 23] = {
+pub const ALLOWED_UPDATES: [AllowedUpdate; 23] = {
     use AllowedUpdate::*;
     [
         Message,

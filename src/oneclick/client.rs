@@ -285,11 +285,25 @@ impl OneClickClient {
         url: &Url,
         body: Option<Vec<u8>>,
     ) -> Result<T, Failure> {
-        let inner = &self.inner;
+        let waiting = Instant::now();
         match lane {
-            Lane::Customer => inner.limiter.acquire().await,
-            Lane::Background => inner.limiter.acquire_spare().await,
+            Lane::Customer => self.inner.limiter.acquire().await,
+            Lane::Background => self.inner.limiter.acquire_spare().await,
         }
+        crate::metrics::oneclick_budget_wait(waiting.elapsed());
+        let started = Instant::now();
+        let result = self.exchange(method, url, body).await;
+        crate::metrics::oneclick_request(
+            url.path(),
+            result.as_ref().map(|_| ()).map_err(|f| &f.error),
+            started.elapsed(),
+        );
+        result
+    }
+
+    /// The request and its answer, after the limiter let it through.
+    async fn exchange<T: FromData>(&self, method: Method, url: &Url, body: Option<Vec<u8>>) -> Result<T, Failure> {
+        let inner = &self.inner;
         inner.requests.fetch_add(1, Ordering::Relaxed);
         // Path only (no query, headers or body): the key is a header, and bodies may hold card
         // codes.
