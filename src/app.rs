@@ -14,7 +14,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::prelude::*;
-use teloxide::update_listeners::Polling;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -97,7 +96,9 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
     client_cfg.request_timeout = cfg.oneclick_timeout;
     client_cfg.requests_per_minute = cfg.oneclick_requests_per_minute;
     let client = OneClickClient::new(client_cfg).map_err(|e| StartError::Config(format!("ONECLICK_BASE_URL: {e}")))?;
-    match client.validate().await {
+    let validated = client.validate().await;
+    let oneclick_ok = validated.is_ok();
+    match validated {
         Ok(key) => {
             tracing::info!(environment = %key.environment, scope = ?key.scope, "OneClickDZ key valid")
         }
@@ -123,6 +124,10 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
 
     let me = connect_telegram(&bot).await?;
     tracing::info!(username = ?me.username, "connected to Telegram");
+    // Production plumbing (issue 15, src/http): the HTTP server when configured, and the update
+    // source (webhook, or polling after deleting any webhook). Before the workers, so a refused
+    // webhook or a taken port stops the start cleanly.
+    let (http, listener) = crate::http::start(&cfg, &store, &bot, oneclick_ok).await?;
     setup::register_commands(&bot, &ctx).await;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -135,7 +140,6 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
 
     // Not the raw `Bot`: replies go through `Tg`'s pacer.
     let deps = Arc::new(Deps { bot: bot.clone(), ctx: ctx.clone(), storage: DbStorage::erased(store.clone()) });
-    let listener = Polling::builder(Bot::clone(&bot)).timeout(Duration::from_secs(10)).build();
     let stopping = async move {
         shutdown.await;
         tracing::info!("shutting down");
@@ -145,6 +149,7 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
     for w in workers {
         let _ = tokio::time::timeout(Duration::from_secs(6), w).await;
     }
+    http.stop().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -79,6 +79,7 @@ impl Catalog {
         }
         let b = Dinars::from_upstream_floor(self.client.balance().await?.balance).get();
         *self.balance.lock().unwrap() = Some((Instant::now(), b));
+        crate::metrics::oneclick_balance(b);
         Ok(b)
     }
 

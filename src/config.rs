@@ -1,6 +1,11 @@
 //! Configuration, read once from the environment (and `.env`, which the environment overrides).
 use crate::i18n::Lang;
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
 use std::time::Duration;
+
+/// The log filter when `RUST_LOG` is unset.
+pub const DEFAULT_LOG_FILTER: &str = "info";
 
 /// A value that must never reach a log: `Debug` and `Display` print a placeholder.
 #[derive(Clone, PartialEq, Eq)]
@@ -45,6 +50,23 @@ pub struct Config {
     pub products_cache_ttl: Duration,
     pub balance_cache_ttl: Duration,
     pub health_check_every: Duration,
+    /// Set: updates come by webhook to this URL instead of long polling.
+    pub webhook_url: Option<url::Url>,
+    /// The one HTTP server (webhook, health, metrics); required with `webhook_url`.
+    pub http_listen: Option<SocketAddr>,
+    /// Sent by Telegram with every webhook request; derived from the token when not configured.
+    pub webhook_secret: Secret,
+    pub log_format: LogFormat,
+    /// Where the bot's HTTP server is reachable from outside (for links to the admin panel).
+    pub public_url: Option<url::Url>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
 }
 
 /// A configuration problem, printed as one line naming the variable and what to put there.
@@ -123,7 +145,41 @@ impl Config {
             Some("off") | Some("false") | Some("0") => false,
             Some(_) => return Err(err("TELEGRAM_THROTTLE", "must be on or off")),
         };
+        let webhook_url = web_url(&get, "WEBHOOK_URL")?;
+        let http_listen = match get("HTTP_LISTEN") {
+            None => None,
+            Some(a) => Some(a.parse::<SocketAddr>().map_err(|_| {
+                err("HTTP_LISTEN", "must be an address and port, e.g. 127.0.0.1:8080 (or 0.0.0.0:8080 in a container)")
+            })?),
+        };
+        if webhook_url.is_some() && http_listen.is_none() {
+            return Err(err(
+                "HTTP_LISTEN",
+                "required with WEBHOOK_URL: the address the webhook is served on, e.g. 127.0.0.1:8080",
+            ));
+        }
+        let webhook_secret = match get("WEBHOOK_SECRET") {
+            None => derive_webhook_secret(&telegram_token),
+            Some(s) if is_valid_webhook_secret(&s) => s,
+            Some(_) => {
+                return Err(err(
+                    "WEBHOOK_SECRET",
+                    "must be 1 to 256 of A-Z a-z 0-9 _ -; leave it unset to derive one from the bot token",
+                ));
+            }
+        };
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(err("LOG_FORMAT", "must be text or json")),
+        };
+        let public_url = web_url(&get, "PUBLIC_URL")?;
         Ok(Config {
+            webhook_url,
+            http_listen,
+            webhook_secret: Secret::new(webhook_secret),
+            log_format,
+            public_url,
             telegram_token: Secret::new(telegram_token),
             telegram_api_url,
             telegram_throttle: throttle,
@@ -149,9 +205,42 @@ impl Config {
         })
     }
 
+    /// The card key file beside the database, used when `CARD_ENCRYPTION_KEY` is unset.
+    pub fn card_key_file(&self) -> Option<std::path::PathBuf> {
+        if self.card_encryption_key.is_some() {
+            return None;
+        }
+        let db = crate::store::Store::database_path(&self.database_url)?;
+        Some(db.parent().map(|d| d.join("card.key")).unwrap_or_else(|| "card.key".into()))
+    }
+
     pub fn is_admin(&self, user_id: i64) -> bool {
         self.admin_ids.contains(&user_id)
     }
+}
+
+/// An http(s) URL with a host: https for Telegram's servers, plain http for a local Bot API server.
+fn web_url(get: &impl Fn(&str) -> Option<String>, var: &'static str) -> Result<Option<url::Url>, ConfigError> {
+    let Some(s) = get(var) else { return Ok(None) };
+    match url::Url::parse(&s) {
+        Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => Ok(Some(u)),
+        _ => Err(err(
+            var,
+            "must be an https:// URL (http:// only for a local Bot API server), e.g. https://bot.example.com/telegram",
+        )),
+    }
+}
+
+/// What Telegram accepts as `secret_token`.
+pub fn is_valid_webhook_secret(s: &str) -> bool {
+    (1..=256).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// A secret that stays the same across restarts without being configured, and from which the
+/// token cannot be recovered: the hex SHA-256 of a fixed label and the token.
+pub fn derive_webhook_secret(token: &str) -> String {
+    let digest = Sha256::new().chain_update(b"netcard-bot webhook secret\0").chain_update(token.as_bytes()).finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Intervals accept fractions (`0.05`) so tests can run the real timing logic quickly.
@@ -196,18 +285,115 @@ mod tests {
 
     const BASE: [(&str, &str); 2] = [("TELOXIDE_TOKEN", "1:abc"), ("ONECLICK_API_KEY", "key-123")];
 
+    /// The rows of README.md's configuration table: (variable, required column, default column).
+    fn readme_rows() -> Vec<(String, String, String)> {
+        let readme = include_str!("../README.md");
+        let section = readme.split("\n## Configuration\n").nth(1).expect("README has a Configuration section");
+        let section = section.split("\n## ").next().unwrap_or(section);
+        let rows: Vec<_> = section
+            .lines()
+            .filter(|l| l.starts_with("| `"))
+            .map(|l| {
+                let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+                assert!(cells.len() >= 4, "a configuration row has 4 cells: {l}");
+                (cells[0].trim_matches('`').to_owned(), cells[1].to_owned(), cells[2].to_owned())
+            })
+            .collect();
+        assert!(rows.len() > 20, "the table was not found: {rows:?}");
+        rows
+    }
+
+    /// Every variable `from_lookup` reads, in the order it reads them.
+    fn variables_read() -> Vec<String> {
+        let m: HashMap<&str, &str> = BASE.into_iter().collect();
+        let seen = std::sync::Mutex::new(Vec::new());
+        Config::from_lookup(|k| {
+            seen.lock().unwrap().push(k.to_owned());
+            m.get(k).map(|v| v.to_string())
+        })
+        .unwrap();
+        seen.into_inner().unwrap()
+    }
+
+    /// What the README's default column says for `var`, worked out from the configuration's actual
+    /// default value (`None` when the configuration has no such variable).
+    fn documented_default(c: &Config, var: &str) -> Option<String> {
+        let secs = |d: Duration| d.as_secs_f64().to_string();
+        let unset = |is_none: bool, text: &str| if is_none { text.to_owned() } else { "a value".to_owned() };
+        Some(match var {
+            "TELOXIDE_TOKEN" | "ONECLICK_API_KEY" => String::new(),
+            // teloxide's own default Bot API server, which an unset variable leaves in place.
+            "TELOXIDE_API_URL" => match &c.telegram_api_url {
+                None => teloxide::Bot::new("1:a").api_url().as_str().trim_end_matches('/').to_owned(),
+                Some(u) => u.to_string(),
+            },
+            "ONECLICK_BASE_URL" => c.oneclick_base_url.clone(),
+            "ONECLICK_REQUESTS_PER_MINUTE" => c.oneclick_requests_per_minute.to_string(),
+            "ONECLICK_TIMEOUT_SECS" => secs(c.oneclick_timeout),
+            "DATABASE_URL" => c.database_url.clone(),
+            "ADMIN_IDS" => unset(c.admin_ids.is_empty(), "none (warning at start)"),
+            "ADMIN_CHAT_ID" => unset(c.admin_chat_id.is_none(), "each admin"),
+            "SUPPORT_CONTACT" => unset(c.support_contact.is_empty(), "none"),
+            "DEFAULT_LANGUAGE" => c.default_language.code().to_owned(),
+            "CARD_ENCRYPTION_KEY" => unset(
+                c.card_encryption_key.is_none(),
+                "key file `card.key` beside the database (0600), with a warning to back it up",
+            ),
+            "ORDER_POLL_SECS" => secs(c.order_poll),
+            "ORDER_FAST_POLL_WINDOW_SECS" => secs(c.order_fast_poll_window),
+            "QUEUED_RECHECK_SECS" => secs(c.queued_recheck),
+            "RECONCILE_GRACE_SECS" => secs(c.reconcile_grace),
+            "BROADCAST_PER_SEC" => c.broadcast_per_sec.to_string(),
+            "BROADCAST_PROGRESS_SECS" => secs(c.broadcast_progress_every),
+            "PRODUCTS_CACHE_SECS" => secs(c.products_cache_ttl),
+            "BALANCE_CACHE_SECS" => secs(c.balance_cache_ttl),
+            "HEALTH_CHECK_SECS" => secs(c.health_check_every),
+            "TELEGRAM_THROTTLE" => (if c.telegram_throttle { "on" } else { "off" }).to_owned(),
+            "WEBHOOK_URL" => unset(c.webhook_url.is_none(), "none (long polling)"),
+            "HTTP_LISTEN" => unset(c.http_listen.is_none(), "none (no HTTP server in polling mode)"),
+            "WEBHOOK_SECRET" => {
+                let derived = c.webhook_secret.expose() == derive_webhook_secret(c.telegram_token.expose());
+                (if derived { "derived from the bot token" } else { "a value" }).to_owned()
+            }
+            "LOG_FORMAT" => (if c.log_format == LogFormat::Text { "text" } else { "json" }).to_owned(),
+            "PUBLIC_URL" => unset(c.public_url.is_none(), "none"),
+            // Read by the log subscriber in main, not by `Config`.
+            "RUST_LOG" => DEFAULT_LOG_FILTER.to_owned(),
+            _ => return None,
+        })
+    }
+
     #[test]
     fn defaults_match_the_readme() {
         let c = cfg(&BASE).unwrap();
-        assert_eq!(c.oneclick_base_url, "https://api.oneclickdz.com");
-        assert_eq!(c.database_url, "sqlite://data/netcard.db");
-        assert_eq!(c.order_poll, Duration::from_secs(5));
-        assert_eq!(c.order_fast_poll_window, Duration::from_secs(300));
-        assert_eq!(c.queued_recheck, Duration::from_secs(1800));
-        assert_eq!(c.broadcast_per_sec, 25);
-        assert_eq!(c.default_language, Lang::En);
-        assert!(c.telegram_throttle);
-        assert!(c.admin_ids.is_empty());
+        let rows = readme_rows();
+        let mut problems = Vec::new();
+        for (var, required, default) in &rows {
+            match documented_default(&c, var) {
+                None => problems.push(format!("{var}: in the README, unknown to the configuration")),
+                Some(actual) if &actual != default => {
+                    problems.push(format!("{var}: README says {default:?}, the configuration's default is {actual:?}"))
+                }
+                Some(_) => {}
+            }
+            // A required variable is one whose absence stops the bot naming it.
+            let without: Vec<_> = BASE.iter().copied().filter(|(k, _)| k != var).collect();
+            let refused = cfg(&without).err().is_some_and(|e| e.var == var);
+            if refused != (required == "yes") {
+                problems.push(format!("{var}: README says required {required:?}, absent it is refused: {refused}"));
+            }
+        }
+        let documented: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        for var in variables_read() {
+            if !documented.contains(&var.as_str()) {
+                problems.push(format!("{var}: read by the configuration, missing from the README's table"));
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "README.md's configuration table and config.rs disagree:\n{}",
+            problems.join("\n")
+        );
     }
 
     #[test]
@@ -228,12 +414,85 @@ mod tests {
             ("CARD_ENCRYPTION_KEY", "abcd"),
             ("TELEGRAM_THROTTLE", "maybe"),
             ("TELOXIDE_API_URL", "not a url"),
+            ("WEBHOOK_URL", "ftp://bot.example.com/tg"),
+            ("WEBHOOK_URL", "bot.example.com/tg"),
+            ("HTTP_LISTEN", "8080"),
+            ("HTTP_LISTEN", "localhost"),
+            ("WEBHOOK_SECRET", "has space"),
+            ("WEBHOOK_SECRET", "semi;colon"),
+            ("LOG_FORMAT", "xml"),
+            ("PUBLIC_URL", "admin.example.com"),
         ];
         for (var, value) in cases {
             let mut pairs = BASE.to_vec();
             pairs.push((var, value));
             assert_eq!(cfg(&pairs).unwrap_err().var, var, "{var}={value}");
         }
+    }
+
+    #[test]
+    fn webhook_mode_needs_an_address_to_listen_on() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("WEBHOOK_URL", "https://bot.example.com/telegram"));
+        let e = cfg(&pairs).unwrap_err();
+        assert_eq!(e.var, "HTTP_LISTEN");
+        assert!(e.to_string().contains("WEBHOOK_URL"), "{e}");
+        pairs.push(("HTTP_LISTEN", "127.0.0.1:8080"));
+        let c = cfg(&pairs).unwrap();
+        assert_eq!(c.webhook_url.unwrap().path(), "/telegram");
+        assert_eq!(c.http_listen, Some("127.0.0.1:8080".parse().unwrap()));
+        // A local Bot API server may call plain http; IPv6 listen addresses are accepted.
+        let mut pairs = BASE.to_vec();
+        pairs.extend([("WEBHOOK_URL", "http://127.0.0.1:9000/tg"), ("HTTP_LISTEN", "[::1]:8080")]);
+        assert!(cfg(&pairs).is_ok());
+    }
+
+    #[test]
+    fn the_http_server_is_optional_in_polling_mode() {
+        let c = cfg(&BASE).unwrap();
+        assert_eq!((c.webhook_url, c.http_listen, c.public_url), (None, None, None));
+        let mut pairs = BASE.to_vec();
+        pairs.extend([("HTTP_LISTEN", "0.0.0.0:9090"), ("PUBLIC_URL", "https://shop.example.com/")]);
+        let c = cfg(&pairs).unwrap();
+        assert_eq!(c.http_listen, Some("0.0.0.0:9090".parse().unwrap()));
+        assert_eq!(c.public_url.unwrap().host_str(), Some("shop.example.com"));
+    }
+
+    #[test]
+    fn webhook_secret_is_taken_as_given_or_derived_from_the_token() {
+        let mut pairs = BASE.to_vec();
+        let longest = "a-_Z9".repeat(51) + "x";
+        pairs.push(("WEBHOOK_SECRET", &longest));
+        assert_eq!(cfg(&pairs).unwrap().webhook_secret.expose(), longest);
+        let too_long = longest.clone() + "y";
+        let mut pairs = BASE.to_vec();
+        pairs.push(("WEBHOOK_SECRET", &too_long));
+        assert_eq!(cfg(&pairs).unwrap_err().var, "WEBHOOK_SECRET");
+
+        let derived = cfg(&BASE).unwrap().webhook_secret;
+        assert_eq!(derived, cfg(&BASE).unwrap().webhook_secret, "the same on every start");
+        assert!(is_valid_webhook_secret(derived.expose()), "{derived:?}");
+        assert_ne!(derived.expose(), "1:abc");
+        let other = cfg(&[("TELOXIDE_TOKEN", "2:abc"), ("ONECLICK_API_KEY", "k")]).unwrap().webhook_secret;
+        assert_ne!(derived, other, "another bot gets another secret");
+    }
+
+    #[test]
+    fn derived_secret_is_a_fixed_hash_of_the_token() {
+        let s = derive_webhook_secret("123456:ABC-DEF");
+        assert_eq!(s.len(), 64);
+        assert!(is_valid_webhook_secret(&s));
+        assert!(!s.contains("123456") && !s.contains("ABC"));
+        // Pinned: a change would make Telegram's in-flight deliveries fail across an upgrade.
+        assert_eq!(s, "377eeca56f0e25d85ab5ab19390333d147a56d87d0a715640b931762d4371a9b");
+    }
+
+    #[test]
+    fn log_format_is_text_unless_json() {
+        assert_eq!(cfg(&BASE).unwrap().log_format, LogFormat::Text);
+        let mut pairs = BASE.to_vec();
+        pairs.push(("LOG_FORMAT", "json"));
+        assert_eq!(cfg(&pairs).unwrap().log_format, LogFormat::Json);
     }
 
     #[test]
@@ -254,6 +513,8 @@ mod tests {
         pairs.push(("CARD_ENCRYPTION_KEY", &key));
         let c = cfg(&pairs).unwrap();
         let dbg = format!("{c:?}");
+        let derived = derive_webhook_secret("1:abc");
         assert!(!dbg.contains("1:abc") && !dbg.contains("key-123") && !dbg.contains(&key), "{dbg}");
+        assert!(!dbg.contains(&derived), "{dbg}");
     }
 }

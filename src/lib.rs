@@ -2,10 +2,14 @@
 pub mod app;
 pub mod bot;
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod http;
 pub mod i18n;
+pub mod instance_lock;
+pub mod metrics;
 pub mod oneclick;
 pub mod ratelimit;
 pub mod shop;

@@ -279,8 +279,22 @@ impl OneClickClient {
         url: &Url,
         body: Option<Vec<u8>>,
     ) -> Result<T, Failure> {
+        let waiting = Instant::now();
+        self.inner.limiter.acquire_in(lane).await;
+        crate::metrics::oneclick_budget_wait(waiting.elapsed());
+        let started = Instant::now();
+        let result = self.exchange(method, url, body).await;
+        crate::metrics::oneclick_request(
+            url.path(),
+            result.as_ref().map(|_| ()).map_err(|f| &f.error),
+            started.elapsed(),
+        );
+        result
+    }
+
+    /// The request and its answer, after the limiter let it through.
+    async fn exchange<T: FromData>(&self, method: Method, url: &Url, body: Option<Vec<u8>>) -> Result<T, Failure> {
         let inner = &self.inner;
-        inner.limiter.acquire_in(lane).await;
         inner.requests.fetch_add(1, Ordering::Relaxed);
         // Path only (no query, headers or body): the key is a header, and bodies may hold card
         // codes.

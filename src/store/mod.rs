@@ -1,5 +1,6 @@
 //! SQLite storage. Every public function is one transaction named for what it does; money and order
 //! status change together or not at all.
+pub mod backup;
 pub mod broadcasts;
 pub mod dialogues;
 pub mod ledger;

@@ -1,0 +1,403 @@
+//! The bot's one HTTP server (`HTTP_LISTEN`): the Telegram webhook, `/healthz`, `/readyz`,
+//! `/metrics` (and later the admin panel); and the choice between webhook and long polling.
+pub mod readiness;
+pub mod updates;
+pub mod webhook;
+
+use crate::app::StartError;
+use crate::config::Config;
+use crate::store::Store;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use readiness::Readiness;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use teloxide::update_listeners::Polling;
+use tokio::sync::watch;
+use updates::UpdateSource;
+
+/// Asks Telegram whether it answers (`getMe`), for `/readyz` when no recent contact says so.
+pub type TelegramProbe = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
+
+/// How long `/readyz` waits for each of its checks.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+/// How often recorded histogram samples are folded into buckets.
+const METRICS_UPKEEP: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+struct AppState {
+    store: Store,
+    readiness: Arc<Readiness>,
+    telegram: Option<TelegramProbe>,
+}
+
+/// The routes; `webhook` adds `POST <path>` for Telegram.
+pub fn router(
+    store: Store,
+    readiness: Arc<Readiness>,
+    telegram: Option<TelegramProbe>,
+    webhook: Option<(String, webhook::Inbox)>,
+) -> Router {
+    let state = AppState { store, readiness, telegram };
+    let mut app = Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(state);
+    if let Some((path, inbox)) = webhook {
+        app = app.merge(Router::new().route(&path, post(webhook::receive)).with_state(inbox));
+    }
+    app
+}
+
+async fn readyz(State(s): State<AppState>) -> Response {
+    let database = matches!(tokio::time::timeout(CHECK_TIMEOUT, s.store.probe_write()).await, Ok(Ok(())));
+    let mut telegram = s.readiness.telegram_recent();
+    if !telegram && let Some(probe) = &s.telegram {
+        telegram = tokio::time::timeout(CHECK_TIMEOUT, probe()).await.unwrap_or(false);
+        if telegram {
+            s.readiness.telegram_reached();
+        }
+    }
+    let oneclick = s.readiness.oneclick_ok();
+    let word = |ok: bool| if ok { "ok" } else { "failing" };
+    let body = serde_json::json!({
+        "database": word(database),
+        "telegram": word(telegram),
+        "oneclick": word(oneclick),
+    });
+    let status = if database && telegram && oneclick { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, axum::Json(body)).into_response()
+}
+
+async fn metrics(State(s): State<AppState>) -> Response {
+    if let Err(e) = crate::metrics::refresh_from_store(&s.store).await {
+        tracing::warn!(error = %e, "metrics: cannot read the database figures");
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render()).into_response()
+}
+
+/// The running server; [`Http::stop`] ends it.
+pub struct Http {
+    readiness: Arc<Readiness>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    addr: Option<SocketAddr>,
+}
+
+impl Http {
+    /// Recorded by the health worker and the Telegram side; read by `/readyz`.
+    pub fn readiness(&self) -> &Arc<Readiness> {
+        &self.readiness
+    }
+
+    /// Where the server listens (the port chosen when `HTTP_LISTEN` says `:0`); `None` without one.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.addr
+    }
+
+    /// Stops the server (after the dispatcher stopped: the webhook answers 503 meanwhile).
+    /// The webhook stays set: Telegram keeps the updates that arrive until the next start.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(2), t).await;
+        }
+    }
+}
+
+/// Starts the HTTP server when configured and chooses where updates come from: with `WEBHOOK_URL`,
+/// `setWebhook` (our secret, every kind the dispatcher handles, pending updates kept) and the
+/// webhook route; without it, any webhook is deleted (keeping its pending updates) and the bot polls.
+/// Called once Telegram answered `getMe`; `oneclick_ok` is the outcome of the key check at start.
+pub async fn start(
+    cfg: &Config,
+    store: &Store,
+    bot: &teloxide::Bot,
+    oneclick_ok: bool,
+) -> Result<(Http, UpdateSource), StartError> {
+    let readiness = Arc::new(Readiness::new());
+    readiness.telegram_reached();
+    readiness.oneclick_checked(oneclick_ok);
+    let (source, inbox) = match &cfg.webhook_url {
+        Some(url) => {
+            webhook::set_webhook(bot, url, &cfg.webhook_secret, &crate::bot::dispatch::ALLOWED_UPDATES).await.map_err(
+                |e| match e {
+                    teloxide::RequestError::Api(e) => {
+                        StartError::Config(format!("WEBHOOK_URL: Telegram refused the webhook ({e})"))
+                    }
+                    e => StartError::Unreachable(format!("the Telegram Bot API (setWebhook: {e})")),
+                },
+            )?;
+            tracing::info!(url = %url, "webhook set; updates come by webhook");
+            let (listener, inbox) = webhook::channel(cfg.webhook_secret.clone(), readiness.clone());
+            (UpdateSource::Webhook(listener), Some((url.path().to_owned(), inbox)))
+        }
+        None => {
+            use teloxide::prelude::Requester;
+            // Polling is refused while a webhook is set. Pending updates stay (the default).
+            if let Err(e) = bot.delete_webhook().await {
+                tracing::warn!(error = %e, "deleteWebhook failed; polling may be refused while a webhook is set");
+            }
+            let polling = Polling::builder(bot.clone()).timeout(Duration::from_secs(10)).build();
+            (UpdateSource::Polling(polling), None)
+        }
+    };
+    let (stop, stopped) = watch::channel(false);
+    let mut http = Http { readiness: readiness.clone(), stop, tasks: Vec::new(), addr: None };
+    let Some(listen) = cfg.http_listen else { return Ok((http, source)) };
+    if let Some((path, _)) = &inbox
+        && ["/healthz", "/readyz", "/metrics"].contains(&path.as_str())
+    {
+        return Err(StartError::Config(format!("WEBHOOK_URL: its path {path} is one of the server's own routes")));
+    }
+    let tcp = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| StartError::Config(format!("HTTP_LISTEN: cannot listen on {listen} ({e})")))?;
+    http.addr = tcp.local_addr().ok();
+    tracing::info!(addr = ?http.addr, "HTTP server listening");
+    crate::metrics::install();
+    let bot = bot.clone();
+    let probe: TelegramProbe = Arc::new(move || {
+        let bot = bot.clone();
+        Box::pin(async move {
+            use teloxide::prelude::Requester;
+            bot.get_me().await.is_ok()
+        })
+    });
+    let app = router(store.clone(), readiness, Some(probe), inbox);
+    http.tasks.push(tokio::spawn(serve(tcp, app, stopped.clone())));
+    http.tasks.push(tokio::spawn(metrics_upkeep(stopped)));
+    Ok((http, source))
+}
+
+/// Serves `app` on `tcp` until `stop` turns true.
+pub async fn serve(tcp: tokio::net::TcpListener, app: Router, mut stop: watch::Receiver<bool>) {
+    let stopping = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    if let Err(e) = axum::serve(tcp, app).with_graceful_shutdown(stopping).await {
+        tracing::error!(error = %e, "HTTP server failed");
+    }
+}
+
+async fn metrics_upkeep(mut stop: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(METRICS_UPKEEP);
+    loop {
+        tokio::select! {
+            _ = every.tick() => crate::metrics::upkeep(),
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{customer, temp_store};
+    use std::future::poll_fn;
+    use teloxide::types::Update;
+    use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
+
+    /// Serves `app` on a free port of 127.0.0.1; the server stops with the returned sender.
+    async fn spawn(app: Router) -> (String, watch::Sender<bool>) {
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", tcp.local_addr().unwrap());
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(serve(tcp, app, stopped));
+        (base, stop)
+    }
+
+    #[tokio::test]
+    async fn healthz_answers_while_the_process_runs() {
+        let (store, _dir) = temp_store().await;
+        let (base, _stop) = spawn(router(store, Arc::default(), None, None)).await;
+        let r = reqwest::get(format!("{base}/healthz")).await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
+    async fn readyz(base: &str) -> (u16, serde_json::Value) {
+        let r = reqwest::get(format!("{base}/readyz")).await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn readyz_names_what_fails_until_everything_answers() {
+        let (store, _dir) = temp_store().await;
+        let readiness = Arc::new(Readiness::new());
+        let (base, _stop) = spawn(router(store.clone(), readiness.clone(), None, None)).await;
+        let (status, body) = readyz(&base).await;
+        assert_eq!(status, 503);
+        assert_eq!(body, serde_json::json!({"database": "ok", "telegram": "failing", "oneclick": "failing"}));
+
+        readiness.telegram_reached();
+        readiness.oneclick_checked(true);
+        assert_eq!(readyz(&base).await.0, 200);
+
+        readiness.oneclick_checked(false);
+        let (status, body) = readyz(&base).await;
+        assert_eq!((status, body["oneclick"].as_str()), (503, Some("failing")));
+        readiness.oneclick_checked(true);
+
+        store.close().await;
+        let (status, body) = readyz(&base).await;
+        assert_eq!((status, body["database"].as_str()), (503, Some("failing")));
+    }
+
+    #[tokio::test]
+    async fn readyz_asks_telegram_when_it_was_not_heard_from_recently() {
+        let (store, _dir) = temp_store().await;
+        let readiness = Arc::new(Readiness::new());
+        readiness.oneclick_checked(true);
+        let answers = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let probe: TelegramProbe = {
+            let answers = answers.clone();
+            Arc::new(move || {
+                let ok = answers.load(std::sync::atomic::Ordering::SeqCst);
+                Box::pin(async move { ok })
+            })
+        };
+        let (base, _stop) = spawn(router(store, readiness.clone(), Some(probe), None)).await;
+        assert_eq!(readyz(&base).await.1["telegram"], "failing");
+        answers.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(readyz(&base).await.0, 200);
+        assert!(readiness.telegram_recent(), "a probe that passed counts as a contact");
+    }
+
+    /// Checks the Prometheus text exposition format line by line; returns sample name+labels → value.
+    fn parse_prometheus(text: &str) -> std::collections::HashMap<String, f64> {
+        let mut typed = std::collections::HashSet::new();
+        let mut samples = std::collections::HashMap::new();
+        let is_name = |s: &str| {
+            !s.is_empty()
+                && !s.starts_with(|c: char| c.is_ascii_digit())
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+        };
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            if let Some(rest) = line.strip_prefix("# TYPE ") {
+                let (name, kind) = rest.split_once(' ').expect(line);
+                assert!(is_name(name), "{line}");
+                assert!(["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind), "{line}");
+                typed.insert(name.to_owned());
+                continue;
+            }
+            if line.starts_with('#') {
+                assert!(line.starts_with("# HELP "), "{line}");
+                continue;
+            }
+            let (series, value) = line.rsplit_once(' ').expect(line);
+            let name = series.split('{').next().unwrap();
+            assert!(is_name(name), "{line}");
+            if let Some(labels) = series.strip_prefix(name).filter(|l| !l.is_empty()) {
+                let inner = labels.strip_prefix('{').and_then(|l| l.strip_suffix('}')).expect(line);
+                for pair in inner.split("\",").filter(|p| !p.is_empty()) {
+                    let (k, v) = pair.split_once("=\"").expect(line);
+                    assert!(is_name(k) && !v.trim_end_matches('"').contains('"'), "{line}");
+                }
+            }
+            let family = ["_bucket", "_sum", "_count"].iter().fold(name, |n, s| n.strip_suffix(s).unwrap_or(n));
+            assert!(typed.contains(name) || typed.contains(family), "no TYPE before {line}");
+            let v: f64 = match value {
+                "+Inf" => f64::INFINITY,
+                "-Inf" => f64::NEG_INFINITY,
+                v => v.parse().unwrap_or_else(|_| panic!("not a number: {line}")),
+            };
+            samples.insert(series.to_owned(), v);
+        }
+        samples
+    }
+
+    #[tokio::test]
+    async fn metrics_move_and_parse_as_prometheus_text() {
+        let (store, _dir) = temp_store().await;
+        crate::metrics::install();
+        let (base, _stop) = spawn(router(store.clone(), Arc::default(), None, None)).await;
+        let scrape = || async {
+            let r = reqwest::get(format!("{base}/metrics")).await.unwrap();
+            assert_eq!(r.status(), 200);
+            assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
+            parse_prometheus(&r.text().await.unwrap())
+        };
+        let before = scrape().await;
+        assert_eq!(before.get("netcard_orders{status=\"PLACED\"}"), Some(&0.0));
+        assert_eq!(before.get("netcard_ledger_mismatches"), Some(&0.0));
+
+        customer(&store, 5, 2_000).await;
+        crate::metrics::order_placed();
+        crate::metrics::oneclick_request(
+            "/v3/internet/check-ref/r-1",
+            Err(&crate::oneclick::OneClickError::Timeout),
+            Duration::from_millis(120),
+        );
+        crate::metrics::upkeep();
+        let after = scrape().await;
+        let placed = |m: &std::collections::HashMap<String, f64>| m.get("netcard_orders_placed_total").copied();
+        assert_eq!(placed(&after), Some(placed(&before).unwrap_or(0.0) + 1.0));
+        assert_eq!(after.get("netcard_wallets_owed_dinars"), Some(&2_000.0));
+        let count = "netcard_oneclick_request_seconds_count{endpoint=\"internet/check-ref\",outcome=\"timeout\"}";
+        assert!(after.get(count).is_some_and(|n| *n >= 1.0), "{after:?}");
+    }
+
+    async fn next_update(stream: &mut webhook::WebhookStream, within: Duration) -> Option<Update> {
+        let next = poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut *stream), cx));
+        tokio::time::timeout(within, next).await.ok().flatten().map(|r| r.unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_webhook_passes_on_only_updates_with_the_secret() {
+        let (store, _dir) = temp_store().await;
+        let readiness = Arc::new(Readiness::new());
+        let secret = crate::config::Secret::new("s3cret_-X");
+        let (mut listener, inbox) = webhook::channel(secret, readiness.clone());
+        let app = router(store, readiness.clone(), None, Some(("/tg/hook".into(), inbox)));
+        let (base, _stop) = spawn(app).await;
+        let token = listener.stop_token();
+        let mut stream = listener.as_stream();
+        let update = |id: i32| {
+            serde_json::json!({
+                "update_id": id,
+                "message": {
+                    "message_id": 1, "date": 0, "text": "/start",
+                    "chat": { "id": 42, "type": "private", "first_name": "A" },
+                    "from": { "id": 42, "is_bot": false, "first_name": "A" },
+                },
+            })
+        };
+        let http = reqwest::Client::new();
+        let post = |id: i32, secret: Option<&'static str>| {
+            let mut req = http.post(format!("{base}/tg/hook")).json(&update(id));
+            if let Some(s) = secret {
+                req = req.header(webhook::SECRET_HEADER, s);
+            }
+            async move { req.send().await.unwrap().status().as_u16() }
+        };
+
+        assert_eq!(post(1, None).await, 401);
+        assert_eq!(post(2, Some("s3cret_-Y")).await, 401);
+        assert_eq!(post(3, Some("s3cret_")).await, 401);
+        assert!(
+            next_update(&mut stream, Duration::from_millis(100)).await.is_none(),
+            "refused updates are not handled"
+        );
+        assert!(!readiness.telegram_recent());
+
+        assert_eq!(post(4, Some("s3cret_-X")).await, 200);
+        let got = next_update(&mut stream, Duration::from_secs(2)).await.expect("passed on");
+        assert_eq!(got.id.0, 4);
+        assert_eq!(got.chat().map(|c| c.id.0), Some(42));
+        assert!(readiness.telegram_recent(), "a delivery is a contact with Telegram");
+
+        // Accepted before the stop: still handled. After: 503, and Telegram delivers it again later.
+        assert_eq!(post(5, Some("s3cret_-X")).await, 200);
+        token.stop();
+        assert_eq!(next_update(&mut stream, Duration::from_secs(2)).await.map(|u| u.id.0), Some(5));
+        assert_eq!(post(6, Some("s3cret_-X")).await, 503);
+        assert!(next_update(&mut stream, Duration::from_secs(2)).await.is_none(), "the stream ends");
+    }
+}
