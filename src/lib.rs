@@ -9,4 +9,5 @@ pub mod i18n;
 pub mod oneclick;
 pub mod ratelimit;
 pub mod store;
+pub mod topup_config;
 pub mod workers;
