@@ -62,8 +62,8 @@ CREATE TABLE topup_admin_copies (
     PRIMARY KEY (topup_id, chat_id, message_id)
 );
 
--- Where a ledger row's money came from. NULL on rows written before this migration: their kind
--- says it (credit/debit: the shop, hold/capture: an order, release: a refund). The ledger stays
+-- Where a ledger row's money came from. NULL where the kind says it (and on rows older than this
+-- migration): credit/debit: the shop, hold/capture: an order, release: a refund. The ledger stays
 -- append-only: adding columns rewrites no row.
 ALTER TABLE ledger ADD COLUMN source TEXT
     CHECK (source IN ('shop', 'online', 'transfer', 'order', 'refund'));

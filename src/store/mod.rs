@@ -7,6 +7,7 @@ pub mod orders;
 pub mod prices;
 pub mod settings;
 pub mod stats;
+pub mod topups;
 pub mod users;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
