@@ -212,4 +212,55 @@ mod tests {
         .unwrap();
         assert_eq!(c.transfer_instructions.as_deref(), Some("CCP: 0012345678 clé 90\nBaridiMob: 00799999001234567890"));
     }
+
+    /// message id → the variables it uses, from a locale's topup.ftl.
+    fn topup_messages(lang: &str) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+        let path = format!("{}/locales/{lang}/topup.ftl", env!("CARGO_MANIFEST_DIR"));
+        let src = std::fs::read_to_string(&path).unwrap();
+        let mut out = std::collections::BTreeMap::new();
+        let mut current: Option<String> = None;
+        for line in src.lines() {
+            let value = if let Some((id, value)) = line.split_once(" = ").filter(|(id, _)| !id.starts_with([' ', '#']))
+            {
+                current = Some(id.to_string());
+                out.insert(id.to_string(), Default::default());
+                value
+            } else if line.starts_with("    ") {
+                line
+            } else {
+                current = None;
+                continue;
+            };
+            let vars: &mut std::collections::BTreeSet<String> = out.get_mut(current.as_ref().unwrap()).unwrap();
+            vars.extend(value.split("{ $").skip(1).map(|v| v.split(' ').next().unwrap().to_string()));
+        }
+        out
+    }
+
+    #[test]
+    fn texts_exist_in_every_language_with_the_same_variables() {
+        use crate::i18n::{Arg, Lang, t};
+        let en = topup_messages("en");
+        assert!(en.len() > 40, "only {} messages read", en.len());
+        assert_eq!(en["topup-admin-request"].len(), 5);
+        for lang in ["fr", "ar"] {
+            assert_eq!(topup_messages(lang), en, "{lang}/topup.ftl differs from en in messages or variables");
+        }
+        for lang in [Lang::En, Lang::Fr, Lang::Ar] {
+            for (id, vars) in &en {
+                let args: Vec<(&'static str, Arg)> =
+                    vars.iter().map(|v| (&*v.clone().leak(), Arg::Str("1\u{202f}000".into()))).collect();
+                let text = t(lang, id, &args);
+                assert!(text != *id && !text.contains('{'), "{lang:?} {id}: {text}");
+                if lang == Lang::Ar {
+                    assert!(!text.contains("DA"), "{id}: Arabic says د.ج");
+                }
+            }
+        }
+        assert_eq!(t(Lang::En, "topup-btn-online", &[]), "💳 Pay online (CIB / Edahabia)");
+        assert_eq!(t(Lang::En, "topup-btn-transfer", &[]), "🧾 Transfer or cash (send a receipt)");
+        // The currency never wraps away from its amount.
+        let pay = t(Lang::Fr, "topup-btn-pay", &[("amount", Arg::Str("2\u{202f}000".into()))]);
+        assert_eq!(pay, "Payer 2\u{202f}000\u{a0}DA");
+    }
 }
