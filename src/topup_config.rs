@@ -7,7 +7,7 @@ use crate::domain::Dinars;
 use crate::domain::topup::{AmountLimits, CheckSchedule, FeeMode, OCPAY_MAX, OCPAY_MIN, TopupMethod};
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TopupConfig {
     /// The methods offered, in the order the buttons show them (online first). Empty: no top-ups.
     pub methods: Vec<TopupMethod>,
@@ -17,18 +17,6 @@ pub struct TopupConfig {
     pub fee_mode: FeeMode,
     /// How often an online payment is checked (`TOPUP_CHECK_*`, seconds; short in tests).
     pub schedule: CheckSchedule,
-}
-
-impl Default for TopupConfig {
-    fn default() -> Self {
-        TopupConfig {
-            methods: Vec::new(),
-            limits: AmountLimits::default(),
-            transfer_instructions: None,
-            fee_mode: FeeMode::default(),
-            schedule: CheckSchedule::default(),
-        }
-    }
 }
 
 fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {

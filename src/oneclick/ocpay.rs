@@ -435,11 +435,16 @@ mod tests {
 
     // ---- Over HTTP ------------------------------------------------------------------------
 
+    type Seen = (String, String, String);
+    /// A status and body, or `None`: never answer.
+    type Reply = Option<(u16, &'static str)>;
+
     #[derive(Clone)]
     struct Fake {
         /// Replies in order; the last one repeats. `None`: never answer.
-        replies: Arc<Mutex<Vec<Option<(u16, &'static str)>>>>,
-        seen: Arc<Mutex<Vec<(String, String, String)>>>,
+        replies: Arc<Mutex<Vec<Reply>>>,
+        /// Method, path, body.
+        seen: Arc<Mutex<Vec<Seen>>>,
     }
 
     async fn any_request(
@@ -462,7 +467,7 @@ mod tests {
         }
     }
 
-    async fn fake(replies: Vec<Option<(u16, &'static str)>>) -> (OneClickClient, Fake) {
+    async fn fake(replies: Vec<Reply>) -> (OneClickClient, Fake) {
         let f = Fake { replies: Arc::new(Mutex::new(replies)), seen: Default::default() };
         let app = Router::new().fallback(any_request).with_state(f.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

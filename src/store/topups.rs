@@ -148,7 +148,7 @@ pub struct NewReceipt {
 
 #[derive(Debug)]
 pub enum ReceiptOutcome {
-    Submitted(Topup),
+    Submitted(Box<Topup>),
     /// The customer already has the maximum waiting. Nothing written.
     TooManyWaiting {
         waiting: i64,
@@ -379,7 +379,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(ReceiptOutcome::Submitted(t))
+        Ok(ReceiptOutcome::Submitted(Box::new(t)))
     }
 
     /// An admin's decision on a receipt. The first decision wins; an approval credits in the same
@@ -559,7 +559,7 @@ mod tests {
 
     async fn submitted(s: &Store, user_id: i64, amount: i64) -> Topup {
         match s.receipt_submitted(&receipt(user_id, amount)).await.unwrap() {
-            ReceiptOutcome::Submitted(t) => t,
+            ReceiptOutcome::Submitted(t) => *t,
             other => panic!("expected a submitted receipt, got {other:?}"),
         }
     }
