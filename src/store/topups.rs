@@ -227,6 +227,43 @@ async fn open_link(
     .await?)
 }
 
+/// What a new row sets besides who, how and how much.
+struct Born<'a> {
+    fee_mode: Option<&'a str>,
+    next_check_at: Option<i64>,
+    receipt: Option<(&'a str, ReceiptKind)>,
+}
+
+/// A new row in the status its method starts in.
+async fn insert(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    chat_id: i64,
+    method: TopupMethod,
+    amount: Dinars,
+    born: Born<'_>,
+) -> Result<Topup, StoreError> {
+    let now = now_ms();
+    Ok(sqlx::query_as(
+        "INSERT INTO topups (user_id, chat_id, method, status, amount_asked, fee_mode, next_check_at,
+                             receipt_file_id, receipt_kind, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+    )
+    .bind(user_id)
+    .bind(chat_id)
+    .bind(method.as_str())
+    .bind(TopupStatus::initial(method).as_str())
+    .bind(amount.get())
+    .bind(born.fee_mode)
+    .bind(born.next_check_at)
+    .bind(born.receipt.map(|r| r.0))
+    .bind(born.receipt.map(|r| r.1.as_str()))
+    .bind(now)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
 async fn waiting(conn: &mut SqliteConnection, user_id: i64) -> Result<i64, StoreError> {
     let (n,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM topups WHERE user_id = ? AND method = 'transfer' AND status = 'PENDING'")
@@ -245,20 +282,9 @@ impl Store {
         if let Some(open) = open_link(&mut tx, new.user_id, now, true).await? {
             return Ok(CreateOutcome::AlreadyOpen(open));
         }
-        let t: Topup = sqlx::query_as(
-            "INSERT INTO topups (user_id, chat_id, method, status, amount_asked, fee_mode, next_check_at,
-                                 created_at, updated_at)
-             VALUES (?, ?, 'online', 'CREATING', ?, ?, ?, ?, ?) RETURNING *",
-        )
-        .bind(new.user_id)
-        .bind(new.chat_id)
-        .bind(new.amount.get())
-        .bind(new.fee_mode.as_str())
-        .bind(new.answer_deadline)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let born =
+            Born { fee_mode: Some(new.fee_mode.as_str()), next_check_at: Some(new.answer_deadline), receipt: None };
+        let t = insert(&mut tx, new.user_id, new.chat_id, TopupMethod::Online, new.amount, born).await?;
         tx.commit().await?;
         Ok(CreateOutcome::Created(t))
     }
@@ -363,21 +389,8 @@ impl Store {
         if !may_submit_receipt(n) {
             return Ok(ReceiptOutcome::TooManyWaiting { waiting: n });
         }
-        let now = now_ms();
-        let t: Topup = sqlx::query_as(
-            "INSERT INTO topups (user_id, chat_id, method, status, amount_asked, receipt_file_id, receipt_kind,
-                                 created_at, updated_at)
-             VALUES (?, ?, 'transfer', 'PENDING', ?, ?, ?, ?, ?) RETURNING *",
-        )
-        .bind(r.user_id)
-        .bind(r.chat_id)
-        .bind(r.amount.get())
-        .bind(&r.file_id)
-        .bind(r.kind.as_str())
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let born = Born { fee_mode: None, next_check_at: None, receipt: Some((&r.file_id, r.kind)) };
+        let t = insert(&mut tx, r.user_id, r.chat_id, TopupMethod::Transfer, r.amount, born).await?;
         tx.commit().await?;
         Ok(ReceiptOutcome::Submitted(Box::new(t)))
     }
