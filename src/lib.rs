@@ -14,4 +14,5 @@ pub mod oneclick;
 pub mod ratelimit;
 pub mod shop;
 pub mod store;
+pub mod topup_config;
 pub mod workers;

@@ -34,6 +34,7 @@ pub mod money;
 pub mod order;
 pub mod phone;
 pub mod pricing;
+pub mod topup;
 
 pub use card::CardType;
 pub use money::Dinars;

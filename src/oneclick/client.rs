@@ -213,6 +213,18 @@ impl OneClickClient {
         self.get(self.url(&["internet", "list"], &[("page", &page), ("pageSize", &size)])).await
     }
 
+    /// A POST in the customer lane, sent once and never retried: OCPay's createLink has no
+    /// idempotency key, so a second attempt would make a second link.
+    pub(super) async fn post_once<T: FromData>(&self, segments: &[&str], body: Vec<u8>) -> Result<T, OneClickError> {
+        let url = self.url(segments, &[]);
+        self.attempt(Lane::Customer, Method::POST, &url, Some(body)).await.map_err(|f| f.error)
+    }
+
+    /// A status poll in the background lane, retried like the other GETs.
+    pub(super) async fn poll<T: FromData>(&self, segments: &[&str]) -> Result<T, OneClickError> {
+        self.get_in(Lane::Background, self.url(segments, &[])).await
+    }
+
     /// HTTP requests actually sent (every attempt counts) since creation, across clones.
     pub fn request_count(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)

@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod error;
+pub mod ocpay;
 pub mod types;
 
 pub use client::{ClientConfig, OneClickClient};

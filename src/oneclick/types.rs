@@ -212,6 +212,11 @@ pub struct TopupPage {
 /// without quoting values.
 pub(crate) trait FromData: Sized {
     fn from_data(data: &Value) -> Result<Self, String>;
+
+    /// For results that also read the envelope around `data` (OCPay's `requestId`).
+    fn from_envelope(data: &Value, _envelope: &Map<String, Value>) -> Result<Self, String> {
+        Self::from_data(data)
+    }
 }
 
 /// Turns an HTTP status, the `Retry-After` header and the body into a typed result. Pure, so
@@ -263,7 +268,7 @@ pub(crate) fn parse_response<T: FromData>(
     }
     match obj.get("data") {
         None | Some(Value::Null) => Err(OneClickError::Malformed("success response without data".to_string())),
-        Some(data) => T::from_data(data).map_err(OneClickError::Malformed),
+        Some(data) => T::from_envelope(data, obj).map_err(OneClickError::Malformed),
     }
 }
 
@@ -273,13 +278,13 @@ fn is_envelope(o: &Map<String, Value>) -> bool {
     o.contains_key("success") || o.get("error").is_some_and(Value::is_object) || o.contains_key("data")
 }
 
-fn as_object<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {
+pub(super) fn as_object<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {
     v.as_object().ok_or_else(|| format!("{what}: expected an object"))
 }
 
 /// A string, or a number rendered as text (ids and codes may come as numbers). Empty strings
 /// count as absent so an empty `card_code` is never "delivered".
-fn opt_string(o: &Map<String, Value>, key: &str) -> Option<String> {
+pub(super) fn opt_string(o: &Map<String, Value>, key: &str) -> Option<String> {
     match o.get(key)? {
         Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -292,7 +297,7 @@ fn first_string(o: &Map<String, Value>, keys: &[&str]) -> Option<String> {
 }
 
 /// A JSON number or a numeric string; finite only.
-fn opt_f64(o: &Map<String, Value>, key: &str) -> Option<f64> {
+pub(super) fn opt_f64(o: &Map<String, Value>, key: &str) -> Option<f64> {
     value_f64(o.get(key)?)
 }
 
@@ -309,7 +314,7 @@ fn first_f64(o: &Map<String, Value>, keys: &[&str]) -> Option<f64> {
     keys.iter().find_map(|k| opt_f64(o, k))
 }
 
-fn opt_bool(o: &Map<String, Value>, key: &str) -> Option<bool> {
+pub(super) fn opt_bool(o: &Map<String, Value>, key: &str) -> Option<bool> {
     match o.get(key)? {
         Value::Bool(b) => Some(*b),
         Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {

@@ -1,6 +1,7 @@
 //! The wallet: an append-only ledger with the running balance and held amount kept beside it.
 use super::{Store, StoreError, now_ms};
 use crate::domain::Dinars;
+use crate::domain::topup::MoneySource;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row, SqliteConnection};
 
@@ -66,6 +67,9 @@ pub struct LedgerEntry {
     pub order_id: Option<i64>,
     pub admin_id: Option<i64>,
     pub note: Option<String>,
+    /// Where the money came from (online payment, transfer, shop credit, order, refund).
+    pub source: MoneySource,
+    pub topup_id: Option<i64>,
     pub created_at: i64,
 }
 
@@ -83,6 +87,8 @@ impl<'r> FromRow<'r, SqliteRow> for LedgerEntry {
             order_id: row.try_get("order_id")?,
             admin_id: row.try_get("admin_id")?,
             note: row.try_get("note")?,
+            source: MoneySource::of_ledger_row(row.try_get::<Option<String>, _>("source")?.as_deref(), &kind),
+            topup_id: row.try_get("topup_id")?,
             created_at: row.try_get("created_at")?,
         })
     }
@@ -94,6 +100,10 @@ pub(crate) struct Reason<'a> {
     pub order_id: Option<i64>,
     pub admin_id: Option<i64>,
     pub note: Option<&'a str>,
+    /// Set by top-ups; NULL where the kind says it (see `MoneySource::of_ledger_row`).
+    pub source: Option<MoneySource>,
+    /// The top-up this credit settles; unique in the ledger, so it is credited at most once.
+    pub topup_id: Option<i64>,
 }
 
 /// Applies one movement inside the caller's transaction. The balance update is conditional, so
@@ -130,8 +140,8 @@ pub(crate) async fn apply(
     };
     sqlx::query(
         "INSERT INTO ledger (user_id, kind, amount, balance_delta, held_delta, balance_after, held_after,
-                             order_id, admin_id, note, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             order_id, admin_id, note, source, topup_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(user_id)
     .bind(kind.as_str())
@@ -143,6 +153,8 @@ pub(crate) async fn apply(
     .bind(reason.order_id)
     .bind(reason.admin_id)
     .bind(reason.note)
+    .bind(reason.source.map(MoneySource::as_str))
+    .bind(reason.topup_id)
     .bind(now_ms())
     .execute(&mut *conn)
     .await?;
@@ -181,8 +193,14 @@ impl Store {
         note: Option<&str>,
     ) -> Result<Balances, StoreError> {
         let mut tx = self.write_tx().await?;
-        let b = apply(&mut tx, user_id, kind, amount.get(), Reason { order_id: None, admin_id: Some(admin_id), note })
-            .await?;
+        let b = apply(
+            &mut tx,
+            user_id,
+            kind,
+            amount.get(),
+            Reason { admin_id: Some(admin_id), note, ..Default::default() },
+        )
+        .await?;
         tx.commit().await?;
         Ok(b)
     }

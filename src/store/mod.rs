@@ -8,6 +8,7 @@ pub mod orders;
 pub mod prices;
 pub mod settings;
 pub mod stats;
+pub mod topups;
 pub mod users;
 
 use crate::domain::Dinars;

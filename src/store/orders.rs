@@ -209,7 +209,7 @@ impl Store {
             return Ok(PlaceOutcome::Duplicate(existing));
         };
         let id = order.id;
-        let reason = Reason { order_id: Some(id), admin_id: None, note: Some(&o.r#ref) };
+        let reason = Reason { order_id: Some(id), note: Some(&o.r#ref), ..Default::default() };
         let balances = if o.price > 0 {
             match ledger::apply(&mut tx, o.user_id, LedgerKind::Hold, o.price, reason).await {
                 Ok(b) => b,
@@ -284,7 +284,7 @@ impl Store {
                 _ => (LedgerKind::Release, HoldState::Released),
             };
             if order.price > 0 {
-                let reason = Reason { order_id: Some(id), admin_id: None, note: Some(&order.r#ref) };
+                let reason = Reason { order_id: Some(id), note: Some(&order.r#ref), ..Default::default() };
                 ledger::apply(&mut tx, order.user_id, kind, order.price, reason).await?;
             }
             hold_state = state;
