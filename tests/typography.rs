@@ -332,3 +332,54 @@ fn every_file_has_the_same_messages_in_the_three_languages() {
         }
     }
 }
+
+#[test]
+fn order_list_buttons_fit_on_a_phone() {
+    for lang in Lang::ALL {
+        for (kind, status) in [("type-short-adsl", "status-icon-refunded"), ("type-short-4g", "status-icon-processing")]
+        {
+            let label = t(
+                lang,
+                "orders-button",
+                &[
+                    ("icon", Arg::Str(t(lang, status, &[]))),
+                    ("kind", Arg::Str(t(lang, kind, &[]))),
+                    ("value", Arg::Str(card_value(15_000))),
+                    ("date", Arg::Str(netcard_bot::i18n::local_day_ms(1_761_699_930_000))),
+                ],
+            );
+            assert!(label.chars().count() <= 32, "{lang:?}: {label:?} is {} characters", label.chars().count());
+            assert!(label.contains("15\u{202f}000\u{a0}") && label.contains("29/10"), "{lang:?}: {label:?}");
+        }
+    }
+}
+
+#[test]
+fn what_happens_next_is_said() {
+    let contact = ("contact", Arg::Str("@shop_support".into()));
+    for lang in Lang::ALL {
+        let refunded = t(
+            lang,
+            "order-refunded",
+            &[
+                ("id", Arg::Num(7)),
+                ("kind", "ADSL".into()),
+                ("value", "1000".into()),
+                ("number", "036362608".into()),
+                ("reason", "x".into()),
+                ("price", "p".into()),
+                ("balance", "b".into()),
+            ],
+        );
+        assert!(refunded.contains("/order"), "{lang:?}: {refunded}");
+        for key in ["order-code-unavailable-contact", "banned-contact"] {
+            assert!(t(lang, key, std::slice::from_ref(&contact)).contains("@shop_support"), "{lang:?} {key}");
+        }
+        // A user whose Telegram speaks none of our languages can read the first prompt anyway.
+        let first = t(lang, "language-choose-first", &[]);
+        for words in ["Choose your language", "Choisissez votre langue", "اختر لغتك"] {
+            assert!(first.contains(words), "{lang:?}: {first}");
+        }
+        assert_ne!(t(lang, "error-generic", &[]), "error-generic");
+    }
+}
