@@ -1,4 +1,7 @@
-//! Every text a user sees comes from `locales/{en,fr,ar}/main.ftl` through here.
+//! Every text a user sees comes from `locales/{en,fr,ar}/*.ftl` through here.
+mod dates;
+
+pub use dates::{local_day_ms, local_ms, local_rfc3339};
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid};
 use serde::{Deserialize, Serialize};
@@ -158,9 +161,16 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
-/// An amount as the locale writes it, e.g. `1 500 DA` or `1 500 د.ج`.
+/// An amount as the locale writes it, e.g. `1 500 DA` or `1 500 د.ج`: thousands grouped by a
+/// narrow no-break space, a no-break space before the currency (in the `amount` message).
 pub fn money(lang: Lang, amount: crate::domain::Dinars) -> String {
     t(lang, "amount", &[("amount", Arg::Str(amount.grouped()))])
+}
+
+/// A card's face value for the `{ $value }` of messages that write the currency themselves
+/// (`{ $value } DA`): grouped like every amount, `1 000`.
+pub fn card_value(value: i64) -> String {
+    crate::domain::Dinars(value).grouped()
 }
 
 #[cfg(test)]

@@ -52,21 +52,21 @@ topup-source-order = commande
 topup-source-refund = remboursement
 
 ## Administrateurs
-topup-admin-request = 🧾 <b>Demande d'alimentation n°{ $id }</b>
+topup-admin-request = 🧾 <b>Demande d'alimentation n° { $id }</b>
     Client : { $name } (<code>{ $user_id }</code>)
     Solde actuel : { $balance } DA
     Montant déclaré : <b>{ $amount } DA</b>
 topup-btn-approve = ✅ Accepter
 topup-btn-reject = ❌ Refuser
 topup-btn-other-amount = ✏️ Autre montant
-topup-admin-type-amount = Tapez le montant réellement reçu pour la demande n°{ $id } (déclaré : { $amount } DA).
-topup-admin-type-reason = Tapez le motif du refus de la demande n°{ $id }. Le client le verra.
+topup-admin-type-amount = Tapez le montant réellement reçu pour la demande n° { $id } (déclaré : { $amount } DA).
+topup-admin-type-reason = Tapez le motif du refus de la demande n° { $id }. Le client le verra.
 topup-admin-approved = ✅ Acceptée par { $admin } le { $date } : { $amount } DA crédités.
 topup-admin-rejected = ❌ Refusée par { $admin } le { $date } : { $reason }
 topup-admin-already = ℹ️ Déjà traitée par { $admin } le { $date }.
 topup-admin-list-empty = Aucune demande d'alimentation en attente.
 topup-admin-list-title = <b>Demandes d'alimentation en attente</b> ({ $count }), les plus anciennes d'abord :
-topup-admin-list-line = n°{ $id } · { $name } (<code>{ $user_id }</code>) · { $amount } DA · { $date }
+topup-admin-list-line = n° { $id } · { $name } (<code>{ $user_id }</code>) · { $amount } DA · { $date }
 topup-admin-online-paid = 💳 Paiement en ligne confirmé : { $amount } DA de { $name } (<code>{ $user_id }</code>), réf. <code>{ $ref }</code>.
 topup-admin-amount-mismatch = ⚠️ OCPay indique { $reported } DA payés pour la réf. <code>{ $ref }</code> ; { $amount } DA ont été demandés et crédités. Vérifiez, s'il vous plaît.
 topup-admin-online-expired = ⌛ Paiement en ligne toujours non confirmé après 24 h : { $amount } DA, { $name } (<code>{ $user_id }</code>), réf. <code>{ $ref }</code>. Clôturé sans crédit ; vérifiez sur OneClickDZ si le client dit avoir payé.

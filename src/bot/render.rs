@@ -1,15 +1,12 @@
 //! Texts built from the locales for a given language: summaries, receipts, statuses, balances.
 use crate::domain::{CardType, Dinars, FailureReason, OrderStatus, PhoneError};
-use crate::i18n::{Lang, html_escape, money};
+use crate::i18n::{Lang, card_value, html_escape, local_rfc3339, money};
 use crate::store::{LedgerEntry, LedgerKind, Order};
 use crate::tr;
 
-/// Algeria keeps UTC+1 all year.
+/// Algiers time, `dd/mm/yyyy HH:MM`.
 pub fn local_time(ms: i64) -> String {
-    let offset = chrono::FixedOffset::east_opt(3600).expect("valid offset");
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
+    crate::i18n::local_ms(ms)
 }
 
 pub fn card_type(lang: Lang, t: CardType) -> String {
@@ -58,7 +55,7 @@ pub fn summary(lang: Lang, t: CardType, number: &str, value: i64, price: i64, ba
         "order-summary",
         kind = card_type(lang, t),
         number = html_escape(number),
-        value = value.to_string(),
+        value = card_value(value),
         price = money(lang, Dinars(price)),
         balance = money(lang, Dinars(balance)),
         after = money(lang, Dinars(balance - price))
@@ -96,7 +93,7 @@ pub fn topup_hint(lang: Lang, support: &str) -> String {
 pub fn order_message(lang: Lang, o: &Order, code: Option<&str>, balance: Option<i64>) -> String {
     let kind = card_type(lang, o.card_type);
     let number = html_escape(&o.number);
-    let value = o.value.to_string();
+    let value = card_value(o.value);
     match o.status {
         OrderStatus::Placed | OrderStatus::Handling => {
             tr!(lang, "order-processing", id = o.id, kind = kind, number = number, value = value)
@@ -121,7 +118,7 @@ pub fn order_message(lang: Lang, o: &Order, code: Option<&str>, balance: Option<
                 price = money(lang, Dinars(o.price)),
                 code = code,
                 trans = html_escape(o.num_trans.as_deref().unwrap_or("—")),
-                date = html_escape(o.date_traitement.as_deref().unwrap_or("—")),
+                date = o.date_traitement.as_deref().map_or("—".into(), |d| html_escape(&local_rfc3339(d))),
                 placed = local_time(o.created_at),
                 howto = howto
             )
@@ -157,7 +154,7 @@ pub fn order_button(lang: Lang, o: &Order) -> String {
         "orders-line",
         id = o.id,
         kind = card_type(lang, o.card_type),
-        value = o.value.to_string(),
+        value = card_value(o.value),
         status = status_label(lang, o.status),
         date = local_time(o.created_at)
     )

@@ -515,10 +515,10 @@ async fn stats_show_users_orders_revenue_margin_and_wallets() {
         "Users: 4 · active 7 days: 4 · unreachable: 1 · banned: 1",
         "delivered: 1 / 1 / 1",
         "refunded: 0 / 0 / 0",
-        "Today: revenue 1\u{202f}100 DA, margin 120 DA",
-        "7 days: revenue 1\u{202f}100 DA, margin 120 DA",
-        "All time: revenue 1\u{202f}100 DA, margin 120 DA",
-        "Wallets: 5\u{202f}900 DA available, 0 DA reserved",
+        "Today: revenue 1\u{202f}100\u{a0}DA, margin 120\u{a0}DA",
+        "7 days: revenue 1\u{202f}100\u{a0}DA, margin 120\u{a0}DA",
+        "All time: revenue 1\u{202f}100\u{a0}DA, margin 120\u{a0}DA",
+        "Wallets: 5\u{202f}900\u{a0}DA available, 0\u{a0}DA reserved",
     ] {
         assert!(text.contains(needle), "stats lack {needle:?}:\n{text}");
     }

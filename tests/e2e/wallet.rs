@@ -19,10 +19,13 @@ async fn admin_credits_and_debits_and_the_customer_is_told() {
     let app = TestApp::start().await;
     let u = app.customer_with(3001, "en", 0).await;
     let reply = admin_says(&app, "/credit 3001 2500 paid cash").await;
-    assert!(reply.contains("Credited 2\u{202f}500 DA") && reply.contains("New balance: 2\u{202f}500 DA"), "{reply}");
-    wait_last(&app.tg, u.id, |m| m.plain.contains("credited 2\u{202f}500 DA")).await;
+    assert!(
+        reply.contains("Credited 2\u{202f}500\u{a0}DA") && reply.contains("New balance: 2\u{202f}500\u{a0}DA"),
+        "{reply}"
+    );
+    wait_last(&app.tg, u.id, |m| m.plain.contains("topped up with 2\u{202f}500\u{a0}DA")).await;
     let reply = admin_says(&app, "/debit 3001 500").await;
-    assert!(reply.contains("New balance: 2\u{202f}000 DA"), "{reply}");
+    assert!(reply.contains("New balance: 2\u{202f}000\u{a0}DA"), "{reply}");
     let reply = admin_says(&app, "/debit 3001 9000").await;
     assert!(reply.contains("Refused"), "{reply}");
     for bad in ["/credit", "/credit abc 100", "/credit 3001 -5", "/credit 3001 0"] {
@@ -79,10 +82,15 @@ async fn balance_for_customer_reseller_and_admin() {
     let id = place(&app.tg, &u, "ADSL", "036362608", 1000).await;
     wait_msg(&app.tg, u.id, id, |m| m.plain.contains("delivered")).await;
     app.tg.send_text(&u, "/balance");
-    let b = wait_last(&app.tg, u.id, |m| m.plain.contains("Your wallet")).await.plain;
-    assert!(b.contains("Available: 2\u{202f}000 DA") && b.contains("Reserved by orders in progress: 0 DA"), "{b}");
+    let b = wait_last(&app.tg, u.id, |m| m.plain.contains("Your balance")).await.plain;
     assert!(
-        b.contains("+3\u{202f}000 DA top-up") && b.contains("paid for order #1") && b.contains("@shop_support"),
+        b.contains("Available: 2\u{202f}000\u{a0}DA") && b.contains("Reserved by orders in progress: 0\u{a0}DA"),
+        "{b}"
+    );
+    assert!(
+        b.contains("+3\u{202f}000\u{a0}DA balance top-up")
+            && b.contains("paid for order #1")
+            && b.contains("@shop_support"),
         "{b}"
     );
     assert!(!b.contains("OneClickDZ"), "customers never see the shop's account");
@@ -90,34 +98,34 @@ async fn balance_for_customer_reseller_and_admin() {
 
     admin_says(&app, "/setrole 3003 reseller").await;
     app.tg.send_text(&u, "/balance");
-    let b = wait_last(&app.tg, u.id, |m| m.plain.contains("Your wallet") && m.plain.contains("reseller")).await.plain;
+    let b = wait_last(&app.tg, u.id, |m| m.plain.contains("Your balance") && m.plain.contains("reseller")).await.plain;
     assert!(!b.contains("OneClickDZ"), "{b}");
 
     let admin_view = admin_says(&app, "/balance").await;
-    assert!(admin_view.contains("OneClickDZ balance: 11\u{202f}365 DA (SANDBOX)"), "{admin_view}");
-    assert!(admin_view.contains("Owed to wallets: 2\u{202f}000 DA"), "{admin_view}");
-    assert!(!admin_view.contains("below what wallets hold"));
+    assert!(admin_view.contains("OneClickDZ balance: 11\u{202f}365\u{a0}DA (SANDBOX)"), "{admin_view}");
+    assert!(admin_view.contains("Owed to customers (balances): 2\u{202f}000\u{a0}DA"), "{admin_view}");
+    assert!(!admin_view.contains("below what customer balances hold"));
     app.oc.set_balance(1500.0);
     let admin_view = admin_says(&app, "/balance").await;
-    assert!(admin_view.contains("500 DA below what wallets hold"), "{admin_view}");
+    assert!(admin_view.contains("500\u{a0}DA below what customer balances hold"), "{admin_view}");
 }
 
 #[tokio::test]
 async fn prices_set_by_an_admin_are_the_prices_charged() {
     let app = TestApp::start().await;
     let reply = admin_says(&app, "/setprice ADSL 1000 1100").await;
-    assert!(reply.contains("1\u{202f}100 DA") && reply.contains("margin 120 DA"), "{reply}");
+    assert!(reply.contains("1\u{202f}100\u{a0}DA") && reply.contains("margin 120\u{a0}DA"), "{reply}");
     let reply = admin_says(&app, "/setprice ADSL 1000 990 reseller").await;
     assert!(reply.contains("resellers"), "{reply}");
     let reply = admin_says(&app, "/setprice ADSL 1000 900").await;
-    assert!(reply.contains("below the OneClickDZ cost of 980 DA"), "{reply}");
+    assert!(reply.contains("below the OneClickDZ cost of 980\u{a0}DA"), "{reply}");
     let reply = admin_says(&app, "/setprice ADSL 1234 1300").await;
-    assert!(reply.contains("no Idoom ADSL card of 1234 DA"), "{reply}");
+    assert!(reply.contains("no Idoom ADSL card of 1234\u{a0}DA"), "{reply}");
     assert!(admin_says(&app, "/setprice XDSL 1000 1100").await.contains("Usage"));
 
     let c = app.customer_with(3004, "en", 5000).await;
     let summary = to_confirm(&app.tg, &c, "ADSL", "036362608", 1000).await;
-    assert!(summary.plain.contains("Price: 1\u{202f}100 DA"), "{}", summary.plain);
+    assert!(summary.plain.contains("Price: 1\u{202f}100\u{a0}DA"), "{}", summary.plain);
     app.tg.press_button(&c, summary.message_id, "Confirm");
     wait_msg(&app.tg, c.id, summary.message_id, |m| m.plain.contains("delivered")).await;
     assert_eq!(app.store().await.balances(c.id).await.unwrap().balance, 3900);
@@ -125,7 +133,7 @@ async fn prices_set_by_an_admin_are_the_prices_charged() {
     let r = app.customer_with(3005, "en", 5000).await;
     admin_says(&app, "/setrole 3005 reseller").await;
     let summary = to_confirm(&app.tg, &r, "ADSL", "036362609", 1000).await;
-    assert!(summary.plain.contains("Price: 990 DA"), "{}", summary.plain);
+    assert!(summary.plain.contains("Price: 990\u{a0}DA"), "{}", summary.plain);
     app.tg.press_button(&r, summary.message_id, "Confirm");
     wait_msg(&app.tg, r.id, summary.message_id, |m| m.plain.contains("delivered")).await;
     assert_eq!(app.store().await.balances(r.id).await.unwrap().balance, 4010);
@@ -142,8 +150,8 @@ async fn values_the_shop_cannot_afford_are_hidden_and_admins_told_once() {
         app.tg.press_button(&u, m.message_id, "ADSL");
         wait_msg(&app.tg, u.id, m.message_id, |m| m.plain.contains("phone number")).await;
         app.tg.send_text(&u, "036362608");
-        let values = wait_last(&app.tg, u.id, |m| m.has_button("1000 DA")).await;
-        assert!(values.has_button("500 DA") && !values.has_button("2000 DA"), "{:?}", values.buttons());
+        let values = wait_last(&app.tg, u.id, |m| m.has_button("1000\u{a0}DA")).await;
+        assert!(values.has_button("500\u{a0}DA") && !values.has_button("2000\u{a0}DA"), "{:?}", values.buttons());
         app.tg.send_text(&u, "/cancel");
         wait_last(&app.tg, u.id, |m| m.plain.contains("Cancelled")).await;
     }
@@ -173,9 +181,9 @@ async fn amounts_are_read_as_admins_write_them() {
     let app = TestApp::start().await;
     app.customer_with(3005, "en", 0).await;
     let reply = admin_says(&app, "/credit 3005 1 500 cash at the shop").await;
-    assert!(reply.contains("Credited 1\u{202f}500 DA"), "{reply}");
+    assert!(reply.contains("Credited 1\u{202f}500\u{a0}DA"), "{reply}");
     let reply = admin_says(&app, "/debit 3005 1.000 DA correction").await;
-    assert!(reply.contains("New balance: 500 DA"), "{reply}");
+    assert!(reply.contains("New balance: 500\u{a0}DA"), "{reply}");
     for (bad, why) in [
         ("/credit 3005 1500.00", "no decimal part"),
         ("/credit 3005 1500,5", "no decimal part"),

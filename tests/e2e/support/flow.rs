@@ -27,7 +27,7 @@ pub async fn to_confirm(tg: &FakeTelegram, u: &TgUser, kind: &str, number: &str,
     tg.press_button(u, m.message_id, kind);
     wait_msg(tg, u.id, m.message_id, |m| m.plain.contains("phone number")).await;
     tg.send_text(u, number);
-    let label = format!("{value} DA");
+    let label = format!("{value}\u{a0}DA");
     let values = wait_last(tg, u.id, |m| m.has_button(&label)).await;
     tg.press_button(u, values.message_id, &label);
     wait_msg(tg, u.id, values.message_id, |m| m.has_button("Confirm")).await
