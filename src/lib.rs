@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod domain;
 pub mod i18n;
 pub mod oneclick;
+pub mod panel;
 pub mod ratelimit;
 pub mod store;
 pub mod workers;
