@@ -5,6 +5,7 @@ use super::PanelState;
 use super::session::Admin;
 use super::view::{self, PanelError};
 use crate::store::Store;
+use crate::store::panel::{ExportLedger, OrderRow};
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -68,21 +69,78 @@ fn iso(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Streams `rows(store)` as CSV lines after `header`; the query runs in its own task and stops
-/// when the client goes away.
-fn stream<T, R>(store: Store, header: &'static [&'static str], rows: R, to_line: fn(&mut String, T)) -> Body
+/// A row type as CSV: its header and its fields.
+trait CsvRow: Send + 'static {
+    const HEADER: &'static [&'static str];
+    fn fields(&self) -> Vec<String>;
+}
+
+impl CsvRow for OrderRow {
+    const HEADER: &'static [&'static str] =
+        &["id", "ref", "created_at", "user_id", "customer", "card_type", "number", "value", "price", "cost", "status"];
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.r#ref.clone(),
+            iso(self.created_at),
+            self.user_id.to_string(),
+            self.user_name.clone(),
+            self.card_type.clone(),
+            self.number.clone(),
+            self.value.to_string(),
+            self.price.to_string(),
+            opt(self.cost),
+            self.status.clone(),
+        ]
+    }
+}
+
+impl CsvRow for ExportLedger {
+    const HEADER: &'static [&'static str] = &[
+        "id",
+        "created_at",
+        "user_id",
+        "customer",
+        "kind",
+        "amount",
+        "balance_after",
+        "held_after",
+        "order_id",
+        "admin_id",
+        "note",
+    ];
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            iso(self.created_at),
+            self.user_id.to_string(),
+            self.user_name.clone(),
+            self.kind.clone(),
+            self.amount.to_string(),
+            self.balance_after.to_string(),
+            self.held_after.to_string(),
+            opt(self.order_id),
+            opt(self.admin_id),
+            self.note.clone().unwrap_or_default(),
+        ]
+    }
+}
+
+/// Streams `rows(store)` as CSV; the query runs in its own task and stops when the client goes
+/// away.
+fn stream<T, R>(store: Store, rows: R) -> Body
 where
-    T: Send + 'static,
+    T: CsvRow,
     R: for<'a> FnOnce(&'a Store) -> BoxStream<'a, Result<T, sqlx::Error>> + Send + 'static,
 {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(IN_FLIGHT);
     tokio::spawn(async move {
         let mut buf = String::from(BOM);
-        line(&mut buf, header);
+        line(&mut buf, T::HEADER);
         let mut rows = rows(&store);
         while let Some(row) = rows.next().await {
             match row {
-                Ok(r) => to_line(&mut buf, r),
+                Ok(r) => line(&mut buf, &r.fields().iter().map(String::as_str).collect::<Vec<_>>()),
                 Err(e) => {
                     tracing::error!(error = %e, "export failed");
                     let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
@@ -108,84 +166,14 @@ fn safe(s: &str) -> String {
     s.chars().filter(|c| c.is_ascii_digit() || *c == '-').collect()
 }
 
-const ORDER_HEADER: &[&str] =
-    &["id", "ref", "created_at", "user_id", "customer", "card_type", "number", "value", "price", "cost", "status"];
-const LEDGER_HEADER: &[&str] = &[
-    "id",
-    "created_at",
-    "user_id",
-    "customer",
-    "kind",
-    "amount",
-    "balance_after",
-    "held_after",
-    "order_id",
-    "admin_id",
-    "note",
-];
-
-pub async fn orders(
-    State(state): State<PanelState>,
-    _admin: Admin,
-    Query(r): Query<Range>,
-) -> Result<Response, PanelError> {
+pub async fn orders(State(state): State<PanelState>, _: Admin, Query(r): Query<Range>) -> Result<Response, PanelError> {
     let (from, to) = r.millis()?;
-    let body = stream(
-        state.store.clone(),
-        ORDER_HEADER,
-        move |s: &Store| s.export_orders(from, to),
-        |buf, o| {
-            line(
-                buf,
-                &[
-                    &o.id.to_string(),
-                    &o.r#ref,
-                    &iso(o.created_at),
-                    &o.user_id.to_string(),
-                    &o.user_name,
-                    &o.card_type,
-                    &o.number,
-                    &o.value.to_string(),
-                    &o.price.to_string(),
-                    &opt(o.cost),
-                    &o.status,
-                ],
-            )
-        },
-    );
-    Ok(csv_response("orders", &r, body))
+    Ok(csv_response("orders", &r, stream(state.store.clone(), move |s: &Store| s.export_orders(from, to))))
 }
 
-pub async fn ledger(
-    State(state): State<PanelState>,
-    _admin: Admin,
-    Query(r): Query<Range>,
-) -> Result<Response, PanelError> {
+pub async fn ledger(State(state): State<PanelState>, _: Admin, Query(r): Query<Range>) -> Result<Response, PanelError> {
     let (from, to) = r.millis()?;
-    let body = stream(
-        state.store.clone(),
-        LEDGER_HEADER,
-        move |s: &Store| s.export_ledger(from, to),
-        |buf, l| {
-            line(
-                buf,
-                &[
-                    &l.id.to_string(),
-                    &iso(l.created_at),
-                    &l.user_id.to_string(),
-                    &l.user_name,
-                    &l.kind,
-                    &l.amount.to_string(),
-                    &l.balance_after.to_string(),
-                    &l.held_after.to_string(),
-                    &opt(l.order_id),
-                    &opt(l.admin_id),
-                    l.note.as_deref().unwrap_or(""),
-                ],
-            )
-        },
-    );
-    Ok(csv_response("ledger", &r, body))
+    Ok(csv_response("ledger", &r, stream(state.store.clone(), move |s: &Store| s.export_ledger(from, to))))
 }
 
 #[cfg(test)]

@@ -145,22 +145,6 @@ pub struct BroadcastRow {
     pub finished_at: Option<i64>,
 }
 
-/// One row of the orders export.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct ExportOrder {
-    pub id: i64,
-    pub r#ref: String,
-    pub created_at: i64,
-    pub user_id: i64,
-    pub user_name: String,
-    pub card_type: String,
-    pub number: String,
-    pub value: i64,
-    pub price: i64,
-    pub cost: Option<i64>,
-    pub status: String,
-}
-
 /// One row of the ledger export.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ExportLedger {
@@ -177,9 +161,16 @@ pub struct ExportLedger {
     pub note: Option<String>,
 }
 
-const ORDER_ROW: &str = "SELECT o.id, o.ref, o.user_id, COALESCE(u.first_name, '') AS user_name, o.card_type, o.number,
-        o.value, o.price, o.cost, o.status, o.created_at
-     FROM orders o LEFT JOIN users u ON u.id = o.user_id";
+/// An order with its customer's full name, as lists and exports show it (a macro so that the
+/// export's query can be one `'static` string).
+macro_rules! order_row {
+    () => {
+        "SELECT o.id, o.ref, o.user_id, COALESCE(u.first_name || COALESCE(' ' || u.last_name, ''), '') AS user_name,
+            o.card_type, o.number, o.value, o.price, o.cost, o.status, o.created_at
+         FROM orders o LEFT JOIN users u ON u.id = o.user_id"
+    };
+}
+const ORDER_ROW: &str = order_row!();
 const CUSTOMER_ROW: &str = "SELECT id, first_name, last_name, username, language, role, banned, unreachable, balance,
         held, created_at, last_seen_at FROM users";
 const LEDGER_ROW: &str =
@@ -357,13 +348,11 @@ impl Store {
     }
 
     /// Orders created in `[from, to)`, oldest first, read as the caller consumes them.
-    pub fn export_orders(&self, from: i64, to: i64) -> BoxStream<'_, Result<ExportOrder, sqlx::Error>> {
-        sqlx::query_as(
-            "SELECT o.id, o.ref, o.created_at, o.user_id, COALESCE(u.first_name || COALESCE(' ' || u.last_name, ''), '')
-                    AS user_name, o.card_type, o.number, o.value, o.price, o.cost, o.status
-             FROM orders o LEFT JOIN users u ON u.id = o.user_id
-             WHERE o.created_at >= ? AND o.created_at < ? ORDER BY o.created_at, o.id",
-        )
+    pub fn export_orders(&self, from: i64, to: i64) -> BoxStream<'_, Result<OrderRow, sqlx::Error>> {
+        sqlx::query_as(concat!(
+            order_row!(),
+            " WHERE o.created_at >= ? AND o.created_at < ? ORDER BY o.created_at, o.id"
+        ))
         .bind(from)
         .bind(to)
         .fetch(&self.pool)
