@@ -1,7 +1,8 @@
 //! The admin panel in a real browser: headless Chromium driven through chromedriver logs in with
-//! a one-time link, reads the dashboard, finds a customer and reads their balance, and saves
-//! screenshots of the dashboard in English and Arabic under `docs/`. Skipped (with a printed
-//! reason) only when chromedriver is not installed; CI installs Debian's `chromium-driver`.
+//! a one-time link, reads the dashboard, finds a customer and reads their balance, and takes
+//! screenshots of the dashboard in English and Arabic (saved under `docs/` when
+//! `PANEL_SCREENSHOTS=1`). Skipped, with a printed reason, only when chromedriver is not
+//! installed; CI installs Debian's `chromium-driver`.
 use fantoccini::{ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use netcard_bot::i18n::Lang;
@@ -88,6 +89,16 @@ where
     }
 }
 
+/// Takes a screenshot; with `PANEL_SCREENSHOTS=1` it replaces the one under `docs/` (a plain test
+/// run leaves the committed images alone).
+async fn screenshot(c: &fantoccini::Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name}: {} bytes", png.len());
+    if std::env::var_os("PANEL_SCREENSHOTS").is_some() {
+        std::fs::write(format!("{}/docs/{name}", env!("CARGO_MANIFEST_DIR")), png).unwrap();
+    }
+}
+
 #[tokio::test]
 async fn an_admin_logs_in_reads_the_dashboard_and_finds_a_customer() {
     let Some(driver_bin) = chromedriver() else {
@@ -152,8 +163,7 @@ async fn an_admin_logs_in_reads_the_dashboard_and_finds_a_customer() {
     .await;
     assert!(c.current_url().await.unwrap().path().ends_with("/admin/dashboard"));
     assert_eq!(wallets, "15\u{202f}500 DA");
-    std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/panel-dashboard-en.png"), c.screenshot().await.unwrap())
-        .unwrap();
+    screenshot(&c, "panel-dashboard-en.png").await;
 
     // Find the customer by name and read their balance on their page.
     c.find(Locator::LinkText("Customers")).await.unwrap().click().await.unwrap();
@@ -180,7 +190,6 @@ async fn an_admin_logs_in_reads_the_dashboard_and_finds_a_customer() {
     })
     .await;
     assert_eq!(wallets, "15\u{202f}500 د.ج");
-    std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/panel-dashboard-ar.png"), c.screenshot().await.unwrap())
-        .unwrap();
+    screenshot(&c, "panel-dashboard-ar.png").await;
     c.close().await.unwrap();
 }
