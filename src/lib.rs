@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod instance_lock;
 pub mod metrics;
 pub mod oneclick;
+pub mod panel;
 pub mod ratelimit;
 pub mod shop;
 pub mod store;

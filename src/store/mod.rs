@@ -1,10 +1,12 @@
 //! SQLite storage. Every public function is one transaction named for what it does; money and order
 //! status change together or not at all.
+pub mod audit;
 pub mod backup;
 pub mod broadcasts;
 pub mod dialogues;
 pub mod ledger;
 pub mod orders;
+pub mod panel;
 pub mod prices;
 pub mod settings;
 pub mod stats;

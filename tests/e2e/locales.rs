@@ -139,6 +139,13 @@ fn every_message_renders_in_every_language() {
     // with English, and a line made of variables only.
     let same_as_en = [
         (Lang::Fr, "topup-btn-amount"),
+        (Lang::Fr, "panel-action"),
+        (Lang::Fr, "panel-date"),
+        (Lang::Fr, "panel-export"),
+        (Lang::Fr, "panel-note"),
+        (Lang::Fr, "panel-total"),
+        (Lang::Fr, "panel-upstream"),
+        (Lang::Ar, "panel-upstream"),
         (Lang::Fr, "language-choose-first"),
         (Lang::Fr, "status-icon-failed"),
         (Lang::Fr, "status-icon-fulfilled"),

@@ -1,0 +1,325 @@
+//! The pages: each reads what it shows through `store::panel` and renders one template.
+use super::PanelState;
+use super::session::{self, Admin};
+use super::view::{self, Bar, PanelError, Tr, render};
+use crate::store::audit::{AuditFilter, AuditRow};
+use crate::store::now_ms;
+use crate::store::panel::{
+    BroadcastRow, CustomerRow, Dashboard, LedgerRow, OrderDetail, OrderRow, OrderSearch, PriceRow,
+};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+const PAGE: i64 = 50;
+const STATUSES: [&str; 6] = ["PLACED", "HANDLING", "QUEUED", "FULFILLED", "REFUNDED", "FAILED"];
+
+/// What the frame around every page needs.
+pub struct Frame {
+    pub t: Tr,
+    pub nav: &'static str,
+    pub csrf: String,
+}
+
+impl Frame {
+    fn new(admin: &Admin, nav: &'static str) -> Frame {
+        Frame { t: view::Tr(admin.lang), nav, csrf: admin.csrf.clone().unwrap_or_default() }
+    }
+}
+
+/// The next page's cursor: the last id shown, when the page was full.
+fn next_cursor<T>(rows: &[T], id: impl Fn(&T) -> i64) -> Option<i64> {
+    (rows.len() as i64 >= PAGE).then(|| rows.last().map(id)).flatten()
+}
+
+#[derive(askama::Template)]
+#[template(path = "panel/landing.html")]
+struct Landing {
+    t: Tr,
+}
+
+/// The entry page: a logged-in browser goes on to the dashboard; inside Telegram the script
+/// logs in with `initData`; elsewhere it says how to get a login link.
+pub async fn landing(State(state): State<PanelState>, headers: HeaderMap) -> Result<Response, PanelError> {
+    if session::logged_in(&state, &headers).await {
+        return Ok(Redirect::to("/admin/dashboard").into_response());
+    }
+    Ok(render(&Landing { t: Tr(Default::default()) })?.into_response())
+}
+
+#[derive(askama::Template)]
+#[template(path = "panel/login.html")]
+struct LoginPage {
+    t: Tr,
+    token: String,
+}
+
+pub async fn login_page(Path(token): Path<String>) -> Result<Html<String>, PanelError> {
+    render(&LoginPage { t: Tr(Default::default()), token })
+}
+
+#[derive(askama::Template)]
+#[template(path = "panel/dashboard.html")]
+struct DashboardPage {
+    f: Frame,
+    d: Dashboard,
+    periods: Vec<(String, crate::store::panel::PeriodSales)>,
+    bars: Vec<Bar>,
+    bar_w: i64,
+    chart_w: i64,
+    chart_h: i64,
+}
+
+pub async fn dashboard(State(state): State<PanelState>, admin: Admin) -> Result<Html<String>, PanelError> {
+    let now = now_ms();
+    let d = state.store.dashboard(view::day_start(now), now).await?;
+    let f = Frame::new(&admin, "dashboard");
+    let periods =
+        ["panel-today", "panel-7-days", "panel-30-days"].iter().zip(d.sales).map(|(k, s)| (f.t.t(k), s)).collect();
+    let bars = view::bars(&f.t, &d.daily);
+    let bar_w = (view::CHART_W / i64::try_from(bars.len().max(1)).unwrap_or(1) - 2).max(1);
+    render(&DashboardPage { f, d, periods, bars, bar_w, chart_w: view::CHART_W, chart_h: view::CHART_H })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct OrdersQuery {
+    q: Option<String>,
+    status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<i64>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "panel/orders.html")]
+struct OrdersPage {
+    f: Frame,
+    q: String,
+    status: String,
+    from: String,
+    to: String,
+    statuses: &'static [&'static str],
+    rows: Vec<OrderRow>,
+    next: Option<i64>,
+}
+
+pub async fn orders(
+    State(state): State<PanelState>,
+    admin: Admin,
+    Query(p): Query<OrdersQuery>,
+) -> Result<Html<String>, PanelError> {
+    let day = |s: &Option<String>| {
+        s.as_deref().filter(|s| !s.is_empty()).map(|s| view::parse_day(s).ok_or(PanelError::BadRequest))
+    };
+    let from_ms = day(&p.from).transpose()?;
+    let to_ms = day(&p.to).transpose()?.map(|t| t + 24 * 3600 * 1000);
+    let status = p.status.clone().filter(|s| STATUSES.contains(&s.as_str()));
+    let search = OrderSearch {
+        q: p.q.clone(),
+        status: status.clone(),
+        from_ms,
+        to_ms,
+        before_id: p.before,
+        user_id: None,
+        limit: PAGE,
+    };
+    let rows = state.store.search_orders(&search).await?;
+    render(&OrdersPage {
+        f: Frame::new(&admin, "orders"),
+        q: p.q.unwrap_or_default(),
+        status: status.unwrap_or_default(),
+        from: p.from.unwrap_or_default(),
+        to: p.to.unwrap_or_default(),
+        statuses: &STATUSES,
+        next: next_cursor(&rows, |r| r.id),
+        rows,
+    })
+}
+
+#[derive(askama::Template)]
+#[template(path = "panel/order.html")]
+struct OrderPage {
+    f: Frame,
+    o: OrderDetail,
+    /// (time, what happened)
+    timeline: Vec<(i64, String)>,
+}
+
+pub async fn order(
+    State(state): State<PanelState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PanelError> {
+    let o = state.store.order_detail(id).await?.ok_or(PanelError::NotFound)?;
+    let f = Frame::new(&admin, "orders");
+    let mut timeline = vec![(o.created_at, f.t.t("panel-timeline-placed"))];
+    if let Some(at) = o.send_attempted_at {
+        timeline.push((at, f.t.t("panel-timeline-sent")));
+    }
+    if o.was_queued {
+        timeline.push((o.updated_at, f.t.status("QUEUED")));
+    }
+    timeline.push((o.finished_at.unwrap_or(o.updated_at), f.t.status(&o.status)));
+    render(&OrderPage { f, o, timeline })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    q: Option<String>,
+    before: Option<i64>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "panel/customers.html")]
+struct CustomersPage {
+    f: Frame,
+    q: String,
+    rows: Vec<CustomerRow>,
+    next: Option<i64>,
+}
+
+pub async fn customers(
+    State(state): State<PanelState>,
+    admin: Admin,
+    Query(p): Query<ListQuery>,
+) -> Result<Html<String>, PanelError> {
+    let rows = state.store.search_customers(p.q.as_deref(), p.before, PAGE).await?;
+    render(&CustomersPage {
+        f: Frame::new(&admin, "customers"),
+        q: p.q.unwrap_or_default(),
+        next: next_cursor(&rows, |r| r.id),
+        rows,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct CustomerQuery {
+    ledger_before: Option<i64>,
+    orders_before: Option<i64>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "panel/customer.html")]
+struct CustomerPage {
+    f: Frame,
+    c: CustomerRow,
+    ledger: Vec<LedgerRow>,
+    ledger_next: Option<i64>,
+    orders: Vec<OrderRow>,
+    orders_next: Option<i64>,
+}
+
+pub async fn customer(
+    State(state): State<PanelState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    Query(p): Query<CustomerQuery>,
+) -> Result<Html<String>, PanelError> {
+    let c = state.store.customer(id).await?.ok_or(PanelError::NotFound)?;
+    let ledger = state.store.ledger_page(id, p.ledger_before, PAGE).await?;
+    let search = OrderSearch { user_id: Some(id), before_id: p.orders_before, limit: PAGE, ..Default::default() };
+    let orders = state.store.search_orders(&search).await?;
+    render(&CustomerPage {
+        f: Frame::new(&admin, "customers"),
+        c,
+        ledger_next: next_cursor(&ledger, |r| r.id),
+        ledger,
+        orders_next: next_cursor(&orders, |r| r.id),
+        orders,
+    })
+}
+
+#[derive(askama::Template)]
+#[template(path = "panel/prices.html")]
+struct PricesPage {
+    f: Frame,
+    rows: Vec<PriceView>,
+}
+
+/// A card's prices as they apply: without an override a card sells at face value, and a
+/// reseller without one pays the customer price.
+struct PriceView {
+    card_type: String,
+    value: i64,
+    cost: Option<i64>,
+    customer: i64,
+    reseller: i64,
+    margin: Option<i64>,
+}
+
+impl From<PriceRow> for PriceView {
+    fn from(p: PriceRow) -> PriceView {
+        let customer = p.customer.unwrap_or(p.value);
+        let reseller = p.reseller.unwrap_or(customer);
+        PriceView {
+            card_type: p.card_type,
+            value: p.value,
+            cost: p.last_cost,
+            customer,
+            reseller,
+            margin: p.last_cost.map(|c| customer - c),
+        }
+    }
+}
+
+pub async fn prices(State(state): State<PanelState>, admin: Admin) -> Result<Html<String>, PanelError> {
+    let rows = state.store.price_rows().await?.into_iter().map(PriceView::from).collect();
+    render(&PricesPage { f: Frame::new(&admin, "prices"), rows })
+}
+
+#[derive(askama::Template)]
+#[template(path = "panel/broadcasts.html")]
+struct BroadcastsPage {
+    f: Frame,
+    rows: Vec<BroadcastRow>,
+    next: Option<i64>,
+}
+
+pub async fn broadcasts(
+    State(state): State<PanelState>,
+    admin: Admin,
+    Query(p): Query<ListQuery>,
+) -> Result<Html<String>, PanelError> {
+    let rows = state.store.broadcast_page(p.before, PAGE).await?;
+    render(&BroadcastsPage { f: Frame::new(&admin, "broadcasts"), next: next_cursor(&rows, |r| r.id), rows })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct AuditQuery {
+    admin: Option<String>,
+    action: Option<String>,
+    before: Option<i64>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "panel/audit.html")]
+struct AuditPage {
+    f: Frame,
+    admin: String,
+    action: String,
+    actions: Vec<String>,
+    rows: Vec<AuditRow>,
+    next: Option<i64>,
+}
+
+pub async fn audit(
+    State(state): State<PanelState>,
+    admin: Admin,
+    Query(p): Query<AuditQuery>,
+) -> Result<Html<String>, PanelError> {
+    let admin_filter = match p.admin.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(s.parse::<i64>().map_err(|_| PanelError::BadRequest)?),
+        None => None,
+    };
+    let action = p.action.clone().filter(|s| !s.is_empty());
+    let filter = AuditFilter { admin_id: admin_filter, action: action.clone(), before_id: p.before, limit: PAGE };
+    let rows = state.store.audit_page(&filter).await?;
+    render(&AuditPage {
+        f: Frame::new(&admin, "audit"),
+        admin: admin_filter.map(|a| a.to_string()).unwrap_or_default(),
+        action: action.unwrap_or_default(),
+        actions: state.store.audit_actions().await?,
+        next: next_cursor(&rows, |r| r.id),
+        rows,
+    })
+}

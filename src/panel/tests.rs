@@ -1,0 +1,269 @@
+use super::*;
+use crate::store::testing::temp_store;
+use crate::store::{NewUser, Store};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+
+const TOKEN: &str = "42:test-bot-token";
+const ADMIN: i64 = 42;
+const SECRET_NAME: &str = "Zoubida-SECRET";
+
+fn config() -> PanelConfig {
+    PanelConfig {
+        bot_token: TOKEN.into(),
+        admin_ids: vec![ADMIN],
+        session_secs: 3600,
+        public_url: Some("https://shop.example".into()),
+    }
+}
+
+async fn user(s: &Store, id: i64, name: &str, lang: crate::i18n::Lang) {
+    let u = NewUser { id, first_name: name.into(), last_name: None, username: None, language: lang, is_admin: false };
+    s.touch_user(&u).await.unwrap();
+}
+
+/// A store with an admin, a customer with money and an order, and the panel over it.
+async fn setup() -> (Store, Router, tempfile::TempDir) {
+    let (s, d) = temp_store().await;
+    user(&s, ADMIN, "Admin", crate::i18n::Lang::En).await;
+    user(&s, 7, SECRET_NAME, crate::i18n::Lang::Ar).await;
+    s.credit(7, crate::domain::Dinars(2500), ADMIN, None).await.unwrap();
+    sqlx::query(
+        "INSERT INTO orders (ref, user_id, chat_id, card_type, number, value, price, cost, status, hold_state,
+                             created_at, updated_at) VALUES ('SECRETREF', 7, 7, 'ADSL', '0661000001', 1000, 1100, 1000,
+                             'FULFILLED', 'captured', ?1, ?1)",
+    )
+    .bind(crate::store::now_ms())
+    .execute(s.pool())
+    .await
+    .unwrap();
+    let r = router(PanelState::new(s.clone(), config()));
+    (s, r, d)
+}
+
+async fn send(r: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let resp = r.clone().oneshot(req).await.unwrap();
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn get(path: &str) -> axum::http::request::Builder {
+    Request::get(path)
+}
+
+fn concrete(route: &str) -> String {
+    // Order 1 and customer 7 exist.
+    let path = route.replace("/orders/{id}", "/orders/1").replace("{id}", "7");
+    if path.ends_with(".csv") { format!("{path}?from=2000-01-01&to=2100-01-01") } else { path }
+}
+
+fn init_data(user_id: i64, age: i64) -> String {
+    let user = format!(r#"{{"id":{user_id},"first_name":"X"}}"#);
+    let date = (crate::store::now_ms() / 1000 - age).to_string();
+    auth::sign_init_data(TOKEN, &[("user", &user), ("auth_date", &date)])
+}
+
+/// Logs in with a fresh link; returns the session cookie (`name=value`).
+async fn login(s: &Store, r: &Router, admin: i64) -> String {
+    let token = s.create_login_token(admin, LOGIN_LINK_TTL_MS).await.unwrap();
+    let req = Request::post("/admin/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("token={token}")))
+        .unwrap();
+    let (status, headers, _) = send(r, req).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let cookie = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict"), "{cookie}");
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn no_data_route_answers_without_a_valid_admin() {
+    let (s, r, _d) = setup().await;
+    // A session of someone no longer in ADMIN_IDS, and a forged cookie.
+    let (former, _) = s.create_session(99, 60_000).await.unwrap();
+    let old = init_data(ADMIN, 4000);
+    let forged = init_data(ADMIN, 0).replace("X", "Y");
+    for route in DATA_ROUTES {
+        let path = concrete(route);
+        let cases: Vec<(&str, axum::http::request::Builder, StatusCode)> = vec![
+            ("nothing", get(&path), StatusCode::UNAUTHORIZED),
+            ("bad cookie", get(&path).header(header::COOKIE, "panel_session=abc"), StatusCode::UNAUTHORIZED),
+            (
+                "former admin",
+                get(&path).header(header::COOKIE, format!("panel_session={former}")),
+                StatusCode::FORBIDDEN,
+            ),
+            ("not an admin", get(&path).header("x-telegram-init-data", init_data(7, 0)), StatusCode::FORBIDDEN),
+            ("too old", get(&path).header("x-telegram-init-data", old.clone()), StatusCode::UNAUTHORIZED),
+            ("forged", get(&path).header("x-telegram-init-data", forged.clone()), StatusCode::UNAUTHORIZED),
+        ];
+        for (what, req, want) in cases {
+            // Each refused initData counts as a failed login: start each case with a clean slate.
+            let r = router(PanelState::new(s.clone(), config()));
+            let (status, _, body) = send(&r, req.body(Body::empty()).unwrap()).await;
+            assert_eq!(status, want, "{what}: {path}");
+            for secret in [SECRET_NAME, "SECRETREF", "0661000001", "2\u{202f}500"] {
+                assert!(!body.contains(secret), "{what}: {path} leaks {secret}");
+            }
+        }
+        // And the admin does get it.
+        let req = get(&path).header("x-telegram-init-data", init_data(ADMIN, 0)).body(Body::empty()).unwrap();
+        assert_eq!(send(&r, req).await.0, StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_login_link_gives_a_session_once() {
+    let (s, r, _d) = setup().await;
+    let token = s.create_login_token(ADMIN, LOGIN_LINK_TTL_MS).await.unwrap();
+    // Opening the link only shows a button: a link preview does not use it up.
+    let (status, _, page) = send(&r, get(&format!("/admin/login/{token}")).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&token));
+    let post = || {
+        Request::post("/admin/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("token={token}")))
+            .unwrap()
+    };
+    let (status, headers, _) = send(&r, post()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let cookie = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap();
+    let (status, _, page) =
+        send(&r, get("/admin/customers/7").header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(SECRET_NAME) && page.contains("2\u{202f}500\u{a0}DA"), "{page}");
+    assert_eq!(send(&r, post()).await.0, StatusCode::UNAUTHORIZED, "second use");
+}
+
+#[tokio::test]
+async fn failed_logins_are_slowed_down() {
+    let (s, r, _d) = setup().await;
+    let bad = || {
+        Request::post("/admin/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("token=wrong"))
+            .unwrap()
+    };
+    for _ in 0..5 {
+        assert_eq!(send(&r, bad()).await.0, StatusCode::UNAUTHORIZED);
+    }
+    let token = s.create_login_token(ADMIN, LOGIN_LINK_TTL_MS).await.unwrap();
+    let good = Request::post("/admin/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("token={token}")))
+        .unwrap();
+    assert_eq!(send(&r, good).await.0, StatusCode::TOO_MANY_REQUESTS);
+    // The refused attempt did not use the link up.
+    assert_eq!(s.redeem_login_token(&token).await.unwrap(), Some(ADMIN));
+}
+
+#[tokio::test]
+async fn writes_with_a_cookie_need_the_csrf_token() {
+    let (s, r, _d) = setup().await;
+    let cookie = login(&s, &r, ADMIN).await;
+    let logout = |csrf: &str| {
+        Request::post("/admin/logout")
+            .header(header::COOKIE, cookie.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={csrf}")))
+            .unwrap()
+    };
+    assert_eq!(send(&r, logout("forged")).await.0, StatusCode::FORBIDDEN);
+    let (_, _, page) =
+        send(&r, get("/admin/dashboard").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert_eq!(csrf.len(), 64);
+    assert_eq!(send(&r, logout(&csrf)).await.0, StatusCode::SEE_OTHER);
+    let (status, _, _) =
+        send(&r, get("/admin/dashboard").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the session ended");
+}
+
+#[tokio::test]
+async fn web_app_login_trades_init_data_for_a_session() {
+    let (_s, r, _d) = setup().await;
+    let form = |data: String| {
+        Request::post("/admin/auth/webapp")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "init_data={}",
+                url::form_urlencoded::byte_serialize(data.as_bytes()).collect::<String>()
+            )))
+            .unwrap()
+    };
+    assert_eq!(send(&r, form(init_data(7, 0))).await.0, StatusCode::FORBIDDEN);
+    let (status, headers, _) = send(&r, form(init_data(ADMIN, 0))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(headers.get(header::SET_COOKIE).is_some());
+}
+
+#[tokio::test]
+async fn pages_speak_the_admins_language_and_mirror_for_arabic() {
+    let (s, r, _d) = setup().await;
+    s.set_language(ADMIN, crate::i18n::Lang::Ar).await.unwrap();
+    let cookie = login(&s, &r, ADMIN).await;
+    let (status, _, page) =
+        send(&r, get("/admin/customers/7").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("dir=\"rtl\"") && page.contains("lang=\"ar\""));
+    assert!(page.contains("2\u{202f}500\u{a0}د.ج") && page.contains("الرصيد"), "{page}");
+    assert!(!page.contains(" DA<"));
+}
+
+#[tokio::test]
+async fn csv_export_streams_every_order_with_arabic_names_intact() {
+    let (s, r, _d) = setup().await;
+    user(&s, 8, "عبد القادر", crate::i18n::Lang::Ar).await;
+    sqlx::query(
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 10000)
+         INSERT INTO orders (ref, user_id, chat_id, card_type, number, value, price, status, hold_state, created_at, updated_at)
+         SELECT 'x' || i, 8, 8, 'ADSL', '0661' || printf('%06d', i), 500, 550, 'FULFILLED', 'captured',
+                ?1 - i * 1000, ?1 FROM k",
+    )
+    .bind(crate::store::now_ms())
+    .execute(s.pool())
+    .await
+    .unwrap();
+    let cookie = login(&s, &r, ADMIN).await;
+    let req = get("/admin/export/orders.csv?from=2000-01-01&to=2100-12-31").header(header::COOKIE, &cookie);
+    let (status, headers, body) = send(&r, req.body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers.get(header::CONTENT_TYPE).unwrap(), "text/csv; charset=utf-8");
+    assert!(body.starts_with("\u{feff}id,ref,created_at"));
+    let lines: Vec<&str> = body.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 1 + 10_001, "header, 10,000 orders and the setup's one");
+    assert_eq!(lines.iter().filter(|l| l.contains(",عبد القادر,ADSL,")).count(), 10_000);
+    assert!(!body.contains("card_code"));
+    let req = get("/admin/export/ledger.csv?from=2000-01-01&to=2100-12-31").header(header::COOKIE, &cookie);
+    let (_, _, body) = send(&r, req.body(Body::empty()).unwrap()).await;
+    assert_eq!(body.trim_end().split("\r\n").count(), 2);
+    assert!(body.contains(&format!(",7,{SECRET_NAME},credit,2500,2500,0,,42,")), "{body}");
+    let req = get("/admin/export/orders.csv?from=2026-02-30&to=x").header(header::COOKIE, &cookie);
+    assert_eq!(send(&r, req.body(Body::empty()).unwrap()).await.0, StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn panel_texts_exist_in_every_language() {
+    let keys = |lang: &str| -> std::collections::BTreeSet<String> {
+        let src = std::fs::read_to_string(format!("{}/locales/{lang}/panel.ftl", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        src.lines()
+            .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.to_owned()))
+            .filter(|k| k.starts_with("panel-"))
+            .collect()
+    };
+    let en = keys("en");
+    assert!(en.len() > 90);
+    assert_eq!(keys("fr"), en);
+    assert_eq!(keys("ar"), en);
+    for lang in crate::i18n::Lang::ALL {
+        for k in &en {
+            let s = crate::i18n::t(lang, k, &[("n", crate::i18n::Arg::Num(3))]);
+            assert_ne!(&s, k, "{lang:?} {k}");
+        }
+    }
+}
