@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 /// One card value on offer to one customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Offer {
-    pub value: i64,
-    pub price: i64,
-    pub cost: i64,
+    pub value: Dinars,
+    pub price: Dinars,
+    pub cost: Dinars,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,16 +98,16 @@ impl Catalog {
         let mut offers = Vec::new();
         let mut needed = 0;
         for p in products.iter().filter(|p| p.available && p.value > 0) {
-            let cost = Dinars::from_upstream_ceil(p.cost).get();
+            let cost = Dinars::from_upstream_ceil(p.cost);
             if let Some(b) = balance
-                && cost > b
+                && cost.get() > b
             {
-                needed = needed.max(cost);
+                needed = needed.max(cost.get());
                 continue;
             }
             let (customer, reseller) = table.get(&p.value).copied().unwrap_or_default();
-            let price = price_for(tier, Dinars(p.value), customer.map(Dinars), reseller.map(Dinars)).get();
-            offers.push(Offer { value: p.value, price, cost });
+            let price = price_for(tier, Dinars(p.value), customer.map(Dinars), reseller.map(Dinars));
+            offers.push(Offer { value: Dinars(p.value), price, cost });
         }
         offers.sort_by_key(|o| o.value);
         offers.dedup_by_key(|o| o.value);

@@ -169,8 +169,8 @@ pub fn money(lang: Lang, amount: crate::domain::Dinars) -> String {
 
 /// A card's face value for the `{ $value }` of messages that write the currency themselves
 /// (`{ $value } DA`): grouped like every amount, `1 000`.
-pub fn card_value(value: i64) -> String {
-    crate::domain::Dinars(value).grouped()
+pub fn card_value(value: crate::domain::Dinars) -> String {
+    value.grouped()
 }
 
 #[cfg(test)]

@@ -109,8 +109,8 @@ pub async fn refresh_from_store(store: &Store) -> Result<(), StoreError> {
         let n = stats.orders.get(status.as_str()).map_or(0, |c| c.2);
         gauge!("netcard_orders", "status" => status.as_str()).set(n as f64);
     }
-    gauge!("netcard_wallets_owed_dinars").set((stats.wallets_balance + stats.wallets_held) as f64);
-    gauge!("netcard_wallets_held_dinars").set(stats.wallets_held as f64);
+    gauge!("netcard_wallets_owed_dinars").set((stats.wallets_balance + stats.wallets_held).get() as f64);
+    gauge!("netcard_wallets_held_dinars").set(stats.wallets_held.get() as f64);
     gauge!("netcard_ledger_mismatches").set(store.ledger_mismatches().await?.len() as f64);
     let mut pending = 0;
     for job in store.running_broadcasts().await? {

@@ -295,14 +295,14 @@ fn amounts_are_grouped_with_a_no_break_space_before_the_currency() {
         let button = t(
             lang,
             "btn-value",
-            &[("value", Arg::Str(card_value(2000))), ("price", Arg::Str(money(lang, Dinars(2100))))],
+            &[("value", Arg::Str(card_value(Dinars(2000)))), ("price", Arg::Str(money(lang, Dinars(2100))))],
         );
         for amount in ["2\u{202f}000", "2\u{202f}100"] {
             assert!(button.contains(&format!("{amount}\u{a0}{cur}")), "{lang:?}: {button:?}");
         }
     }
-    assert_eq!(card_value(1000), "1\u{202f}000");
-    assert_eq!(card_value(500), "500");
+    assert_eq!(card_value(Dinars(1000)), "1\u{202f}000");
+    assert_eq!(card_value(Dinars(500)), "500");
 }
 
 #[test]
@@ -344,7 +344,7 @@ fn order_list_buttons_fit_on_a_phone() {
                 &[
                     ("icon", Arg::Str(t(lang, status, &[]))),
                     ("kind", Arg::Str(t(lang, kind, &[]))),
-                    ("value", Arg::Str(card_value(15_000))),
+                    ("value", Arg::Str(card_value(Dinars(15_000)))),
                     ("date", Arg::Str(netcard_bot::i18n::local_day_ms(1_761_699_930_000))),
                 ],
             );

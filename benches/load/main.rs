@@ -22,6 +22,7 @@ mod proc;
 mod sys;
 
 use driver::{CallIndex, Driver, Flow, Mode, NUMBER};
+use netcard_bot::domain::Dinars;
 use proc::{ADMIN, BotProc, base_env, set, user_id};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -845,9 +846,9 @@ async fn store_costs(env: &Env, o: &Opts, r: &mut Report) {
             message_id: Some(5),
             card_type: CardType::Adsl,
             number: NUMBER.to_owned(),
-            value: 1000,
-            price: 1000,
-            cost: Some(980),
+            value: Dinars(1000),
+            price: Dinars(1000),
+            cost: Some(Dinars(980)),
             fast_window_ms: 300_000,
         };
         store.place_order_with_hold(&order).await.expect("order");
@@ -1059,9 +1060,9 @@ async fn budget(env: &Env, o: &Opts, r: &mut Report) {
                 message_id: None,
                 card_type: CardType::Adsl,
                 number: NUMBER.to_owned(),
-                value: 1000,
-                price: 1000,
-                cost: Some(980),
+                value: Dinars(1000),
+                price: Dinars(1000),
+                cost: Some(Dinars(980)),
                 fast_window_ms: 300_000,
             };
             store.place_order_with_hold(&order).await.expect("order");

@@ -46,8 +46,8 @@ pub async fn balance(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
     let mut text = tr!(
         lang,
         "balance-view",
-        balance = money(lang, Dinars(b.balance)),
-        held = money(lang, Dinars(b.held)),
+        balance = money(lang, b.balance),
+        held = money(lang, b.held),
         role = tr!(lang, if user.role == crate::domain::Role::Reseller { "role-reseller" } else { "role-customer" })
     );
     let entries = ctx.store.recent_ledger(user.id, 5).await?;

@@ -7,7 +7,7 @@ use super::{Ctx, HandlerResult, keyboards, render, ui};
 use crate::domain::money::{AmountError, parse_amount_and_note};
 use crate::domain::pricing::check_price_against_cost;
 use crate::domain::{CardType, Dinars, PriceTier, Role};
-use crate::i18n::{Lang, html_escape, money};
+use crate::i18n::{Lang, card_value, html_escape, money};
 use crate::store::{Audience, Member, StoreError};
 use crate::tr;
 use teloxide::prelude::*;
@@ -65,8 +65,7 @@ async fn money_command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> Result<Stri
             tracing::info!(admin = admin.id, user = target, amount = amount.get(), kind = ?cmd, "wallet changed by admin");
             if cmd == Command::Credit {
                 let ul = user.language;
-                let text =
-                    tr!(ul, "credit-received", amount = money(ul, amount), balance = money(ul, Dinars(b.balance)));
+                let text = tr!(ul, "credit-received", amount = money(ul, amount), balance = money(ul, b.balance));
                 if let Err(e) = ui::send(bot, ChatId(target), text, None).await {
                     tracing::info!(user = target, error = %e, "credit notice not delivered");
                 }
@@ -78,7 +77,7 @@ async fn money_command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> Result<Stri
                 user = html_escape(&user.display_name()),
                 id = target.to_string(),
                 amount = money(lang, amount),
-                balance = money(lang, Dinars(b.balance))
+                balance = money(lang, b.balance)
             ))
         }
         Err(StoreError::InsufficientFunds { available }) => {
@@ -126,8 +125,8 @@ async fn user_profile(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, St
         username = u.username.as_deref().map(|s| format!("@{}", html_escape(s))).unwrap_or_else(|| "—".into()),
         role = tr!(lang, &format!("role-{}", role.as_str())),
         language = u.language.code(),
-        balance = money(lang, Dinars(u.balance)),
-        held = money(lang, Dinars(u.held)),
+        balance = money(lang, u.balance),
+        held = money(lang, u.held),
         banned = if u.banned { tr!(lang, "yes") } else { tr!(lang, "no") },
         unreachable = if u.unreachable { tr!(lang, "yes") } else { tr!(lang, "no") },
         since = render::local_time(u.created_at),
@@ -173,7 +172,7 @@ async fn set_price(ctx: &Ctx, admin: &Member, args: &[&str]) -> Result<String, S
             lang,
             "admin-price-unknown-value",
             kind = render::card_type(lang, t),
-            value = value.get().to_string()
+            value = card_value(value)
         ));
     };
     let cost = Dinars::from_upstream_ceil(product.cost);
@@ -185,7 +184,7 @@ async fn set_price(ctx: &Ctx, admin: &Member, args: &[&str]) -> Result<String, S
         lang,
         "admin-price-set",
         kind = render::card_type(lang, t),
-        value = value.get().to_string(),
+        value = card_value(value),
         price = money(lang, price),
         tier = tr!(lang, &format!("role-{}", tier.as_str())),
         margin = money(lang, Dinars(price.get() - cost.get()))

@@ -57,13 +57,8 @@ pub fn values(lang: Lang, offers: &[Offer]) -> InlineKeyboardMarkup {
             pair.iter()
                 .map(|o| {
                     button(
-                        tr!(
-                            lang,
-                            "btn-value",
-                            value = o.value.to_string(),
-                            price = money(lang, crate::domain::Dinars(o.price))
-                        ),
-                        Cb::Value(o.value),
+                        tr!(lang, "btn-value", value = o.value.get().to_string(), price = money(lang, o.price)),
+                        Cb::Value(o.value.get()),
                     )
                 })
                 .collect()

@@ -2,7 +2,7 @@
 //! broadcast copies and progress. [`TgNotifier`] is how the workers reach Telegram.
 use super::{Ctx, Tg, keyboards, render, ui};
 use crate::domain::{CardType, Dinars, OrderStatus};
-use crate::i18n::{Lang, html_escape, money};
+use crate::i18n::{Lang, card_value, html_escape, money};
 use crate::store::{BroadcastJob, Order};
 use crate::tr;
 use crate::workers::notifier::{Alert, BroadcastView, Copied, Notifier, Phase, Told, Undelivered};
@@ -189,7 +189,7 @@ pub async fn admins_order(bot: &Tg, ctx: &Ctx, order: &Order, key: &'static str)
             order_ref = order.r#ref.clone(),
             user = order.user_id.to_string(),
             kind = render::card_type(l, order.card_type),
-            value = order.value.to_string(),
+            value = card_value(order.value),
             number = order.number.clone()
         )
     })

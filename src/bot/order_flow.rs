@@ -86,10 +86,10 @@ impl Turn<'_> {
             self.finish(Some(here), tr!(self.user.language, "service-unavailable")).await?;
             return Ok(None);
         };
-        match offers.iter().find(|o| o.value == value.get()) {
+        match offers.iter().find(|o| o.value == value) {
             Some(offer) => Ok(Some((draft, *offer))),
             None => {
-                let notice = tr!(self.user.language, "order-value-gone", value = value.get().to_string());
+                let notice = tr!(self.user.language, "order-value-gone", value = crate::i18n::card_value(value));
                 self.show_values(Some(here), draft, &offers, Some(notice)).await?;
                 Ok(None)
             }
@@ -183,8 +183,8 @@ impl Turn<'_> {
             msg,
             card_type: draft.card_type,
             number: draft.number,
-            value: Dinars(offer.value),
-            price: Dinars(offer.price),
+            value: offer.value,
+            price: offer.price,
             order_ref,
         };
         self.dlg.update(state).await?;
@@ -270,7 +270,7 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
     let Some((draft, offer)) = t.offer_or_values(msg, Draft { card_type, number }, value, true).await? else {
         return Ok(());
     };
-    if offer.price != price.get() {
+    if offer.price != price {
         return t.show_summary(msg, draft, offer, Some(tr!(lang, "order-price-changed"))).await;
     }
     let new = NewOrder {
@@ -280,8 +280,8 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
         message_id: Some(msg.0),
         card_type,
         number: draft.number.as_str().to_owned(),
-        value: value.get(),
-        price: price.get(),
+        value,
+        price,
         cost: Some(offer.cost),
         fast_window_ms: t.ctx.cfg.order_fast_poll_window.as_millis() as i64,
     };
@@ -294,7 +294,7 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
         }
         PlaceOutcome::Duplicate(order) => tracing::info!(order_ref = %order.r#ref, "duplicate confirm ignored"),
         PlaceOutcome::InsufficientFunds { available } => {
-            let text = render::insufficient(lang, available.get(), price.get(), &t.ctx.cfg.support_contact);
+            let text = render::insufficient(lang, available, price, &t.ctx.cfg.support_contact);
             t.show(Some(msg), text, Some(keyboards::back_to_menu(lang))).await?;
         }
     }

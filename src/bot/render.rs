@@ -49,31 +49,31 @@ pub fn status_label(lang: Lang, s: OrderStatus) -> String {
     tr!(lang, key)
 }
 
-pub fn summary(lang: Lang, t: CardType, number: &str, value: i64, price: i64, balance: i64) -> String {
+pub fn summary(lang: Lang, t: CardType, number: &str, value: Dinars, price: Dinars, balance: Dinars) -> String {
     let mut text = tr!(
         lang,
         "order-summary",
         kind = card_type(lang, t),
         number = html_escape(number),
         value = card_value(value),
-        price = money(lang, Dinars(price)),
-        balance = money(lang, Dinars(balance)),
-        after = money(lang, Dinars(balance - price))
+        price = money(lang, price),
+        balance = money(lang, balance),
+        after = money(lang, balance - price)
     );
     if balance < price {
         text.push_str("\n\n");
-        text.push_str(&tr!(lang, "order-summary-short", missing = money(lang, Dinars(price - balance))));
+        text.push_str(&tr!(lang, "order-summary-short", missing = money(lang, price - balance)));
     }
     text
 }
 
-pub fn insufficient(lang: Lang, balance: i64, price: i64, support: &str) -> String {
+pub fn insufficient(lang: Lang, balance: Dinars, price: Dinars, support: &str) -> String {
     let mut text = tr!(
         lang,
         "order-insufficient",
-        balance = money(lang, Dinars(balance)),
-        price = money(lang, Dinars(price)),
-        missing = money(lang, Dinars((price - balance).max(0)))
+        balance = money(lang, balance),
+        price = money(lang, price),
+        missing = money(lang, (price - balance).max(Dinars(0)))
     );
     text.push_str("\n\n");
     text.push_str(&topup_hint(lang, support));
@@ -90,7 +90,7 @@ pub fn topup_hint(lang: Lang, support: &str) -> String {
 
 /// The text an order's message shows for its current status. `code` is the decrypted card code
 /// for a fulfilled order; `balance` the wallet after a refund.
-pub fn order_message(lang: Lang, o: &Order, code: Option<&str>, balance: Option<i64>) -> String {
+pub fn order_message(lang: Lang, o: &Order, code: Option<&str>, balance: Option<Dinars>) -> String {
     let kind = card_type(lang, o.card_type);
     let number = html_escape(&o.number);
     let value = card_value(o.value);
@@ -115,7 +115,7 @@ pub fn order_message(lang: Lang, o: &Order, code: Option<&str>, balance: Option<
                 kind = kind,
                 number = number,
                 value = value,
-                price = money(lang, Dinars(o.price)),
+                price = money(lang, o.price),
                 code = code,
                 trans = html_escape(o.num_trans.as_deref().unwrap_or("—")),
                 date = o.date_traitement.as_deref().map_or("—".into(), |d| html_escape(&local_rfc3339(d))),
@@ -139,9 +139,9 @@ pub fn order_message(lang: Lang, o: &Order, code: Option<&str>, balance: Option<
                 kind = kind,
                 number = number,
                 value = value,
-                price = money(lang, Dinars(o.price)),
+                price = money(lang, o.price),
                 reason = reason,
-                balance = money(lang, Dinars(balance.unwrap_or(0)))
+                balance = money(lang, balance.unwrap_or_default())
             )
         }
     }

@@ -1,6 +1,6 @@
 //! `/stats` for admins.
 use super::{Ctx, render};
-use crate::domain::{Dinars, OrderStatus};
+use crate::domain::OrderStatus;
 use crate::i18n::{Lang, money};
 use crate::store::StoreError;
 use crate::tr;
@@ -43,8 +43,8 @@ pub async fn render(ctx: &Ctx, lang: Lang) -> Result<String, StoreError> {
             lang,
             "stats-revenue",
             period = tr!(lang, labels[i]),
-            revenue = money(lang, Dinars(*rev)),
-            margin = money(lang, Dinars(rev - cost))
+            revenue = money(lang, *rev),
+            margin = money(lang, *rev - *cost)
         ));
         text.push('\n');
     }
@@ -52,8 +52,8 @@ pub async fn render(ctx: &Ctx, lang: Lang) -> Result<String, StoreError> {
     text.push_str(&tr!(
         lang,
         "stats-wallets",
-        balance = money(lang, Dinars(s.wallets_balance)),
-        held = money(lang, Dinars(s.wallets_held))
+        balance = money(lang, s.wallets_balance),
+        held = money(lang, s.wallets_held)
     ));
     Ok(text)
 }

@@ -202,6 +202,27 @@ impl Dinars {
     }
 }
 
+// Sums and differences for display and checks; money itself moves in SQL, one transaction each.
+impl std::ops::Add for Dinars {
+    type Output = Dinars;
+    fn add(self, rhs: Dinars) -> Dinars {
+        Dinars(self.0 + rhs.0)
+    }
+}
+
+impl std::ops::Sub for Dinars {
+    type Output = Dinars;
+    fn sub(self, rhs: Dinars) -> Dinars {
+        Dinars(self.0 - rhs.0)
+    }
+}
+
+impl std::iter::Sum for Dinars {
+    fn sum<I: Iterator<Item = Dinars>>(iter: I) -> Dinars {
+        Dinars(iter.map(|d| d.0).sum())
+    }
+}
+
 impl std::fmt::Display for Dinars {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.0)

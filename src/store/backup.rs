@@ -52,8 +52,8 @@ mod tests {
             message_id: None,
             card_type: CardType::Adsl,
             number: "036000000".into(),
-            value: 500,
-            price: 500,
+            value: crate::domain::Dinars(500),
+            price: crate::domain::Dinars(500),
             cost: None,
             fast_window_ms: 60_000,
         }
@@ -96,7 +96,7 @@ mod tests {
         }
         let held = copy.balances(7).await.unwrap();
         let orders_in_copy = copy.count_orders_of_user(7).await.unwrap();
-        assert_eq!(held.held, 500 * orders_in_copy, "holds match the orders the copy holds");
+        assert_eq!(held.held.get(), 500 * orders_in_copy, "holds match the orders the copy holds");
     }
 
     #[tokio::test]

@@ -51,9 +51,9 @@ impl LedgerKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Balances {
     /// Spendable now.
-    pub balance: i64,
+    pub balance: Dinars,
     /// Reserved by orders in progress.
-    pub held: i64,
+    pub held: Dinars,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -113,9 +113,10 @@ pub(crate) async fn apply(
     conn: &mut SqliteConnection,
     user_id: i64,
     kind: LedgerKind,
-    amount: i64,
+    amount: Dinars,
     reason: Reason<'_>,
 ) -> Result<Balances, StoreError> {
+    let amount = amount.get();
     if amount <= 0 {
         return Err(StoreError::Corrupt(format!("ledger amount must be positive, got {amount}")));
     }
@@ -158,7 +159,7 @@ pub(crate) async fn apply(
     .bind(now_ms())
     .execute(&mut *conn)
     .await?;
-    Ok(Balances { balance, held })
+    Ok(Balances { balance: Dinars(balance), held: Dinars(held) })
 }
 
 impl Store {
@@ -193,14 +194,8 @@ impl Store {
         note: Option<&str>,
     ) -> Result<Balances, StoreError> {
         let mut tx = self.write_tx().await?;
-        let b = apply(
-            &mut tx,
-            user_id,
-            kind,
-            amount.get(),
-            Reason { admin_id: Some(admin_id), note, ..Default::default() },
-        )
-        .await?;
+        let b = apply(&mut tx, user_id, kind, amount, Reason { admin_id: Some(admin_id), note, ..Default::default() })
+            .await?;
         tx.commit().await?;
         Ok(b)
     }
@@ -210,7 +205,8 @@ impl Store {
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|(balance, held)| Balances { balance, held }).ok_or(StoreError::NotFound("user"))
+        row.map(|(balance, held)| Balances { balance: Dinars(balance), held: Dinars(held) })
+            .ok_or(StoreError::NotFound("user"))
     }
 
     pub async fn recent_ledger(&self, user_id: i64, limit: i64) -> Result<Vec<LedgerEntry>, StoreError> {
@@ -261,8 +257,14 @@ mod tests {
     async fn credit_and_debit_move_the_balance_and_are_recorded() {
         let (s, _d) = temp_store().await;
         crate::store::testing::customer(&s, 5, 0).await;
-        assert_eq!(s.credit(5, Dinars(2000), 1, Some("cash")).await.unwrap(), Balances { balance: 2000, held: 0 });
-        assert_eq!(s.debit(5, Dinars(500), 1, None).await.unwrap(), Balances { balance: 1500, held: 0 });
+        assert_eq!(
+            s.credit(5, Dinars(2000), 1, Some("cash")).await.unwrap(),
+            Balances { balance: Dinars(2000), held: Dinars(0) }
+        );
+        assert_eq!(
+            s.debit(5, Dinars(500), 1, None).await.unwrap(),
+            Balances { balance: Dinars(1500), held: Dinars(0) }
+        );
         assert!(matches!(
             s.debit(5, Dinars(1501), 1, None).await,
             Err(StoreError::InsufficientFunds { available: Dinars(1500) })

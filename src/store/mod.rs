@@ -239,7 +239,7 @@ mod tests {
         let failed = s.order(41).await.unwrap().unwrap();
         assert_eq!(
             (failed.status, failed.hold_state, failed.failure_reason, failed.value, failed.price),
-            (OrderStatus::Failed, HoldState::Released, Some(FailureReason::NotSent), 1000, 1000)
+            (OrderStatus::Failed, HoldState::Released, Some(FailureReason::NotSent), Dinars(1000), Dinars(1000))
         );
         let open = s.order_by_ref("r42").await.unwrap().unwrap();
         assert_eq!(
@@ -248,7 +248,7 @@ mod tests {
         );
         assert_eq!(open.number, "213665983439");
         assert_eq!(s.check_schedule().await.unwrap(), vec![], "no schedule was set");
-        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 700, held: 300 });
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: Dinars(700), held: Dinars(300) });
         let ledger = s.recent_ledger(5, 10).await.unwrap();
         assert_eq!(ledger.len(), 5);
         assert_eq!((ledger[1].kind, ledger[1].order_id), (LedgerKind::Hold, Some(42)));
@@ -287,8 +287,8 @@ mod tests {
             message_id: None,
             card_type: CardType::Adsl,
             number: "036362608".into(),
-            value: 500,
-            price: 0,
+            value: Dinars(500),
+            price: Dinars(0),
             cost: None,
             fast_window_ms: 0,
         };

@@ -1,7 +1,7 @@
 //! Orders and the money they hold. A status change and its wallet effect are one transaction.
 use super::ledger::{self, Balances, LedgerKind, Reason};
 use super::{Store, StoreError, now_ms};
-use crate::domain::{CardType, FailureReason, HoldEffect, HoldState, OrderStatus};
+use crate::domain::{CardType, Dinars, FailureReason, HoldEffect, HoldState, OrderStatus};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row, SqliteConnection};
 
@@ -14,9 +14,9 @@ pub struct Order {
     pub message_id: Option<i32>,
     pub card_type: CardType,
     pub number: String,
-    pub value: i64,
-    pub price: i64,
-    pub cost: Option<i64>,
+    pub value: Dinars,
+    pub price: Dinars,
+    pub cost: Option<Dinars>,
     pub status: OrderStatus,
     pub hold_state: HoldState,
     pub send_attempted_at: Option<i64>,
@@ -105,9 +105,9 @@ pub struct NewOrder {
     pub message_id: Option<i32>,
     pub card_type: CardType,
     pub number: String,
-    pub value: i64,
-    pub price: i64,
-    pub cost: Option<i64>,
+    pub value: Dinars,
+    pub price: Dinars,
+    pub cost: Option<Dinars>,
     /// How long after placing the order it is polled at the fast interval.
     pub fast_window_ms: i64,
 }
@@ -210,7 +210,7 @@ impl Store {
         };
         let id = order.id;
         let reason = Reason { order_id: Some(id), note: Some(&o.r#ref), ..Default::default() };
-        let balances = if o.price > 0 {
+        let balances = if o.price > Dinars(0) {
             match ledger::apply(&mut tx, o.user_id, LedgerKind::Hold, o.price, reason).await {
                 Ok(b) => b,
                 Err(StoreError::InsufficientFunds { available }) => {
@@ -283,7 +283,7 @@ impl Store {
                 HoldEffect::Capture => (LedgerKind::Capture, HoldState::Captured),
                 _ => (LedgerKind::Release, HoldState::Released),
             };
-            if order.price > 0 {
+            if order.price > Dinars(0) {
                 let reason = Reason { order_id: Some(id), note: Some(&order.r#ref), ..Default::default() };
                 ledger::apply(&mut tx, order.user_id, kind, order.price, reason).await?;
             }
@@ -501,9 +501,9 @@ mod tests {
             message_id: Some(10),
             card_type: CardType::Adsl,
             number: "036362608".into(),
-            value: 1000,
-            price,
-            cost: Some(980),
+            value: Dinars(1000),
+            price: Dinars(price),
+            cost: Some(Dinars(980)),
             fast_window_ms: 300_000,
         }
     }
@@ -521,7 +521,7 @@ mod tests {
         crate::store::testing::customer(&s, 5, 1500).await;
         let o = place(&s, &new_order(5, "r1", 1000)).await;
         assert_eq!((o.status, o.hold_state), (Placed, HoldState::Held));
-        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 500, held: 1000 });
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: Dinars(500), held: Dinars(1000) });
         assert!(matches!(
             s.place_order_with_hold(&new_order(5, "r1", 1000)).await.unwrap(),
             PlaceOutcome::Duplicate(_)
@@ -531,7 +531,7 @@ mod tests {
             PlaceOutcome::InsufficientFunds { available: crate::domain::Dinars(500) }
         ));
         assert!(s.order_by_ref("r2").await.unwrap().is_none(), "a refused order leaves no row");
-        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 500, held: 1000 });
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: Dinars(500), held: Dinars(1000) });
         assert!(s.ledger_mismatches().await.unwrap().is_empty());
     }
 
@@ -554,7 +554,7 @@ mod tests {
             }
         }
         assert_eq!(placed, 1);
-        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 0, held: 1000 });
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: Dinars(0), held: Dinars(1000) });
         assert!(s.ledger_mismatches().await.unwrap().is_empty());
     }
 
@@ -590,14 +590,14 @@ mod tests {
         let b = s.apply_status(b.id, Refunded, StatusUpdate { notify: true, ..Default::default() }).await.unwrap();
         assert_eq!(b.hold_state, HoldState::Released);
         assert!(b.was_queued);
-        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 2000, held: 0 });
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: Dinars(2000), held: Dinars(0) });
         // Settling again is a no-op, and a final order never moves.
         s.apply_status(a.id, Fulfilled, StatusUpdate::default()).await.unwrap();
         assert!(matches!(
             s.apply_status(a.id, Refunded, StatusUpdate::default()).await,
             Err(StoreError::IllegalTransition { .. })
         ));
-        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 2000, held: 0 });
+        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: Dinars(2000), held: Dinars(0) });
         assert!(s.ledger_mismatches().await.unwrap().is_empty());
         // Notified final orders leave the queue.
         assert_eq!(s.check_schedule().await.unwrap().len(), 2);
@@ -643,7 +643,11 @@ mod tests {
         };
         assert_eq!(same(&refreshed), same(&applied));
         assert_eq!(same(&refreshed), (Handling, Some("t1".into()), Some("HANDLING".into()), Some(5_000), 0, false));
-        assert_eq!(s.balances(5).await.unwrap(), Balances { balance: 1000, held: 2000 }, "no money moved");
+        assert_eq!(
+            s.balances(5).await.unwrap(),
+            Balances { balance: Dinars(1000), held: Dinars(2000) },
+            "no money moved"
+        );
     }
 
     /// The one-statement move (to PLACED, HANDLING or QUEUED) leaves the same row as the
@@ -815,7 +819,7 @@ mod invariants {
                         Op::Place(u, price) => {
                             let o = NewOrder {
                                 r#ref: format!("p{n}"), user_id: i64::from(u) + 1, chat_id: 1, message_id: None,
-                                card_type: CardType::Adsl, number: "036362608".into(), value: 1000, price, cost: None,
+                                card_type: CardType::Adsl, number: "036362608".into(), value: Dinars(1000), price: Dinars(price), cost: None,
                                 fast_window_ms: 1000,
                             };
                             match s.place_order_with_hold(&o).await.unwrap() {
@@ -855,8 +859,8 @@ mod invariants {
                     }
                     for (i, (bal, held)) in model.iter().enumerate() {
                         let b = s.balances(i as i64 + 1).await.unwrap();
-                        assert_eq!((b.balance, b.held), (*bal, *held));
-                        assert!(b.balance >= 0 && b.held >= 0);
+                        assert_eq!((b.balance.get(), b.held.get()), (*bal, *held));
+                        assert!(b.balance >= Dinars(0) && b.held >= Dinars(0));
                     }
                     assert!(s.ledger_mismatches().await.unwrap().is_empty());
                 }

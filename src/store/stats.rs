@@ -1,5 +1,6 @@
 //! Figures for `/stats`.
 use super::{Store, StoreError};
+use crate::domain::Dinars;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -11,9 +12,9 @@ pub struct Stats {
     /// status → (today, 7 days, all time)
     pub orders: HashMap<String, (i64, i64, i64)>,
     /// Fulfilled orders: (revenue, cost) for today, 7 days, all time.
-    pub revenue: [(i64, i64); 3],
-    pub wallets_balance: i64,
-    pub wallets_held: i64,
+    pub revenue: [(Dinars, Dinars); 3],
+    pub wallets_balance: Dinars,
+    pub wallets_held: Dinars,
 }
 
 impl Store {
@@ -35,7 +36,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let orders = rows.into_iter().map(|(s, d, w, a)| (s, (d, w, a))).collect();
-        let mut revenue = [(0, 0); 3];
+        let mut revenue = [(Dinars(0), Dinars(0)); 3];
         for (i, since) in [day_start, week_start, 0].into_iter().enumerate() {
             let (r, c): (i64, i64) = sqlx::query_as(
                 "SELECT COALESCE(SUM(price), 0), COALESCE(SUM(COALESCE(cost, value)), 0) FROM orders
@@ -44,7 +45,7 @@ impl Store {
             .bind(since)
             .fetch_one(&self.pool)
             .await?;
-            revenue[i] = (r, c);
+            revenue[i] = (Dinars(r), Dinars(c));
         }
         Ok(Stats {
             users_total,
@@ -53,8 +54,8 @@ impl Store {
             users_banned,
             orders,
             revenue,
-            wallets_balance,
-            wallets_held,
+            wallets_balance: Dinars(wallets_balance),
+            wallets_held: Dinars(wallets_held),
         })
     }
 }

@@ -195,7 +195,7 @@ async fn credit_once(conn: &mut SqliteConnection, t: &Topup) -> Result<Option<Ba
         topup_id: Some(t.id),
         ..Default::default()
     };
-    ledger::apply(conn, t.user_id, LedgerKind::Credit, amount.get(), reason).await.map(Some)
+    ledger::apply(conn, t.user_id, LedgerKind::Credit, amount, reason).await.map(Some)
 }
 
 async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Topup, StoreError> {
@@ -612,7 +612,7 @@ mod tests {
                     settled += 1;
                     assert_eq!(topup.status, TopupStatus::Confirmed);
                     assert_eq!(topup.amount_credited, Some(Dinars(2000)));
-                    assert_eq!(balances.unwrap().balance, 2300);
+                    assert_eq!(balances.unwrap().balance.get(), 2300);
                 }
                 SettleOutcome::AlreadySettled(topup) => assert_eq!(topup.status, TopupStatus::Confirmed),
             }
@@ -623,7 +623,7 @@ mod tests {
             s.settle_online(t.id, OnlineOutcome::Failed).await.unwrap(),
             SettleOutcome::AlreadySettled(ref x) if x.status == TopupStatus::Confirmed
         ));
-        assert_eq!(s.balances(5).await.unwrap().balance, 2300);
+        assert_eq!(s.balances(5).await.unwrap().balance.get(), 2300);
         assert_eq!(topup_credits(&s, 5).await, vec![(2000, MoneySource::Online, Some(t.id))]);
         let entry = &s.recent_ledger(5, 1).await.unwrap()[0];
         assert_eq!(entry.note.as_deref(), Some("OCPL-A1B2C3-0001"));
@@ -655,7 +655,7 @@ mod tests {
         };
         assert_eq!((topup.status, topup.check_count), (TopupStatus::Expired, 2));
         assert!(s.checked_pending(b.id, Some("PENDING"), now_ms()).await.unwrap().is_none());
-        assert_eq!(s.balances(5).await.unwrap().balance, 0);
+        assert_eq!(s.balances(5).await.unwrap().balance.get(), 0);
         assert!(s.recent_ledger(5, 10).await.unwrap().is_empty());
         assert!(s.ledger_mismatches().await.unwrap().is_empty());
     }
@@ -685,7 +685,7 @@ mod tests {
         assert!(s.open_link_of(5, now_ms()).await.unwrap().is_none());
         // The customer can start again.
         assert!(matches!(s.create_topup(&new_online(5, 2000)).await.unwrap(), CreateOutcome::Created(_)));
-        assert_eq!(s.balances(5).await.unwrap().balance, 0);
+        assert_eq!(s.balances(5).await.unwrap().balance.get(), 0);
     }
 
     #[tokio::test]
@@ -765,11 +765,11 @@ mod tests {
         let (won, balances) = &winners[0];
         let credited = won.amount_credited.unwrap().get();
         assert!(credited == 2000 || credited == 1500);
-        assert_eq!(balances.unwrap().balance, 100 + credited);
+        assert_eq!(balances.unwrap().balance.get(), 100 + credited);
         for l in &losers {
             assert_eq!((l.decided_by, l.decided_at, l.status), (won.decided_by, won.decided_at, TopupStatus::Approved));
         }
-        assert_eq!(s.balances(5).await.unwrap().balance, 100 + credited);
+        assert_eq!(s.balances(5).await.unwrap().balance.get(), 100 + credited);
         assert_eq!(topup_credits(&s, 5).await, vec![(credited, MoneySource::Transfer, Some(t.id))]);
         assert_eq!(s.recent_ledger(5, 1).await.unwrap()[0].admin_id, won.decided_by);
         assert!(s.ledger_mismatches().await.unwrap().is_empty());
@@ -787,7 +787,7 @@ mod tests {
             panic!("expected a decision");
         };
         assert_eq!((topup.amount_asked, topup.amount_credited), (Dinars(2000), Some(Dinars(1800))));
-        assert_eq!(balances.unwrap().balance, 1800);
+        assert_eq!(balances.unwrap().balance.get(), 1800);
         let DecideOutcome::Decided { topup, balances } =
             s.decide_receipt(b.id, 12, &Decision::Reject { reason: "no such transfer".into() }).await.unwrap()
         else {
@@ -801,7 +801,7 @@ mod tests {
             s.decide_receipt(b.id, 11, &Decision::Approve).await.unwrap(),
             DecideOutcome::AlreadyDecided(ref x) if x.status == TopupStatus::Rejected && x.decided_by == Some(12)
         ));
-        assert_eq!(s.balances(5).await.unwrap().balance, 1800);
+        assert_eq!(s.balances(5).await.unwrap().balance.get(), 1800);
         // Nonsense is refused before anything is written.
         assert!(s.decide_receipt(a.id, 11, &Decision::OtherAmount(Dinars(0))).await.is_err());
         assert!(matches!(s.decide_receipt(999, 11, &Decision::Approve).await, Err(StoreError::NotFound(_))));
@@ -865,7 +865,7 @@ mod tests {
             s.settle_online(online.id, OnlineOutcome::Confirmed).await.unwrap(),
             SettleOutcome::AlreadySettled(_)
         ));
-        assert_eq!(s.balances(5).await.unwrap().balance, 2000);
+        assert_eq!(s.balances(5).await.unwrap().balance.get(), 2000);
         assert!(s.ledger_mismatches().await.unwrap().is_empty());
     }
 
@@ -880,7 +880,7 @@ mod tests {
         let moved = Topup { status: TopupStatus::Approved, amount_credited: Some(Dinars(1000)), ..t.clone() };
         assert!(credit_once(&mut tx, &moved).await.is_err());
         drop(tx);
-        assert_eq!(s.balances(5).await.unwrap().balance, 1000);
+        assert_eq!(s.balances(5).await.unwrap().balance.get(), 1000);
         assert!(sqlx::query("UPDATE ledger SET topup_id = NULL").execute(s.pool()).await.is_err(), "append-only");
         assert!(s.ledger_mismatches().await.unwrap().is_empty());
     }

@@ -5,7 +5,7 @@
 //! something changed or `last_seen_at` is older than `LAST_SEEN_EVERY`. Every write to those
 //! columns goes through this store and forgets the cached entry.
 use super::{Store, StoreError, now_ms};
-use crate::domain::Role;
+use crate::domain::{Dinars, Role};
 use crate::i18n::Lang;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row};
@@ -27,8 +27,8 @@ pub struct User {
     pub role: Role,
     pub banned: bool,
     pub unreachable: bool,
-    pub balance: i64,
-    pub held: i64,
+    pub balance: Dinars,
+    pub held: Dinars,
     pub created_at: i64,
     pub last_seen_at: i64,
 }

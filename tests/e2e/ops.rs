@@ -440,7 +440,7 @@ async fn maintenance_blocks_new_orders_but_submitted_ones_are_delivered() {
     let receipt = wait_msg(&app.tg, c.id, order_msg, |m| m.plain.contains("delivered")).await;
     assert!(receipt.plain.contains(&code), "{}", receipt.plain);
     let store = app.store().await;
-    assert_eq!(store.balances(c.id).await.unwrap().balance, 4000);
+    assert_eq!(store.balances(c.id).await.unwrap().balance.get(), 4000);
     assert_eq!(app.oc.topup_refs().len(), 1, "no new order went through");
 
     say(&app, &admin, "/maintenance", |m| m.plain.contains("now ON")).await;

@@ -24,7 +24,7 @@ async fn adsl_order_is_fulfilled_and_the_code_delivered() {
     assert_eq!(app.oc.send_count(&r[0]), 1);
     let store = app.store().await;
     let b = store.balances(u.id).await.unwrap();
-    assert_eq!((b.balance, b.held), (4000, 0));
+    assert_eq!((b.balance.get(), b.held.get()), (4000, 0));
     assert!(store.ledger_mismatches().await.unwrap().is_empty());
 }
 
@@ -53,7 +53,7 @@ async fn queued_order_is_delivered_later_in_a_new_message() {
     let queued = wait_msg(&app.tg, u.id, id, |m| m.plain.contains("queued")).await;
     assert!(queued.plain.contains("not a failure") && queued.plain.contains("12 to 48 hours"), "{}", queued.plain);
     let store = app.store().await;
-    assert_eq!(store.balances(u.id).await.unwrap().held, 1000, "money stays reserved while queued");
+    assert_eq!(store.balances(u.id).await.unwrap().held.get(), 1000, "money stays reserved while queued");
     let r = app.oc.topup_refs()[0].clone();
     app.oc.set_status(&r, "FULFILLED");
     let code = app.oc.card_code_for(&r).unwrap();
@@ -61,7 +61,7 @@ async fn queued_order_is_delivered_later_in_a_new_message() {
     assert!(receipt.plain.contains("delivered"));
     wait_msg(&app.tg, u.id, id, |m| m.plain.contains("see the receipt below")).await;
     let b = store.balances(u.id).await.unwrap();
-    assert_eq!((b.balance, b.held), (1000, 0));
+    assert_eq!((b.balance.get(), b.held.get()), (1000, 0));
     assert_eq!(app.oc.send_count(&r), 1);
 }
 
@@ -95,7 +95,7 @@ async fn a_receipt_whose_message_is_gone_is_sent_anew() {
     let old = app.tg.bot_messages(u.id).into_iter().find(|m| m.message_id == id).unwrap();
     assert!(!old.text.contains(&code), "the refused edit changed nothing: {}", old.text);
     let b = store.balances(u.id).await.unwrap();
-    assert_eq!((b.balance, b.held), (1000, 0));
+    assert_eq!((b.balance.get(), b.held.get()), (1000, 0));
     assert_eq!(app.oc.send_count(&r), 1);
 }
 
@@ -109,7 +109,7 @@ async fn refunded_order_restores_the_wallet() {
     assert!(m.plain.contains("Balance: 2\u{202f}000\u{a0}DA"), "{}", m.plain);
     let store = app.store().await;
     let b = store.balances(u.id).await.unwrap();
-    assert_eq!((b.balance, b.held), (2000, 0));
+    assert_eq!((b.balance.get(), b.held.get()), (2000, 0));
     assert!(store.ledger_mismatches().await.unwrap().is_empty());
     // Admins hear of refunds.
     app.tg.wait_message(ADMIN, WAIT, |m| m.plain.contains("REFUNDED")).await;
@@ -174,7 +174,7 @@ async fn a_value_gone_out_of_stock_before_confirm_is_refused() {
     let m = wait_msg(&app.tg, u.id, summary.message_id, |m| m.plain.contains("no longer available")).await;
     assert!(!m.has_button("2000\u{a0}DA") && m.has_button("1000\u{a0}DA"), "{:?}", m.buttons());
     assert_eq!(app.oc.total_sends(), 0);
-    assert_eq!(app.store().await.balances(u.id).await.unwrap().balance, 5000);
+    assert_eq!(app.store().await.balances(u.id).await.unwrap().balance.get(), 5000);
 }
 
 #[tokio::test]
@@ -201,7 +201,7 @@ async fn double_confirm_submits_once() {
     assert_eq!(app.oc.total_sends(), 1);
     let store = app.store().await;
     assert_eq!(store.count_orders_of_user(u.id).await.unwrap(), 1);
-    assert_eq!(store.balances(u.id).await.unwrap().balance, 4000);
+    assert_eq!(store.balances(u.id).await.unwrap().balance.get(), 4000);
 }
 
 #[tokio::test]
@@ -228,7 +228,7 @@ async fn a_send_that_never_arrived_is_released_after_reconciliation() {
     assert!(m.plain.contains("could not be submitted"), "{}", m.plain);
     let store = app.store().await;
     let b = store.balances(u.id).await.unwrap();
-    assert_eq!((b.balance, b.held), (5000, 0));
+    assert_eq!((b.balance.get(), b.held.get()), (5000, 0));
     assert!(app.oc.request_count("check-ref") >= 1);
     assert_eq!(app.oc.request_count("send"), 1);
 }
@@ -243,7 +243,7 @@ async fn definite_refusal_releases_and_blames_nobody_but_the_shop() {
     assert!(m.plain.contains("temporarily unavailable"), "{}", m.plain);
     assert!(!m.plain.to_lowercase().contains("insufficient"), "the shop's balance problem is not the customer's");
     app.tg.wait_message(ADMIN, WAIT, |m| m.plain.contains("refused order")).await;
-    assert_eq!(app.store().await.balances(u.id).await.unwrap().balance, 5000);
+    assert_eq!(app.store().await.balances(u.id).await.unwrap().balance.get(), 5000);
 }
 
 #[tokio::test]
@@ -359,9 +359,9 @@ async fn order_history_is_paged() {
             message_id: None,
             card_type: netcard_bot::domain::CardType::Adsl,
             number: format!("03100000{i}"),
-            value: 500,
-            price: 500,
-            cost: Some(490),
+            value: netcard_bot::domain::Dinars(500),
+            price: netcard_bot::domain::Dinars(500),
+            cost: Some(netcard_bot::domain::Dinars(490)),
             fast_window_ms: 1,
         };
         let placed = store.place_order_with_hold(&o).await.unwrap();

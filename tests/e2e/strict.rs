@@ -32,7 +32,7 @@ async fn a_rate_limited_send_goes_out_again_once_and_is_delivered() {
     assert!(m.text.contains(&app.oc.card_code_for(&r).unwrap()));
     assert_eq!(app.oc.send_count(&r), 2, "refused before processing, then sent again");
     assert_eq!(app.oc.topup_refs().len(), 1);
-    assert_eq!(app.store().await.balances(u.id).await.unwrap().balance, 4000);
+    assert_eq!(app.store().await.balances(u.id).await.unwrap().balance.get(), 4000);
 }
 
 #[tokio::test]
@@ -48,7 +48,7 @@ async fn duplicated_ref_on_send_is_looked_up_not_taken_as_a_refusal() {
     assert!(app.oc.request_count("check-ref") >= 1, "looked up by ref");
     assert_eq!(app.oc.request_count("send"), 1, "never sent again");
     let b = app.store().await.balances(u.id).await.unwrap();
-    assert_eq!((b.balance, b.held), (5000, 0));
+    assert_eq!((b.balance.get(), b.held.get()), (5000, 0));
 }
 
 #[tokio::test]
@@ -66,7 +66,7 @@ async fn a_send_upstream_shows_late_is_found_within_the_reconcile_grace() {
     assert_eq!(app.oc.send_count(&r), 1, "never resent");
     let not_found_first = app.oc.requests().iter().filter(|(_, p, _)| p.contains("check-ref")).count();
     assert!(not_found_first >= 2, "looked up while upstream did not show it yet, then found it");
-    assert_eq!(app.store().await.balances(u.id).await.unwrap().balance, 4000);
+    assert_eq!(app.store().await.balances(u.id).await.unwrap().balance.get(), 4000);
 }
 
 #[tokio::test]

@@ -104,7 +104,7 @@ async fn send<N: Notifier>(n: &N, ctx: &Ctx, order: Order) -> Result<Order, Stor
     let req = SendRequest {
         card_type: order.card_type,
         number: order.number.clone(),
-        value: order.value,
+        value: order.value.get(),
         r#ref: order.r#ref.clone(),
     };
     match ctx.catalog.client().send(&req).await {
