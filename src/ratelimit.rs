@@ -418,7 +418,9 @@ mod tests {
         assert_eq!(only_spare.take_spare(t0 + ms(500)), Err(t0 + ms(600)));
     }
 
-    #[tokio::test]
+    // A clock the test controls: a loaded machine cannot stretch the 5 ms that must fall
+    // before the 100 ms slot.
+    #[tokio::test(start_paused = true)]
     async fn acquire_spare_yields_to_a_request_booked_while_it_waits() {
         // 100 ms apart, no burst. The spare waiter wants the slot at +100 ms; a reply arriving
         // at +5 ms takes it, and the spare one goes at +200 ms.
@@ -475,11 +477,12 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(75));
     }
 
-    #[tokio::test]
+    // A clock the test controls: the 2 ms before the pause must fall before the 10 ms slot.
+    #[tokio::test(start_paused = true)]
     async fn sleeper_rebooks_after_a_new_pause() {
         let l = std::sync::Arc::new(RateLimiter::with_burst(6000, 1));
         l.acquire().await; // uses the only token
-        let start = std::time::Instant::now();
+        let start = Instant::now();
         let l2 = l.clone();
         let waiter = tokio::spawn(async move { l2.acquire().await }); // booked at +10 ms
         tokio::time::sleep(Duration::from_millis(2)).await;

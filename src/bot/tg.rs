@@ -120,7 +120,8 @@ mod tests {
         assert!(ten <= Duration::from_secs(10) && ten > Duration::from_millis(9990), "{ten:?}");
     }
 
-    #[tokio::test]
+    // A clock the test controls: the 5 ms before the reply must fall before the copy's slot.
+    #[tokio::test(start_paused = true)]
     async fn broadcast_copies_wait_for_replies_not_the_other_way_round() {
         let tg = tg(true);
         let now = || async { Ok::<_, RequestError>(Instant::now()) };

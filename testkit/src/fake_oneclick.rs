@@ -101,6 +101,10 @@ struct State {
     accept_then_timeout: Injected<Duration>,
     /// Sends still to be hidden from look-ups for that long after they are processed.
     hide_after_send: Injected<Duration>,
+    /// While on, processed sends keep their answer until `release_send_answers`.
+    hold_send_answers: bool,
+    /// Processed sends whose answer is being held right now.
+    sends_held: usize,
     /// Requests allowed per rolling minute (None: no limit) and the arrival times counted.
     budget: Option<u32>,
     budget_window: VecDeque<Instant>,
@@ -167,6 +171,8 @@ impl FakeOneClick {
             delays: HashMap::new(),
             accept_then_timeout: VecDeque::new(),
             hide_after_send: VecDeque::new(),
+            hold_send_answers: false,
+            sends_held: 0,
             budget: None,
             budget_window: VecDeque::new(),
             rate_limited: 0,
@@ -319,6 +325,23 @@ impl FakeOneClick {
         self.shared.lock().hide_after_send.push_back((count, hidden_for));
     }
 
+    /// From now on, every send is processed (top-up created, balance charged) but its answer hangs
+    /// until `release_send_answers`: a client killed meanwhile never learns the outcome.
+    pub fn hold_send_answers(&self) {
+        self.shared.lock().hold_send_answers = true;
+    }
+
+    /// Lets held send answers go and stops holding new ones.
+    pub fn release_send_answers(&self) {
+        self.shared.lock().hold_send_answers = false;
+        self.shared.notify.notify_waiters();
+    }
+
+    /// Processed sends whose answer is being held now (see `hold_send_answers`).
+    pub fn sends_held(&self) -> usize {
+        self.shared.lock().sends_held
+    }
+
     /// A request budget per rolling minute, as the real API enforces per key: past it, 429
     /// RATE_LIMIT_EXCEEDED with a `Retry-After` header. None (the default) for no limit.
     pub fn set_budget_per_minute(&self, budget: Option<u32>) {
@@ -439,7 +462,7 @@ async fn handle(
         tokio::time::sleep(d).await;
     }
 
-    let (status, resp, hold, retry_after) = {
+    let (status, resp, hold, retry_after, hang) = {
         let mut st = shared.lock();
         let over_budget = over_budget(&mut st);
         let (status, resp) = match take_counted(st.errors.get_mut(endpoint)) {
@@ -452,6 +475,10 @@ async fn handle(
         };
         let processed_send = endpoint == "send" && status == 200;
         let hold = if processed_send { take_counted(Some(&mut st.accept_then_timeout)) } else { None };
+        let hang = processed_send && st.hold_send_answers;
+        if hang {
+            st.sends_held += 1;
+        }
         if processed_send
             && let Some(d) = take_counted(Some(&mut st.hide_after_send))
             && let Some(t) = st.topups.last_mut()
@@ -463,11 +490,31 @@ async fn handle(
             None if status == 429 => resp.pointer("/error/retryAfter").and_then(Value::as_u64).or(Some(1)),
             None => None,
         };
-        (status, resp, hold, retry_after)
+        (status, resp, hold, retry_after, hang)
     };
     shared.notify.notify_waiters();
     if let Some(d) = hold {
         tokio::time::sleep(d).await;
+    }
+    if hang {
+        // Counted back down even if the client goes away and this future is dropped.
+        struct Held(Arc<Shared>);
+        impl Drop for Held {
+            fn drop(&mut self) {
+                self.0.lock().sends_held -= 1;
+                self.0.notify.notify_waiters();
+            }
+        }
+        let _held = Held(shared.clone());
+        loop {
+            let released = shared.notify.notified();
+            tokio::pin!(released);
+            released.as_mut().enable();
+            if !shared.lock().hold_send_answers {
+                break;
+            }
+            released.await;
+        }
     }
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, axum::Json(resp)).into_response();

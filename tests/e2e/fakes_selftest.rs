@@ -838,11 +838,17 @@ async fn oc_budget_hidden_sends_and_odd_statuses() {
     oc.set_budget_per_minute(None);
 
     // A send hidden for a while: NOT_FOUND by ref, then found.
-    oc.send_hidden_for(1, Duration::from_millis(300));
+    // Hidden long enough that a loaded machine still asks within it; then found without a fixed
+    // sleep that must outlast it.
+    oc.send_hidden_for(1, Duration::from_secs(1));
+    let sent = Instant::now();
     assert_eq!(oc_send(&oc, topup("ADSL", "036000001", 1000, "h-1")).await.0, 200);
     assert_eq!(oc_get(&oc, "/v3/internet/check-ref/h-1").await.0, 404);
-    tokio::time::sleep(Duration::from_millis(350)).await;
-    assert_eq!(oc_get(&oc, "/v3/internet/check-ref/h-1").await.0, 200);
+    while oc_get(&oc, "/v3/internet/check-ref/h-1").await.0 == 404 {
+        assert!(sent.elapsed() < Duration::from_secs(10), "still hidden");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(sent.elapsed() >= Duration::from_secs(1), "hidden for the time set: {:?}", sent.elapsed());
 
     // 429 injected on /send.
     oc.inject_rate_limit("send", 1, 2);

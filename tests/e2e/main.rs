@@ -1,8 +1,10 @@
 //! One integration-test binary: the real bot against fake Telegram and OneClickDZ servers.
+mod crash;
 mod fakes_selftest;
 mod locales;
 mod ops;
 mod orders;
+mod pricing;
 mod startup;
 mod strict;
 mod support;
