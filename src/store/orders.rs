@@ -276,10 +276,12 @@ impl Store {
     /// Gives the send back after a definite "not processed" answer (rate limited), so it can go
     /// out later. Only for answers that prove the request was refused before processing.
     pub async fn release_send_claim(&self, id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE orders SET send_attempted_at = NULL, send_ended_at = NULL WHERE id = ? AND status = 'PLACED'")
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
+        sqlx::query(
+            "UPDATE orders SET send_attempted_at = NULL, send_ended_at = NULL WHERE id = ? AND status = 'PLACED'",
+        )
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 

@@ -119,8 +119,7 @@ async fn a_404_without_oneclick_s_envelope_is_not_taken_as_not_found() {
 #[tokio::test]
 async fn an_order_failed_as_never_sent_that_turns_up_later_alerts_admins_without_moving_money() {
     // Hidden upstream long enough to be failed as never sent, then visible to the late look-up.
-    let app =
-        TestApp::start_with(&[("NOT_SENT_RECHECK_1_SECS", "3"), ("NOT_SENT_RECHECK_2_SECS", "60")]).await;
+    let app = TestApp::start_with(&[("NOT_SENT_RECHECK_1_SECS", "3"), ("NOT_SENT_RECHECK_2_SECS", "60")]).await;
     app.oc.send_accept_then_timeout(1, Duration::from_secs(3));
     app.oc.send_hidden_for(1, Duration::from_secs(4));
     let u = app.customer_with(13_005, "en", 5000).await;
@@ -135,7 +134,11 @@ async fn an_order_failed_as_never_sent_that_turns_up_later_alerts_admins_without
     let alert = app.tg.bot_messages(ADMIN).into_iter().find(|m| m.plain.contains("failed as never sent")).unwrap();
     assert!(alert.plain.contains(&r), "names the order: {}", alert.plain);
     assert!(alert.plain.contains(&u.id.to_string()), "names the customer: {}", alert.plain);
-    assert!(alert.plain.contains("HANDLING") || alert.plain.contains("FULFILLED"), "upstream's status: {}", alert.plain);
+    assert!(
+        alert.plain.contains("HANDLING") || alert.plain.contains("FULFILLED"),
+        "upstream's status: {}",
+        alert.plain
+    );
     let store = app.store().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let o = store.order_by_ref(&r).await.unwrap().unwrap();
@@ -237,7 +240,46 @@ async fn orders_handling_or_queued_too_long_are_told_once_even_when_checks_fail(
     wait_admin_alert(&app, "processing for more than").await;
     wait_admin_alert(&app, "QUEUED for more than").await;
     app.restart().await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Several more (failing) checks of both orders, each followed by the threshold test.
+    more_checks(&app, 12).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(admin_alerts(&app, "processing for more than"), 1);
     assert_eq!(admin_alerts(&app, "QUEUED for more than"), 1);
+}
+
+#[tokio::test]
+async fn a_grace_shorter_than_four_request_timeouts_stops_the_start_with_one_line() {
+    let mut app = TestApp::prepare(&[("RECONCILE_GRACE_SECS", "1.9"), ("ONECLICK_TIMEOUT_SECS", "0.5")]).await;
+    app.vars.insert("RUST_LOG".into(), "warn".into());
+    let mut p = crate::support::spawn_bot(&app.vars);
+    let status = p.wait().await;
+    let logs = p.logs();
+    assert_eq!(status.code(), Some(2), "{status}\n{logs}");
+    let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line: {logs}");
+    assert!(lines[0].contains("RECONCILE_GRACE_SECS") && lines[0].contains("ONECLICK_TIMEOUT_SECS"), "{logs}");
+    assert!(app.oc.requests().is_empty(), "nothing was asked of OneClickDZ");
+}
+
+/// The value of a counter in Prometheus text (0 when absent).
+fn counter(text: &str, name: &str) -> f64 {
+    text.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn the_tracker_counts_orders_delivered_queued_and_refunded() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let app = TestApp::start_with(&[("HTTP_LISTEN", &listen)]).await;
+    app.oc.script("036362601", Script::Queue { after_checks: 0 });
+    app.oc.script("036362602", Script::Refund { after_checks: 0 });
+    let u = app.customer_with(13_011, "en", 5000).await;
+    for (number, word) in [(NUMBER, "delivered"), ("036362601", "queued"), ("036362602", "refunded")] {
+        let id = place(&app.tg, &u, "ADSL", number, 1000).await;
+        wait_msg(&app.tg, u.id, id, |m| m.plain.contains(word)).await;
+    }
+    let text = reqwest::get(format!("http://{listen}/metrics")).await.unwrap().text().await.unwrap();
+    for name in ["netcard_orders_delivered_total", "netcard_orders_queued_total", "netcard_orders_refunded_total"] {
+        assert!(counter(&text, name) >= 1.0, "{name} in:\n{text}");
+    }
 }

@@ -548,7 +548,8 @@ mod tests {
     /// Each answer while reconciling, with the facts that decide a refund.
     #[test]
     fn reconcile_answers() {
-        let f = ReconcileFacts { now: 10_000, ended_at: 5_000, grace: 4_000, poll: 50, not_found_before: 1, seen: false };
+        let f =
+            ReconcileFacts { now: 10_000, ended_at: 5_000, grace: 4_000, poll: 50, not_found_before: 1, seen: false };
         let found = topup(TopupStatus::Handling);
         let nf = OneClickError::NotFound;
         let (proxy, timeout) = (crate::oneclick::error::foreign_404(), OneClickError::Timeout);
@@ -568,7 +569,12 @@ mod tests {
                 ReconcileFacts { now: 8_000, ..f },
                 ReconcileMove::AskAgain { at: 9_000 },
             ),
-            ("acknowledged ref", Err(&nf), ReconcileFacts { seen: true, not_found_before: 5, ..f }, ReconcileMove::KeepChecking),
+            (
+                "acknowledged ref",
+                Err(&nf),
+                ReconcileFacts { seen: true, not_found_before: 5, ..f },
+                ReconcileMove::KeepChecking,
+            ),
             ("proxy 404", Err(&proxy), f, ReconcileMove::RetryLater),
             ("timeout", Err(&timeout), f, ReconcileMove::RetryLater),
             ("server", Err(&server), f, ReconcileMove::RetryLater),
