@@ -590,7 +590,8 @@ mod tests {
         use TopupStatus as T;
         let other = || T::Other("PENDING".into());
         #[rustfmt::skip]
-        let cases: Vec<(OrderStatus, TopupStatus, bool, OrderStatus, HoldEffect, bool, bool, bool)> = vec![
+        type Case = (OrderStatus, TopupStatus, bool, OrderStatus, HoldEffect, bool, bool, bool);
+        let cases: Vec<Case> = vec![
             // from,   upstream,     code,  to,        money,   notify, no_code, unknown
             (Placed,   T::Handling,  false, Handling,  Keep,    false,  false,   false),
             (Placed,   T::Fulfilled, true,  Fulfilled, Capture, true,   false,   false),
