@@ -841,6 +841,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn what_the_tracker_must_remember_survives_in_the_row() {
+        let (s, _d) = temp_store().await;
+        crate::store::testing::customer(&s, 5, 3000).await;
+        let o = place(&s, &new_order(5, "m1", 100)).await;
+        assert_eq!((o.send_ended_at, o.upstream_seen, o.not_found_count, o.alerted), (None, false, 0, 0));
+        assert_eq!(o.status_since, Some(o.created_at));
+        // The end of the attempt: written once by the send, kept by a later reconcile.
+        let e = s.note_send_end(o.id, 1_000, false, false).await.unwrap();
+        assert_eq!(e.send_ended_at, Some(1_000));
+        let e = s.note_send_end(o.id, 2_000, true, true).await.unwrap();
+        assert_eq!((e.send_ended_at, e.upstream_seen), (Some(1_000), true));
+        assert_eq!(s.note_not_found(o.id, 9_000).await.unwrap().not_found_count, 1);
+        // Each alert once, ever.
+        assert!(s.claim_alert(o.id, alert_bits::NO_CODE).await.unwrap());
+        assert!(!s.claim_alert(o.id, alert_bits::NO_CODE).await.unwrap());
+        assert!(s.claim_alert(o.id, alert_bits::UNKNOWN_STATUS).await.unwrap());
+        assert_eq!(s.order(o.id).await.unwrap().unwrap().alerted, alert_bits::NO_CODE | alert_bits::UNKNOWN_STATUS);
+        // An upstream status means OneClickDZ knows the ref.
+        let b = place(&s, &new_order(5, "m2", 100)).await;
+        let u = StatusUpdate { upstream_status: Some("HANDLING".into()), ..Default::default() };
+        let b = s.apply_status(b.id, Handling, u).await.unwrap();
+        assert!(b.upstream_seen && b.status_since >= Some(b.created_at));
+        // A failed order told to its customer is scheduled for its late look-up, then left alone.
+        let f = s
+            .apply_status(
+                o.id,
+                Failed,
+                StatusUpdate { failure_reason: Some(FailureReason::NotSent), notify: true, ..Default::default() },
+            )
+            .await
+            .unwrap();
+        let f = s.set_followup(f.id, Some(50_000)).await.unwrap();
+        assert_ne!(f.next_check_at, Some(50_000), "told first");
+        let f = s.mark_notified(f.id, None).await.unwrap();
+        assert_eq!((f.followup_at, f.next_check_at), (Some(50_000), Some(50_000)));
+        let f = s.set_followup(f.id, None).await.unwrap();
+        assert_eq!((f.followup_at, f.next_check_at), (None, None));
+        assert!(s.ledger_mismatches().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
     async fn recent_numbers_are_distinct_newest_first() {
         let (s, _d) = temp_store().await;
         crate::store::testing::customer(&s, 5, 3000).await;

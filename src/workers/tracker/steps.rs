@@ -593,22 +593,22 @@ mod tests {
         type Case = (OrderStatus, TopupStatus, bool, OrderStatus, HoldEffect, bool, bool, bool);
         let cases: Vec<Case> = vec![
             // from,   upstream,     code,  to,        money,   notify, no_code, unknown
-            (Placed,   T::Handling,  false, Handling,  Keep,    false,  false,   false),
-            (Placed,   T::Fulfilled, true,  Fulfilled, Capture, true,   false,   false),
-            (Placed,   T::Fulfilled, false, Handling,  Keep,    false,  true,    false),
-            (Placed,   T::Queued,    false, Queued,    Keep,    true,   false,   false),
-            (Placed,   T::Refunded,  false, Refunded,  Release, true,   false,   false),
-            (Placed,   other(),      false, Handling,  Keep,    false,  false,   true),
-            (Handling, T::Handling,  false, Handling,  Keep,    false,  false,   false),
-            (Handling, T::Fulfilled, true,  Fulfilled, Capture, true,   false,   false),
-            (Handling, T::Fulfilled, false, Handling,  Keep,    false,  true,    false),
-            (Handling, T::Refunded,  false, Refunded,  Release, true,   false,   false),
-            (Handling, other(),      false, Handling,  Keep,    false,  false,   true),
-            (Queued,   T::Queued,    false, Queued,    Keep,    false,  false,   false),
-            (Queued,   T::Fulfilled, false, Queued,    Keep,    false,  true,    false),
-            (Queued,   T::Fulfilled, true,  Fulfilled, Capture, true,   false,   false),
-            (Queued,   T::Handling,  false, Handling,  Keep,    false,  false,   false),
-            (Queued,   T::Refunded,  false, Refunded,  Release, true,   false,   false),
+            (Placed, T::Handling, false, Handling, Keep, false, false, false),
+            (Placed, T::Fulfilled, true, Fulfilled, Capture, true, false, false),
+            (Placed, T::Fulfilled, false, Handling, Keep, false, true, false),
+            (Placed, T::Queued, false, Queued, Keep, true, false, false),
+            (Placed, T::Refunded, false, Refunded, Release, true, false, false),
+            (Placed, other(), false, Handling, Keep, false, false, true),
+            (Handling, T::Handling, false, Handling, Keep, false, false, false),
+            (Handling, T::Fulfilled, true, Fulfilled, Capture, true, false, false),
+            (Handling, T::Fulfilled, false, Handling, Keep, false, true, false),
+            (Handling, T::Refunded, false, Refunded, Release, true, false, false),
+            (Handling, other(), false, Handling, Keep, false, false, true),
+            (Queued, T::Queued, false, Queued, Keep, false, false, false),
+            (Queued, T::Fulfilled, false, Queued, Keep, false, true, false),
+            (Queued, T::Fulfilled, true, Fulfilled, Capture, true, false, false),
+            (Queued, T::Handling, false, Handling, Keep, false, false, false),
+            (Queued, T::Refunded, false, Refunded, Release, true, false, false),
         ];
         for (from, upstream, code, to, money, notify, no_code, unknown) in cases {
             let m = adopt_move(from, &upstream, code);
