@@ -45,6 +45,11 @@ pub struct Config {
     pub order_fast_poll_window: Duration,
     pub queued_recheck: Duration,
     pub reconcile_grace: Duration,
+    /// An order failed as never sent is looked up once more after each of these (from its failure).
+    pub not_sent_rechecks: [Duration; 2],
+    /// Admins are told once when an order has been HANDLING, or QUEUED, this long.
+    pub handling_alert_after: Duration,
+    pub queued_alert_after: Duration,
     pub broadcast_per_sec: u32,
     pub broadcast_progress_every: Duration,
     pub products_cache_ttl: Duration,
@@ -174,7 +179,28 @@ impl Config {
             Some(_) => return Err(err("LOG_FORMAT", "must be text or json")),
         };
         let public_url = web_url(&get, "PUBLIC_URL")?;
+        let oneclick_timeout = secs(&get, "ONECLICK_TIMEOUT_SECS", 15.0)?;
+        let reconcile_grace = secs(&get, "RECONCILE_GRACE_SECS", 60.0)?;
+        // A shorter grace could refund an order OneClickDZ is still processing (a send waits for
+        // its budget slot, then up to its timeout, before the attempt ends).
+        if reconcile_grace < oneclick_timeout * 4 {
+            return Err(err(
+                "RECONCILE_GRACE_SECS",
+                format!(
+                    "must be at least 4 × ONECLICK_TIMEOUT_SECS ({} s), so that no order is refunded while OneClickDZ may still process it",
+                    (oneclick_timeout * 4).as_secs_f64()
+                ),
+            ));
+        }
+        let not_sent_rechecks =
+            [secs(&get, "NOT_SENT_RECHECK_1_SECS", 3600.0)?, secs(&get, "NOT_SENT_RECHECK_2_SECS", 86400.0)?];
+        if not_sent_rechecks[1] <= not_sent_rechecks[0] {
+            return Err(err("NOT_SENT_RECHECK_2_SECS", "must be longer than NOT_SENT_RECHECK_1_SECS"));
+        }
         Ok(Config {
+            not_sent_rechecks,
+            handling_alert_after: secs(&get, "HANDLING_ALERT_SECS", 3600.0)?,
+            queued_alert_after: secs(&get, "QUEUED_ALERT_SECS", 172_800.0)?,
             webhook_url,
             http_listen,
             webhook_secret: Secret::new(webhook_secret),
@@ -186,7 +212,7 @@ impl Config {
             oneclick_api_key: Secret::new(oneclick_api_key),
             oneclick_base_url,
             oneclick_requests_per_minute: int(&get, "ONECLICK_REQUESTS_PER_MINUTE", 120, 1, 100_000)?,
-            oneclick_timeout: secs(&get, "ONECLICK_TIMEOUT_SECS", 15.0)?,
+            oneclick_timeout,
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/netcard.db".to_owned()),
             admin_ids,
             admin_chat_id,
@@ -196,7 +222,7 @@ impl Config {
             order_poll: secs(&get, "ORDER_POLL_SECS", 5.0)?,
             order_fast_poll_window: secs(&get, "ORDER_FAST_POLL_WINDOW_SECS", 300.0)?,
             queued_recheck: secs(&get, "QUEUED_RECHECK_SECS", 1800.0)?,
-            reconcile_grace: secs(&get, "RECONCILE_GRACE_SECS", 60.0)?,
+            reconcile_grace,
             broadcast_per_sec: int(&get, "BROADCAST_PER_SEC", 25, 1, 1000)?,
             broadcast_progress_every: secs(&get, "BROADCAST_PROGRESS_SECS", 3.0)?,
             products_cache_ttl: secs(&get, "PRODUCTS_CACHE_SECS", 300.0)?,
@@ -343,6 +369,10 @@ mod tests {
             "ORDER_FAST_POLL_WINDOW_SECS" => secs(c.order_fast_poll_window),
             "QUEUED_RECHECK_SECS" => secs(c.queued_recheck),
             "RECONCILE_GRACE_SECS" => secs(c.reconcile_grace),
+            "NOT_SENT_RECHECK_1_SECS" => secs(c.not_sent_rechecks[0]),
+            "NOT_SENT_RECHECK_2_SECS" => secs(c.not_sent_rechecks[1]),
+            "HANDLING_ALERT_SECS" => secs(c.handling_alert_after),
+            "QUEUED_ALERT_SECS" => secs(c.queued_alert_after),
             "BROADCAST_PER_SEC" => c.broadcast_per_sec.to_string(),
             "BROADCAST_PROGRESS_SECS" => secs(c.broadcast_progress_every),
             "PRODUCTS_CACHE_SECS" => secs(c.products_cache_ttl),
@@ -428,6 +458,24 @@ mod tests {
             pairs.push((var, value));
             assert_eq!(cfg(&pairs).unwrap_err().var, var, "{var}={value}");
         }
+    }
+
+    #[test]
+    fn a_grace_shorter_than_four_request_timeouts_is_refused() {
+        let with = |grace: &str, timeout: &str| {
+            let mut pairs = BASE.to_vec();
+            pairs.extend([("RECONCILE_GRACE_SECS", grace), ("ONECLICK_TIMEOUT_SECS", timeout)]);
+            cfg(&pairs)
+        };
+        let e = with("59", "15").unwrap_err();
+        assert_eq!(e.var, "RECONCILE_GRACE_SECS");
+        assert!(e.to_string().contains("ONECLICK_TIMEOUT_SECS") && !e.to_string().contains('\n'), "{e}");
+        assert!(with("60", "15").is_ok(), "the defaults pass: exactly four timeouts");
+        assert_eq!(with("0.3", "1").unwrap_err().var, "RECONCILE_GRACE_SECS");
+        assert!(with("2", "0.5").is_ok());
+        let mut pairs = BASE.to_vec();
+        pairs.extend([("NOT_SENT_RECHECK_1_SECS", "10"), ("NOT_SENT_RECHECK_2_SECS", "5")]);
+        assert_eq!(cfg(&pairs).unwrap_err().var, "NOT_SENT_RECHECK_2_SECS");
     }
 
     #[test]

@@ -56,6 +56,7 @@ pub fn order_delivered() {
     counter!("netcard_orders_delivered_total").increment(1);
 }
 
+/// The customer's money went back: REFUNDED upstream, or FAILED before delivery.
 pub fn order_refunded() {
     counter!("netcard_orders_refunded_total").increment(1);
 }

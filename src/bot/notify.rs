@@ -37,6 +37,22 @@ impl Notifier for TgNotifier {
             },
             Alert::OrderUnreconciled(order) => admins_order(bot, ctx, order, "alert-order-unreconciled").await,
             Alert::OrderWithoutCode(order) => admins_order(bot, ctx, order, "alert-order-no-code").await,
+            Alert::UnknownStatus { order, status } => {
+                admins_order_with(bot, ctx, order, "alert-order-unknown-status", status, 0).await
+            }
+            Alert::OpenTooLong { order, hours } => {
+                let key = match order.status {
+                    OrderStatus::Queued => "alert-order-queued-long",
+                    _ => "alert-order-handling-long",
+                };
+                admins_order_with(bot, ctx, order, key, "", hours).await
+            }
+            Alert::NotFoundAfterSeen(order) => {
+                admins_order_with(bot, ctx, order, "alert-order-not-found-after-seen", "", 0).await
+            }
+            Alert::FoundAfterFailing { order, status } => {
+                admins_order_with(bot, ctx, order, "alert-order-found-after-failing", status, 0).await
+            }
             Alert::SendRefused { order, error } => {
                 admins(bot, ctx, |l| {
                     tr!(
@@ -191,6 +207,33 @@ pub async fn admins_order(bot: &Tg, ctx: &Ctx, order: &Order, key: &'static str)
             kind = render::card_type(l, order.card_type),
             value = card_value(order.value),
             number = order.number.clone()
+        )
+    })
+    .await;
+}
+
+/// An order alert that also names the customer, what OneClickDZ says and how long it has waited.
+async fn admins_order_with(bot: &Tg, ctx: &Ctx, order: &Order, key: &'static str, status: &str, hours: i64) {
+    let customer = match ctx.store.user(order.user_id).await {
+        Ok(Some(u)) => match &u.username {
+            Some(name) => format!("{} (@{name})", u.first_name),
+            None => u.first_name,
+        },
+        _ => String::new(),
+    };
+    admins(bot, ctx, |l| {
+        tr!(
+            l,
+            key,
+            id = order.id,
+            order_ref = order.r#ref.clone(),
+            user = order.user_id.to_string(),
+            customer = html_escape(&customer),
+            kind = render::card_type(l, order.card_type),
+            value = order.value.to_string(),
+            number = order.number.clone(),
+            status = html_escape(status),
+            hours = hours
         )
     })
     .await;

@@ -15,7 +15,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use tokio::time::Instant;
 use url::Url;
 
-use super::error::{OneClickError, parse_retry_after};
+use super::error::{OneClickError, foreign_404, is_api_error_envelope, parse_retry_after};
 use super::types::{
     AccountBalance, FromData, KeyInfo, NumberInfo, Product, SendRequest, SendResponse, Topup, TopupPage, parse_response,
 };
@@ -354,6 +354,13 @@ impl OneClickClient {
             }
         } else {
             parse_response::<T>(status, retry_after_raw.as_deref(), &buf)
+        };
+        // "Not found" only from OneClickDZ itself: it can refund an order, a proxy's 404 must not.
+        let result = match result {
+            Err(OneClickError::NotFound) if status == 404 && (too_large || !is_api_error_envelope(&buf)) => {
+                Err(foreign_404())
+            }
+            r => r,
         };
 
         result.map_err(|error| {

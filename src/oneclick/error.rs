@@ -118,6 +118,25 @@ impl OneClickError {
     }
 }
 
+/// Whether a 404's body is OneClickDZ's own error envelope (`{"success": false, "error": {...}}`).
+/// Only then does the 404 say that the top-up does not exist: a router's or a proxy's 404 (wrong
+/// path, a misrouted request, an HTML page) says nothing about the order.
+pub(crate) fn is_api_error_envelope(body: &[u8]) -> bool {
+    let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    o.get("error").is_some_and(serde_json::Value::is_object)
+}
+
+/// A 404 that is not OneClickDZ's "not found": an unknown outcome, never a proof of absence.
+pub(crate) fn foreign_404() -> OneClickError {
+    OneClickError::Other {
+        status: 404,
+        code: None,
+        message: "404 without OneClickDZ's error envelope (a proxy or a router?)".to_string(),
+    }
+}
+
 /// Upper-cases and turns '-' into '_' so `DUPLICATED-REF` and `duplicated_ref` compare equal.
 pub(crate) fn normalize_code(code: &str) -> String {
     code.trim().to_ascii_uppercase().replace('-', "_")
@@ -229,6 +248,17 @@ mod tests {
         assert_eq!(map_api_error(403, Some("duplicated_ref"), None, None), OneClickError::DuplicateRef);
         assert_eq!(map_api_error(403, Some("Duplicate-Ref"), None, None), OneClickError::DuplicateRef);
         assert_eq!(map_api_error(401, Some("err-auth"), None, None), OneClickError::InvalidKey);
+    }
+
+    #[test]
+    fn only_oneclickdz_s_own_envelope_makes_a_404_a_not_found() {
+        let api = br#"{"success":false,"error":{"code":"NOT_FOUND","message":"Top-up not found"},"requestId":"r"}"#;
+        assert!(is_api_error_envelope(api));
+        let router = br#"{"message":"Route GET:/v3/x not found","error":"Not Found","statusCode":404}"#;
+        for foreign in [&router[..], b"", b"<html>404</html>", b"null", br#"{"message":"nope"}"#] {
+            assert!(!is_api_error_envelope(foreign), "{}", String::from_utf8_lossy(foreign));
+        }
+        assert!(!foreign_404().is_definite_refusal() && foreign_404() != OneClickError::NotFound);
     }
 
     #[test]

@@ -545,7 +545,11 @@ mod tests {
         let (c, _) = fake(vec![Some((403, ""))]).await;
         assert!(matches!(c.check_payment("OCPL-1").await, Err(OcpayError::Forbidden { .. })));
         let (c, _) = fake(vec![Some((404, ""))]).await;
-        assert!(matches!(c.check_payment("OCPL-1").await, Err(OcpayError::Api(OneClickError::NotFound))));
+        // A 404 without OneClickDZ's envelope (a proxy, a router) is not "not found" (issue 13).
+        assert!(matches!(
+            c.check_payment("OCPL-1").await,
+            Err(OcpayError::Api(OneClickError::Other { status: 404, .. }))
+        ));
         assert!(matches!(c.check_payment(" ").await, Err(OcpayError::Api(OneClickError::Validation { .. }))));
     }
 }

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 pub use broadcasts::{Audience, BroadcastJob, BroadcastProgress, BroadcastStatus, RecipientStatus};
 pub use ledger::{Balances, LedgerEntry, LedgerKind};
-pub use orders::{NewOrder, Order, PlaceOutcome, StatusUpdate};
+pub use orders::{NewOrder, Order, PlaceOutcome, StatusUpdate, alert_bits};
 pub use stats::Stats;
 pub use users::{Member, NewUser, User};
 

@@ -35,6 +35,30 @@ pub struct Order {
     pub created_at: i64,
     pub updated_at: i64,
     pub finished_at: Option<i64>,
+    /// When the send attempt ended (answer, timeout, connection error); the reconcile grace
+    /// runs from here.
+    pub send_ended_at: Option<i64>,
+    /// OneClickDZ said the ref exists: a later "not found" never refunds the order.
+    pub upstream_seen: bool,
+    /// "Not found" answers to check-ref while reconciling.
+    pub not_found_count: i64,
+    /// Admin alerts already sent for this order ([`alert_bits`]).
+    pub alerted: i64,
+    /// When the order entered its current status.
+    pub status_since: Option<i64>,
+    /// An order failed as never sent is looked up once more at this time.
+    pub followup_at: Option<i64>,
+}
+
+/// One bit per admin alert an order may raise once (`orders.alerted`): kept in the row so a
+/// restart never repeats one.
+pub mod alert_bits {
+    pub const NO_CODE: i64 = 1;
+    pub const UNKNOWN_STATUS: i64 = 2;
+    pub const HANDLING_LONG: i64 = 4;
+    pub const QUEUED_LONG: i64 = 8;
+    pub const SEEN_NOT_FOUND: i64 = 16;
+    pub const FOUND_AFTER_FAILING: i64 = 32;
 }
 
 // The encrypted code is left out on purpose: logs get the ref and the status, nothing more.
@@ -92,6 +116,12 @@ impl<'r> FromRow<'r, SqliteRow> for Order {
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
             finished_at: row.try_get("finished_at")?,
+            send_ended_at: row.try_get("send_ended_at")?,
+            upstream_seen: row.try_get("upstream_seen")?,
+            not_found_count: row.try_get("not_found_count")?,
+            alerted: row.try_get("alerted")?,
+            status_since: row.try_get("status_since")?,
+            followup_at: row.try_get("followup_at")?,
         })
     }
 }
@@ -143,13 +173,14 @@ pub struct StatusUpdate {
 }
 
 /// The `SET` clauses for what a look upstream learnt, bound as ?1..?7 by [`bind_learnt`]: a value
-/// once known is kept when a later answer leaves it out.
+/// once known is kept when a later answer leaves it out. An upstream status means OneClickDZ
+/// knows the ref, which is remembered for good.
 macro_rules! set_learnt {
     () => {
         "topup_id = COALESCE(?1, topup_id), topup_ref = COALESCE(?2, topup_ref),
          card_code_enc = COALESCE(?3, card_code_enc), num_trans = COALESCE(?4, num_trans),
          date_traitement = COALESCE(?5, date_traitement), upstream_status = COALESCE(?6, upstream_status),
-         failure_reason = COALESCE(?7, failure_reason)"
+         failure_reason = COALESCE(?7, failure_reason), upstream_seen = upstream_seen OR (?6 IS NOT NULL)"
     };
 }
 
@@ -184,8 +215,8 @@ impl Store {
         // The ref is UNIQUE: a replayed confirm inserts nothing and finds the order it placed.
         let inserted: Option<Order> = sqlx::query_as(
             "INSERT INTO orders (ref, user_id, chat_id, message_id, card_type, number, value, price, cost,
-                                 status, hold_state, fast_until, next_check_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PLACED', 'held', ?, ?, ?, ?)
+                                 status, hold_state, fast_until, next_check_at, created_at, updated_at, status_since)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PLACED', 'held', ?, ?, ?, ?, ?)
              ON CONFLICT(ref) DO NOTHING RETURNING *",
         )
         .bind(&o.r#ref)
@@ -198,6 +229,7 @@ impl Store {
         .bind(o.price)
         .bind(o.cost)
         .bind(now + o.fast_window_ms)
+        .bind(now)
         .bind(now)
         .bind(now)
         .bind(now)
@@ -244,10 +276,12 @@ impl Store {
     /// Gives the send back after a definite "not processed" answer (rate limited), so it can go
     /// out later. Only for answers that prove the request was refused before processing.
     pub async fn release_send_claim(&self, id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE orders SET send_attempted_at = NULL WHERE id = ? AND status = 'PLACED'")
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
+        sqlx::query(
+            "UPDATE orders SET send_attempted_at = NULL, send_ended_at = NULL WHERE id = ? AND status = 'PLACED'",
+        )
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 
@@ -299,6 +333,7 @@ impl Store {
                 set_learnt!(),
                 ", status = ?8, hold_state = ?9, next_check_at = ?10,
                 notify_pending = ?11, was_queued = was_queued OR ?12, check_failures = 0,
+                status_since = CASE WHEN status = ?8 THEN status_since ELSE ?14 END,
                 finished_at = CASE WHEN ?13 THEN ?14 ELSE finished_at END, updated_at = ?14
              WHERE id = ?15 RETURNING *",
             )),
@@ -341,7 +376,8 @@ impl Store {
                 set_learnt!(),
                 ", status = ?8, next_check_at = ?9,
                 notify_pending = CASE WHEN status = ?8 THEN notify_pending OR ?10 ELSE ?10 END,
-                was_queued = was_queued OR ?11, check_failures = 0, updated_at = ?12
+                was_queued = was_queued OR ?11, check_failures = 0, updated_at = ?12,
+                status_since = CASE WHEN status = ?8 THEN status_since ELSE ?12 END
              WHERE id = ?13 AND instr(?14, ',' || status || ',') > 0 RETURNING *",
             )),
             u,
@@ -417,11 +453,76 @@ impl Store {
     pub async fn mark_notified(&self, id: i64, message_id: Option<i32>) -> Result<Order, StoreError> {
         sqlx::query_as(
             "UPDATE orders SET notify_pending = 0, message_id = COALESCE(?1, message_id),
-                next_check_at = CASE WHEN status IN ('FULFILLED', 'REFUNDED', 'FAILED') THEN NULL ELSE next_check_at END,
+                next_check_at = CASE WHEN status IN ('FULFILLED', 'REFUNDED', 'FAILED') THEN followup_at ELSE next_check_at END,
                 updated_at = ?2
              WHERE id = ?3 RETURNING *",
         )
         .bind(message_id)
+        .bind(now_ms())
+        .bind(id)
+        .fetch_optional(&self.writer)
+        .await?
+        .ok_or(StoreError::NotFound("order"))
+    }
+
+    /// The send attempt is over (answer, timeout, connection error) at `ended_at`; with
+    /// `keep_earlier`, an end already written stands (a reconcile after a crash takes "now" only
+    /// when nothing was written). `seen`: OneClickDZ said the ref exists.
+    pub async fn note_send_end(
+        &self,
+        id: i64,
+        ended_at: i64,
+        keep_earlier: bool,
+        seen: bool,
+    ) -> Result<Order, StoreError> {
+        sqlx::query_as(
+            "UPDATE orders SET send_ended_at = CASE WHEN ?2 THEN COALESCE(send_ended_at, ?1) ELSE ?1 END,
+                upstream_seen = upstream_seen OR ?3
+             WHERE id = ?4 RETURNING *",
+        )
+        .bind(ended_at)
+        .bind(keep_earlier)
+        .bind(seen)
+        .bind(id)
+        .fetch_optional(&self.writer)
+        .await?
+        .ok_or(StoreError::NotFound("order"))
+    }
+
+    /// One more "not found" from check-ref while reconciling; look again at `next_check_at`.
+    pub async fn note_not_found(&self, id: i64, next_check_at: i64) -> Result<Order, StoreError> {
+        sqlx::query_as(
+            "UPDATE orders SET not_found_count = not_found_count + 1, next_check_at = ?1, updated_at = ?2
+             WHERE id = ?3 RETURNING *",
+        )
+        .bind(next_check_at)
+        .bind(now_ms())
+        .bind(id)
+        .fetch_optional(&self.writer)
+        .await?
+        .ok_or(StoreError::NotFound("order"))
+    }
+
+    /// Claims the one alert `bit` ([`alert_bits`]) for this order: true only the first time, ever.
+    /// Claimed before it is sent, so a crash can lose an alert but never repeat one.
+    pub async fn claim_alert(&self, id: i64, bit: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query("UPDATE orders SET alerted = alerted | ?1 WHERE id = ?2 AND alerted & ?1 = 0")
+            .bind(bit)
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// The next late look-up of an order failed as never sent (`None`: no more). A final order
+    /// already told is scheduled for it; one still to be told gets it once told.
+    pub async fn set_followup(&self, id: i64, at: Option<i64>) -> Result<Order, StoreError> {
+        sqlx::query_as(
+            "UPDATE orders SET followup_at = ?1,
+                next_check_at = CASE WHEN notify_pending THEN next_check_at ELSE ?1 END, updated_at = ?2
+             WHERE id = ?3 RETURNING *",
+        )
+        .bind(at)
         .bind(now_ms())
         .bind(id)
         .fetch_optional(&self.writer)
@@ -741,6 +842,47 @@ mod tests {
         s.mark_notified(a.id, None).await.unwrap();
         assert_eq!(s.reschedule(a.id, 5_000, false).await.unwrap(), None);
         assert_eq!(s.next_check_of(a.id).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn what_the_tracker_must_remember_survives_in_the_row() {
+        let (s, _d) = temp_store().await;
+        crate::store::testing::customer(&s, 5, 3000).await;
+        let o = place(&s, &new_order(5, "m1", 100)).await;
+        assert_eq!((o.send_ended_at, o.upstream_seen, o.not_found_count, o.alerted), (None, false, 0, 0));
+        assert_eq!(o.status_since, Some(o.created_at));
+        // The end of the attempt: written once by the send, kept by a later reconcile.
+        let e = s.note_send_end(o.id, 1_000, false, false).await.unwrap();
+        assert_eq!(e.send_ended_at, Some(1_000));
+        let e = s.note_send_end(o.id, 2_000, true, true).await.unwrap();
+        assert_eq!((e.send_ended_at, e.upstream_seen), (Some(1_000), true));
+        assert_eq!(s.note_not_found(o.id, 9_000).await.unwrap().not_found_count, 1);
+        // Each alert once, ever.
+        assert!(s.claim_alert(o.id, alert_bits::NO_CODE).await.unwrap());
+        assert!(!s.claim_alert(o.id, alert_bits::NO_CODE).await.unwrap());
+        assert!(s.claim_alert(o.id, alert_bits::UNKNOWN_STATUS).await.unwrap());
+        assert_eq!(s.order(o.id).await.unwrap().unwrap().alerted, alert_bits::NO_CODE | alert_bits::UNKNOWN_STATUS);
+        // An upstream status means OneClickDZ knows the ref.
+        let b = place(&s, &new_order(5, "m2", 100)).await;
+        let u = StatusUpdate { upstream_status: Some("HANDLING".into()), ..Default::default() };
+        let b = s.apply_status(b.id, Handling, u).await.unwrap();
+        assert!(b.upstream_seen && b.status_since >= Some(b.created_at));
+        // A failed order told to its customer is scheduled for its late look-up, then left alone.
+        let f = s
+            .apply_status(
+                o.id,
+                Failed,
+                StatusUpdate { failure_reason: Some(FailureReason::NotSent), notify: true, ..Default::default() },
+            )
+            .await
+            .unwrap();
+        let f = s.set_followup(f.id, Some(50_000)).await.unwrap();
+        assert_ne!(f.next_check_at, Some(50_000), "told first");
+        let f = s.mark_notified(f.id, None).await.unwrap();
+        assert_eq!((f.followup_at, f.next_check_at), (Some(50_000), Some(50_000)));
+        let f = s.set_followup(f.id, None).await.unwrap();
+        assert_eq!((f.followup_at, f.next_check_at), (None, None));
+        assert!(s.ledger_mismatches().await.unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -30,8 +30,19 @@ pub enum Alert<'a> {
     /// The order's status could not be learnt for many checks in a row, or OneClickDZ reported a
     /// move our books cannot take.
     OrderUnreconciled(&'a Order),
-    /// OneClickDZ said FULFILLED without a card code.
+    /// OneClickDZ said FULFILLED without a card code: the order stays open and held, and is
+    /// checked until the code comes (sent once per order).
     OrderWithoutCode(&'a Order),
+    /// OneClickDZ answered a status nobody documented; shown as processing, checks go on (once).
+    UnknownStatus { order: &'a Order, status: &'a str },
+    /// The order has been HANDLING (or QUEUED) longer than the configured threshold (once each).
+    OpenTooLong { order: &'a Order, hours: i64 },
+    /// OneClickDZ once acknowledged the ref, and now says it does not exist: never refunded by
+    /// itself, checks go on (once).
+    NotFoundAfterSeen(&'a Order),
+    /// An order failed as never sent (and refunded) turned up at OneClickDZ on a late look-up;
+    /// `status` is what OneClickDZ says. No money was moved.
+    FoundAfterFailing { order: &'a Order, status: &'a str },
     /// OneClickDZ refused a send for a reason that is the shop's problem (balance, key), not the
     /// customer's; `error` says which.
     SendRefused { order: &'a Order, error: String },

@@ -62,7 +62,13 @@ async fn killed_while_a_processed_send_awaits_its_answer_reconciles_with_one_pos
     let r = app.oc.topup_refs().pop().expect("the top-up exists upstream");
     let store = app.store().await;
     let order = in_flight(&store, &r).await;
-    assert_eq!(store.balances(2101).await.unwrap(), netcard_bot::store::Balances { balance: 4000, held: 1000 });
+    assert_eq!(
+        store.balances(2101).await.unwrap(),
+        netcard_bot::store::Balances {
+            balance: netcard_bot::domain::Dinars(4000),
+            held: netcard_bot::domain::Dinars(1000)
+        }
+    );
 
     p.kill();
     app.oc.release_send_answers();
@@ -77,7 +83,13 @@ async fn killed_while_a_processed_send_awaits_its_answer_reconciles_with_one_pos
     assert!(app.oc.request_count("check-ref") >= 1, "the unknown outcome was looked up by ref");
     let done = wait_order(&store, order.id, |o| o.status == OrderStatus::Fulfilled && !o.notify_pending).await;
     assert_eq!(done.hold_state, HoldState::Captured);
-    assert_eq!(store.balances(2101).await.unwrap(), netcard_bot::store::Balances { balance: 4000, held: 0 });
+    assert_eq!(
+        store.balances(2101).await.unwrap(),
+        netcard_bot::store::Balances {
+            balance: netcard_bot::domain::Dinars(4000),
+            held: netcard_bot::domain::Dinars(0)
+        }
+    );
     let ledger = store.recent_ledger(2101, 20).await.unwrap();
     assert_eq!(kinds(&ledger, order.id), vec![LedgerKind::Hold, LedgerKind::Capture], "charged once");
     assert!(store.ledger_mismatches().await.unwrap().is_empty());
@@ -105,7 +117,13 @@ async fn killed_while_an_unprocessed_send_hangs_releases_the_hold_without_a_seco
     assert_eq!(app.oc.total_sends(), 1, "looked up, never posted again: {}", receipt.plain);
     assert!(app.oc.request_count("check-ref") >= 1);
     assert!(app.oc.topup_refs().is_empty());
-    assert_eq!(store.balances(2102).await.unwrap(), netcard_bot::store::Balances { balance: 5000, held: 0 });
+    assert_eq!(
+        store.balances(2102).await.unwrap(),
+        netcard_bot::store::Balances {
+            balance: netcard_bot::domain::Dinars(5000),
+            held: netcard_bot::domain::Dinars(0)
+        }
+    );
     let ledger = store.recent_ledger(2102, 20).await.unwrap();
     assert_eq!(kinds(&ledger, order.id), vec![LedgerKind::Hold, LedgerKind::Release]);
     assert!(store.ledger_mismatches().await.unwrap().is_empty());

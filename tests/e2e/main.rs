@@ -8,4 +8,5 @@ mod pricing;
 mod startup;
 mod strict;
 mod support;
+mod tracking;
 mod wallet;

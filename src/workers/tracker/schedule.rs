@@ -207,6 +207,12 @@ mod tests {
             created_at: 1,
             updated_at: 1,
             finished_at: None,
+            send_ended_at: None,
+            upstream_seen: false,
+            not_found_count: 0,
+            alerted: 0,
+            status_since: Some(1),
+            followup_at: None,
         }
     }
 

@@ -53,8 +53,9 @@ impl TestApp {
             ("ORDER_POLL_SECS", "0.05".to_owned()),
             ("ORDER_FAST_POLL_WINDOW_SECS", "30".to_owned()),
             ("QUEUED_RECHECK_SECS", "0.3".to_owned()),
-            ("RECONCILE_GRACE_SECS", "0.3".to_owned()),
-            ("ONECLICK_TIMEOUT_SECS", "1".to_owned()),
+            // The shortest grace the bot accepts: four request timeouts.
+            ("RECONCILE_GRACE_SECS", "2".to_owned()),
+            ("ONECLICK_TIMEOUT_SECS", "0.5".to_owned()),
             // The real default budget, which the fake enforces too (see `prepare`).
             ("ONECLICK_REQUESTS_PER_MINUTE", "120".to_owned()),
             ("HEALTH_CHECK_SECS", "3600".to_owned()),

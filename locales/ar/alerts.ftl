@@ -1,0 +1,6 @@
+# تنبيهات المشرفين بخصوص طلب واحد (issue 13).
+alert-order-unknown-status = ❓ الطلب رقم { $id } (<code>{ $order_ref }</code>): أجاب OneClickDZ بحالة غير معروفة <code>{ $status }</code>. يراه الزبون قيد المعالجة؛ يبقى مبلغه محجوزًا وتستمر المتابعة. { $kind } بقيمة { $value } د.ج للرقم <code>{ $number }</code>، المستخدم { $user } { $customer }.
+alert-order-handling-long = ⏳ الطلب رقم { $id } (<code>{ $order_ref }</code>) قيد المعالجة منذ أكثر من { $hours } ساعة. { $kind } بقيمة { $value } د.ج للرقم <code>{ $number }</code>، المستخدم { $user } { $customer }. يبقى مبلغه محجوزًا.
+alert-order-queued-long = ⏳ الطلب رقم { $id } (<code>{ $order_ref }</code>) <b>في قائمة الانتظار</b> منذ أكثر من { $hours } ساعة. { $kind } بقيمة { $value } د.ج للرقم <code>{ $number }</code>، المستخدم { $user } { $customer }. يبقى مبلغه محجوزًا.
+alert-order-not-found-after-seen = ❗ الطلب رقم { $id } (<code>{ $order_ref }</code>): أكّد OneClickDZ وجود هذا المرجع، ثم قال الآن إنه غير موجود. <b>لن يُسترجع المبلغ تلقائيًا</b>؛ تستمر المتابعة. المستخدم { $user } { $customer }.
+alert-order-found-after-failing = ❗ الطلب رقم { $id } (<code>{ $order_ref }</code>) فشل على أنه لم يُرسل واسترجع الزبون مبلغه، لكن OneClickDZ يملكه الآن بالحالة <code>{ $status }</code>. { $kind } بقيمة { $value } د.ج للرقم <code>{ $number }</code>، المستخدم { $user } { $customer }. لم يتحرك أي مبلغ: راجع OneClickDZ.

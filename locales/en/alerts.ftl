@@ -1,0 +1,6 @@
+# Admin alerts about one order (issue 13: money at the edges).
+alert-order-unknown-status = ❓ Order #{ $id } (<code>{ $order_ref }</code>): OneClickDZ answered the unknown status <code>{ $status }</code>. The customer sees it as processing; its money stays reserved and checks go on. { $kind } { $value } DA for <code>{ $number }</code>, user { $user } { $customer }.
+alert-order-handling-long = ⏳ Order #{ $id } (<code>{ $order_ref }</code>) has been processing for more than { $hours } h. { $kind } { $value } DA for <code>{ $number }</code>, user { $user } { $customer }. Its money stays reserved.
+alert-order-queued-long = ⏳ Order #{ $id } (<code>{ $order_ref }</code>) has been QUEUED for more than { $hours } h. { $kind } { $value } DA for <code>{ $number }</code>, user { $user } { $customer }. Its money stays reserved.
+alert-order-not-found-after-seen = ❗ Order #{ $id } (<code>{ $order_ref }</code>): OneClickDZ acknowledged this reference, and now says it does not exist. It is NOT refunded automatically; checks go on. User { $user } { $customer }.
+alert-order-found-after-failing = ❗ Order #{ $id } (<code>{ $order_ref }</code>) was failed as never sent and refunded, but OneClickDZ now has it with status <code>{ $status }</code>. { $kind } { $value } DA for <code>{ $number }</code>, user { $user } { $customer }. No money was moved: check with OneClickDZ.
