@@ -39,6 +39,12 @@ pub enum Alert<'a> {
     MaintenanceOn { failures: u32 },
     /// The health check reopened the shop it had closed.
     MaintenanceOff,
+    /// The ledger check found these users' wallets not matching their ledger.
+    LedgerMismatch { users: &'a [i64] },
+    /// A delivered order's card code could not be decrypted (corrupted row or another key).
+    CardCodeUnreadable(&'a Order),
+    /// A card value is sold below what OneClickDZ now charges; it is hidden until fixed.
+    BelowCost { card_type: crate::domain::CardType, value: i64, price: i64, cost: i64 },
 }
 
 /// How one broadcast copy went.
