@@ -1,0 +1,125 @@
+//! Issue 13's books and edges end to end: the ledger check at start, card values sold below
+//! cost, cancelling a broadcast, unreadable card codes.
+use crate::support::flow::{place, wait_msg};
+use crate::support::{ADMIN, BotMessage, TestApp, TgUser, WAIT};
+use netcard_bot::domain::Dinars;
+use netcard_bot::i18n::Lang;
+use netcard_bot::store::NewUser;
+use std::time::Duration;
+
+/// Sends `text` as `u` and waits for a bot message after it that matches `pred`.
+async fn say(app: &TestApp, u: &TgUser, text: &str, pred: impl Fn(&BotMessage) -> bool) -> BotMessage {
+    let mid = app.tg.send_text(u, text);
+    app.tg
+        .wait_for(WAIT, |tg| tg.bot_messages(u.id).into_iter().find(|m| m.message_id > mid && !m.deleted && pred(m)))
+        .await
+}
+
+fn admin_texts(app: &TestApp, needle: &str) -> Vec<String> {
+    app.tg.bot_messages(ADMIN).into_iter().map(|m| m.plain).filter(|t| t.contains(needle)).collect()
+}
+
+#[tokio::test]
+async fn a_balance_tampered_with_before_start_is_reported_to_admins_and_in_stats() {
+    let mut app = TestApp::prepare(&[]).await;
+    {
+        // The database as a previous run left it, then edited by hand behind the ledger's back.
+        let store = app.store().await;
+        for id in [4101, 4102] {
+            store
+                .touch_user(&NewUser {
+                    id,
+                    first_name: format!("User{id}"),
+                    last_name: None,
+                    username: None,
+                    language: Lang::En,
+                    is_admin: false,
+                })
+                .await
+                .unwrap();
+            store.credit(id, Dinars(1000), ADMIN, None).await.unwrap();
+        }
+        sqlx::query("UPDATE users SET balance = 9000 WHERE id = 4102").execute(store.pool()).await.unwrap();
+        store.close().await;
+    }
+    app.launch().await;
+    let alert = app
+        .tg
+        .wait_for(WAIT, |tg| tg.bot_messages(ADMIN).into_iter().find(|m| m.plain.contains("Books check:")))
+        .await;
+    assert!(alert.plain.contains("1 balance does not match") && alert.plain.contains("Users: 4102."), "{}", alert.plain);
+    assert!(!alert.plain.contains("4101"), "{}", alert.plain);
+
+    let admin = app.user(ADMIN, "en");
+    let stats = say(&app, &admin, "/stats", |m| m.plain.contains("Books checked")).await;
+    assert!(stats.plain.contains("1 balance does not match") && stats.plain.contains("(users 4102)"), "{}", stats.plain);
+    assert_eq!(admin_texts(&app, "Books check:").len(), 1, "one alert per check");
+
+    // Fixed by hand; the next start's check says the books add up, and alerts nobody.
+    let store = app.store().await;
+    sqlx::query("UPDATE users SET balance = 1000 WHERE id = 4102").execute(store.pool()).await.unwrap();
+    app.restart().await;
+    let admin = app.user(ADMIN, "en");
+    let stats = say(&app, &admin, "/stats", |m| m.plain.contains("every balance matches")).await;
+    assert!(stats.plain.contains("Books checked"), "{}", stats.plain);
+    assert_eq!(admin_texts(&app, "Books check:").len(), 1);
+}
+
+#[tokio::test]
+async fn the_books_are_checked_again_at_the_configured_interval() {
+    let app = TestApp::start_with(&[("LEDGER_CHECK_SECS", "0.2")]).await;
+    let admin = app.user(ADMIN, "en");
+    say(&app, &admin, "/start", |_| true).await;
+    let u = app.customer_with(4201, "en", 500).await;
+    let store = app.store().await;
+    sqlx::query("UPDATE users SET held = 30 WHERE id = ?").bind(u.id).execute(store.pool()).await.unwrap();
+    let alert = app
+        .tg
+        .wait_for(WAIT, |tg| tg.bot_messages(ADMIN).into_iter().find(|m| m.plain.contains("Books check:")))
+        .await;
+    assert!(alert.plain.contains("Users: 4201."), "{}", alert.plain);
+}
+
+#[tokio::test]
+async fn a_card_code_that_cannot_be_decrypted_sends_the_customer_to_support_and_alerts_admins() {
+    let app = TestApp::start().await;
+    let admin = app.user(ADMIN, "en");
+    say(&app, &admin, "/start", |_| true).await;
+    let u = app.customer_with(4301, "en", 3000).await;
+    let id = place(&app.tg, &u, "ADSL", "036362608", 1000).await;
+    wait_msg(&app.tg, u.id, id, |m| m.plain.contains("delivered")).await;
+    let r = app.oc.topup_refs()[0].clone();
+    let code = app.oc.card_code_for(&r).unwrap();
+
+    // The stored blob is damaged (a bit flipped on disk).
+    let store = app.store().await;
+    let order = store.order_by_ref(&r).await.unwrap().unwrap();
+    let mut blob = order.card_code_enc.clone().unwrap();
+    let last = blob.len() - 1;
+    blob[last] ^= 1;
+    sqlx::query("UPDATE orders SET card_code_enc = ? WHERE id = ?")
+        .bind(&blob)
+        .bind(order.id)
+        .execute(store.pool())
+        .await
+        .unwrap();
+
+    let list = say(&app, &u, "/orders", |m| m.plain.contains("Your orders")).await;
+    let button = format!("#{}", order.id);
+    app.tg.press_button(&u, list.message_id, &button);
+    let shown = app
+        .tg
+        .wait_for(WAIT, |tg| {
+            tg.bot_messages(u.id).into_iter().find(|m| m.message_id > list.message_id && m.plain.contains("delivered"))
+        })
+        .await;
+    assert!(shown.plain.contains("contact @shop_support"), "{}", shown.plain);
+    assert!(!shown.plain.contains(&code), "{}", shown.plain);
+    assert!(shown.copy_text_buttons().is_empty(), "no copy button for a code we cannot read");
+    let alert = app
+        .tg
+        .wait_for(WAIT, |tg| tg.bot_messages(ADMIN).into_iter().find(|m| m.plain.contains("cannot be decrypted")))
+        .await;
+    assert!(alert.plain.contains(&format!("Order #{}", order.id)) && alert.plain.contains("User 4301"), "{}", alert.plain);
+    assert!(!alert.plain.contains(&code));
+}
