@@ -61,10 +61,6 @@ impl Notifier for TgNotifier {
         let shown = ui::edit_or_send(&self.bot, ChatId(v.chat), v.msg.map(MessageId), text, kb).await;
         shown.map(|m| m.0).map_err(undelivered)
     }
-
-    fn paces_sends(&self) -> bool {
-        self.bot.is_paced()
-    }
 }
 
 /// Tells the admins; also used by handlers that meet something admins must hear about.

@@ -96,7 +96,4 @@ pub trait Notifier: Clone + Send + Sync + 'static {
     /// Shows the broadcast's progress; returns the id of the message now showing it (a new one
     /// when the old one could not be edited).
     fn broadcast_progress(&self, view: BroadcastView<'_>) -> impl Future<Output = Result<i32, Undelivered>> + Send;
-
-    /// Whether sends are paced under Telegram's limit (`TELEGRAM_THROTTLE`, on in production).
-    fn paces_sends(&self) -> bool;
 }

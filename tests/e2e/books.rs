@@ -5,7 +5,7 @@ use crate::support::{ADMIN, BotMessage, TestApp, TgUser, WAIT};
 use netcard_bot::domain::Dinars;
 use netcard_bot::i18n::Lang;
 use netcard_bot::store::NewUser;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Sends `text` as `u` and waits for a bot message after it that matches `pred`.
 async fn say(app: &TestApp, u: &TgUser, text: &str, pred: impl Fn(&BotMessage) -> bool) -> BotMessage {
@@ -122,4 +122,108 @@ async fn a_card_code_that_cannot_be_decrypted_sends_the_customer_to_support_and_
         .await;
     assert!(alert.plain.contains(&format!("Order #{}", order.id)) && alert.plain.contains("User 4301"), "{}", alert.plain);
     assert!(!alert.plain.contains(&code));
+}
+
+/// copyMessage requests of the admin's message `source` (its preview included), by arrival time.
+fn copy_calls(app: &TestApp, source: i32) -> Vec<Instant> {
+    app.tg
+        .calls_to("copymessage")
+        .into_iter()
+        .filter(|c| {
+            c.body["from_chat_id"].as_i64() == Some(ADMIN)
+                && c.body["message_id"].as_i64() == Some(i64::from(source))
+        })
+        .map(|c| c.at)
+        .collect()
+}
+
+/// When the bot's message containing `needle` was sent to the admin.
+fn sent_at(app: &TestApp, needle: &str) -> Option<Instant> {
+    app.tg
+        .calls_to("sendmessage")
+        .into_iter()
+        .find(|c| c.body["chat_id"].as_i64() == Some(ADMIN) && c.body["text"].as_str().is_some_and(|t| t.contains(needle)))
+        .map(|c| c.at)
+}
+
+/// `/broadcast`, the message, Confirm; returns the broadcast message's id and the progress message's.
+async fn start_broadcast(app: &TestApp, text: &str) -> (i32, i32) {
+    let admin = app.user(ADMIN, "en");
+    say(app, &admin, "/broadcast", |m| m.plain.contains("Send the message to broadcast")).await;
+    let source = app.tg.send_text(&admin, text);
+    let preview = app
+        .tg
+        .wait_for(WAIT, |tg| {
+            tg.bot_messages(ADMIN).into_iter().find(|m| m.message_id > source && m.has_button("Confirm"))
+        })
+        .await;
+    app.tg.press_button(&admin, preview.message_id, "Confirm");
+    wait_msg(&app.tg, ADMIN, preview.message_id, |m| m.text_history.iter().any(|t| t.contains("Broadcast started")))
+        .await;
+    (source, preview.message_id)
+}
+
+#[tokio::test]
+async fn no_broadcast_copy_goes_out_after_the_cancel_is_acknowledged() {
+    // Slow pacing: the broadcaster spends its time waiting for the next slot, where a cancel
+    // lands; a claim that does not look at the job would then still send one more copy.
+    let app = TestApp::start_with(&[("BROADCAST_PER_SEC", "2")]).await;
+    // Every request recorded is then one delivered (flood refusals are retried and recorded too).
+    app.tg.set_flood_limits(None);
+    let admin = app.user(ADMIN, "en");
+    say(&app, &admin, "/start", |_| true).await;
+    let store = app.store().await;
+    for id in 50_001..=50_080 {
+        store
+            .touch_user(&NewUser {
+                id,
+                first_name: format!("User{id}"),
+                last_name: None,
+                username: None,
+                language: Lang::En,
+                is_admin: false,
+            })
+            .await
+            .unwrap();
+    }
+
+    // By command.
+    let (source, progress) = start_broadcast(&app, "Cancelled by command").await;
+    app.tg.wait_for(WAIT, |_| (copy_calls(&app, source).len() >= 2).then_some(())).await;
+    say(&app, &admin, "/broadcast_cancel", |m| m.plain.contains("Broadcast stopped.")).await;
+    let acked = sent_at(&app, "Broadcast stopped.").expect("the acknowledgement");
+    wait_msg(&app.tg, ADMIN, progress, |m| m.plain.contains("Broadcast stopped:")).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let late: Vec<_> = copy_calls(&app, source).into_iter().filter(|at| *at > acked).collect();
+    assert!(late.is_empty(), "{} copies after the cancel was acknowledged", late.len());
+    let job = store.broadcasts().await.unwrap().pop().unwrap();
+    let p = store.broadcast_progress(job.id).await.unwrap();
+    assert_eq!(p.sent as usize, copy_calls(&app, source).len() - 1, "every copy but the preview is recorded as sent");
+    assert!(store.recipients(job.id).await.unwrap().iter().all(|(_, st)| st == "sent" || st == "pending"));
+
+    // By the Cancel button on the progress message.
+    let (source, progress) = start_broadcast(&app, "Cancelled by button").await;
+    app.tg.wait_for(WAIT, |_| (copy_calls(&app, source).len() >= 2).then_some(())).await;
+    let before = app.tg.bot_messages(ADMIN).len();
+    app.tg.press_button(&admin, progress, "Cancel");
+    let acked = app
+        .tg
+        .wait_for(WAIT, |tg| {
+            (tg.bot_messages(ADMIN).len() > before)
+                .then(|| {
+                    tg.calls_to("sendmessage")
+                        .into_iter()
+                        .filter(|c| {
+                            c.body["chat_id"].as_i64() == Some(ADMIN)
+                                && c.body["text"].as_str().is_some_and(|t| t.contains("Broadcast stopped."))
+                        })
+                        .map(|c| c.at)
+                        .nth(1)
+                })
+                .flatten()
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let late: Vec<_> = copy_calls(&app, source).into_iter().filter(|at| *at > acked).collect();
+    assert!(late.is_empty(), "{} copies after the cancel was acknowledged", late.len());
 }
