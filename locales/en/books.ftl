@@ -4,7 +4,7 @@ alert-ledger-mismatch = ❗ Books check: { $count ->
        *[other] { $count } balances do not match
     } the ledger and reserved orders. Users: { $users }.
 alert-card-code-unreadable = ❗ Order #{ $id } (<code>{ $order_ref }</code>): the card code cannot be decrypted (damaged record or another card key). The customer was told to contact support. User { $user }.
-alert-below-cost = ⚠️ { $kind } { $value } DA is priced { $price } but OneClickDZ now charges { $cost }: it is hidden from customers until the price is raised (/setprice) or the cost drops.
+alert-below-cost = ⚠️ { $kind } { $value } DA is priced { $price } but OneClickDZ now charges { $cost }: it is hidden from customers until the price is raised (/setprice) or the cost drops.
 stats-ledger-ok = 📒 Books checked { $when }: every balance matches the ledger.
 stats-ledger-mismatch = 📒 Books checked { $when }: <b>{ $count ->
         [one] { $count } balance does not match

@@ -4,6 +4,7 @@ use super::notify;
 use super::state::State;
 use super::turn::Turn;
 use super::{BotError, HandlerResult, keyboards, render, ui};
+use crate::workers::notifier::Alert;
 use crate::catalog::{BalanceAlert, Offer};
 use crate::domain::order::new_order_ref;
 use crate::domain::{CardType, Dinars, PhoneNumber};
@@ -63,6 +64,10 @@ impl Turn<'_> {
                     BalanceAlert::Recovered { balance } => {
                         notify::admins_balance_recovered(self.bot, self.ctx, balance).await
                     }
+                }
+                for b in self.ctx.catalog.take_below_cost() {
+                    let below = Alert::BelowCost { card_type: b.card_type, value: b.value, price: b.price, cost: b.cost };
+                    notify::alert(self.bot, self.ctx, below).await;
                 }
                 Some(offers)
             }

@@ -227,3 +227,67 @@ async fn no_broadcast_copy_goes_out_after_the_cancel_is_acknowledged() {
     let late: Vec<_> = copy_calls(&app, source).into_iter().filter(|at| *at > acked).collect();
     assert!(late.is_empty(), "{} copies after the cancel was acknowledged", late.len());
 }
+
+/// `/order`, ADSL, a number: the value list the customer is shown.
+async fn adsl_values(app: &TestApp, u: &TgUser) -> BotMessage {
+    let before = app.tg.bot_messages(u.id).iter().map(|m| m.message_id).max().unwrap_or(0);
+    app.tg.send_text(u, "/order");
+    let m = app
+        .tg
+        .wait_for(WAIT, |tg| tg.bot_messages(u.id).into_iter().find(|m| m.message_id > before && m.has_button("ADSL")))
+        .await;
+    app.tg.press_button(u, m.message_id, "ADSL");
+    wait_msg(&app.tg, u.id, m.message_id, |m| m.plain.contains("phone number")).await;
+    let typed = app.tg.send_text(u, "036362608");
+    app.tg
+        .wait_for(WAIT, |tg| {
+            tg.bot_messages(u.id).into_iter().find(|m| m.message_id > typed && m.has_button("2000\u{a0}DA card"))
+        })
+        .await
+}
+
+fn offers_1000(m: &BotMessage) -> bool {
+    m.buttons().iter().any(|(_, data)| data.as_deref() == Some("v:1000"))
+}
+
+#[tokio::test]
+async fn a_card_value_sold_below_its_new_cost_is_hidden_and_admins_are_told_once() {
+    let mut app = TestApp::start_with(&[("PRODUCTS_CACHE_SECS", "0.01")]).await;
+    let admin = app.user(ADMIN, "en");
+    say(&app, &admin, "/start", |_| true).await;
+    say(&app, &admin, "/setprice ADSL 1000 1100", |m| m.plain.contains("1\u{202f}100")).await;
+    let u = app.customer_with(4401, "en", 0).await;
+    let v = adsl_values(&app, &u).await;
+    assert!(offers_1000(&v), "on sale while above cost {:?}", v.buttons());
+
+    // OneClickDZ raises its cost above the shop's price.
+    app.oc.set_products("ADSL", vec![(500, 490.0, true), (1000, 1150.0, true), (2000, 1960.0, true)]);
+    let values = adsl_values(&app, &u).await;
+    assert!(!offers_1000(&values), "hidden below cost: {:?}", values.buttons());
+    assert!(values.has_button("500\u{a0}DA card"));
+    let alert = app
+        .tg
+        .wait_for(WAIT, |tg| tg.bot_messages(ADMIN).into_iter().find(|m| m.plain.contains("now charges")))
+        .await;
+    for needle in ["Idoom ADSL 1\u{202f}000\u{a0}DA", "priced 1\u{202f}100\u{a0}DA", "charges 1\u{202f}150\u{a0}DA"] {
+        assert!(alert.plain.contains(needle), "{needle:?} in {:?}", alert.plain);
+    }
+    // Resellers do not see it either, and nobody is told again, not even after a restart.
+    let reseller = app.customer_with(4402, "en", 0).await;
+    say(&app, &admin, "/setrole 4402 reseller", |_| true).await;
+    assert!(!offers_1000(&adsl_values(&app, &reseller).await));
+    app.restart().await;
+    assert!(!offers_1000(&adsl_values(&app, &u).await));
+    assert_eq!(admin_texts(&app, "now charges").len(), 1, "told once per value");
+
+    // The price is raised: on sale again, and the latch is reset for the next rise.
+    say(&app, &admin, "/setprice ADSL 1000 1200", |m| m.plain.contains("1\u{202f}200")).await;
+    assert!(offers_1000(&adsl_values(&app, &u).await));
+    let store = app.store().await;
+    assert_eq!(store.setting("below_cost:ADSL:1000").await.unwrap(), None);
+    app.oc.set_products("ADSL", vec![(500, 490.0, true), (1000, 1250.0, true), (2000, 1960.0, true)]);
+    assert!(!offers_1000(&adsl_values(&app, &u).await));
+    app.tg
+        .wait_for(WAIT, |_| (admin_texts(&app, "now charges").len() == 2).then_some(()))
+        .await;
+}
