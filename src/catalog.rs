@@ -169,7 +169,13 @@ impl Catalog {
             }
             // Written before admins are told: at most once, even across a restart.
             if self.store.set_setting_once(&key, &format!("{}<{}", b.price, b.cost)).await? {
-                tracing::warn!(card_type = t.as_api(), value = b.value, price = b.price, cost = b.cost, "card value below cost: hidden");
+                tracing::warn!(
+                    card_type = t.as_api(),
+                    value = b.value,
+                    price = b.price,
+                    cost = b.cost,
+                    "card value below cost: hidden"
+                );
                 self.below_news.lock().unwrap().push(*b);
             }
             told.insert(key);

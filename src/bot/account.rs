@@ -191,8 +191,14 @@ mod tests {
             }
         }
         let text = admin_balance_text(Lang::En, Some(1000), "live", Some(1500));
-        assert!(text.contains(&money(Lang::En, Dinars(1500))) && text.contains(&money(Lang::En, Dinars(500))), "{text}");
+        assert!(
+            text.contains(&money(Lang::En, Dinars(1500))) && text.contains(&money(Lang::En, Dinars(500))),
+            "{text}"
+        );
         let known_zero = admin_balance_text(Lang::En, None, "live", Some(0));
-        assert!(known_zero.contains(&format!("Owed to customers (balances): {}", money(Lang::En, Dinars(0)))), "{known_zero}");
+        assert!(
+            known_zero.contains(&format!("Owed to customers (balances): {}", money(Lang::En, Dinars(0)))),
+            "{known_zero}"
+        );
     }
 }

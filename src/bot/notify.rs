@@ -65,7 +65,7 @@ impl Notifier for TgNotifier {
 
 /// Tells the admins; also used by handlers that meet something admins must hear about.
 pub async fn alert(bot: &Tg, ctx: &Ctx, alert: Alert<'_>) {
-match alert {
+    match alert {
         Alert::OrderSettled(order) => match order.status {
             OrderStatus::Refunded => admins_order(bot, ctx, order, "alert-order-refunded").await,
             OrderStatus::Queued => admins_order(bot, ctx, order, "alert-order-queued").await,

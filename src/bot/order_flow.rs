@@ -4,13 +4,13 @@ use super::notify;
 use super::state::State;
 use super::turn::Turn;
 use super::{BotError, HandlerResult, keyboards, render, ui};
-use crate::workers::notifier::Alert;
 use crate::catalog::{BalanceAlert, Offer};
 use crate::domain::order::new_order_ref;
 use crate::domain::{CardType, Dinars, PhoneNumber};
 use crate::oneclick::OneClickError;
 use crate::store::{NewOrder, PlaceOutcome, now_ms};
 use crate::tr;
+use crate::workers::notifier::Alert;
 use teloxide::prelude::*;
 use teloxide::types::{ChatAction, MessageId};
 
@@ -66,7 +66,8 @@ impl Turn<'_> {
                     }
                 }
                 for b in self.ctx.catalog.take_below_cost() {
-                    let below = Alert::BelowCost { card_type: b.card_type, value: b.value, price: b.price, cost: b.cost };
+                    let below =
+                        Alert::BelowCost { card_type: b.card_type, value: b.value, price: b.price, cost: b.cost };
                     notify::alert(self.bot, self.ctx, below).await;
                 }
                 Some(offers)

@@ -2,8 +2,8 @@
 use super::{Ctx, render};
 use crate::domain::{Dinars, OrderStatus};
 use crate::i18n::{Lang, local_ms, money};
-use crate::store::ledger::{LedgerCheck, LedgerCheckResult};
 use crate::store::StoreError;
+use crate::store::ledger::{LedgerCheck, LedgerCheckResult};
 use crate::tr;
 
 pub async fn render(ctx: &Ctx, lang: Lang) -> Result<String, StoreError> {

@@ -43,16 +43,22 @@ async fn a_balance_tampered_with_before_start_is_reported_to_admins_and_in_stats
         store.close().await;
     }
     app.launch().await;
-    let alert = app
-        .tg
-        .wait_for(WAIT, |tg| tg.bot_messages(ADMIN).into_iter().find(|m| m.plain.contains("Books check:")))
-        .await;
-    assert!(alert.plain.contains("1 balance does not match") && alert.plain.contains("Users: 4102."), "{}", alert.plain);
+    let alert =
+        app.tg.wait_for(WAIT, |tg| tg.bot_messages(ADMIN).into_iter().find(|m| m.plain.contains("Books check:"))).await;
+    assert!(
+        alert.plain.contains("1 balance does not match") && alert.plain.contains("Users: 4102."),
+        "{}",
+        alert.plain
+    );
     assert!(!alert.plain.contains("4101"), "{}", alert.plain);
 
     let admin = app.user(ADMIN, "en");
     let stats = say(&app, &admin, "/stats", |m| m.plain.contains("Books checked")).await;
-    assert!(stats.plain.contains("1 balance does not match") && stats.plain.contains("(users 4102)"), "{}", stats.plain);
+    assert!(
+        stats.plain.contains("1 balance does not match") && stats.plain.contains("(users 4102)"),
+        "{}",
+        stats.plain
+    );
     assert_eq!(admin_texts(&app, "Books check:").len(), 1, "one alert per check");
 
     // Fixed by hand; the next start's check says the books add up, and alerts nobody.
@@ -73,10 +79,8 @@ async fn the_books_are_checked_again_at_the_configured_interval() {
     let u = app.customer_with(4201, "en", 500).await;
     let store = app.store().await;
     sqlx::query("UPDATE users SET held = 30 WHERE id = ?").bind(u.id).execute(store.pool()).await.unwrap();
-    let alert = app
-        .tg
-        .wait_for(WAIT, |tg| tg.bot_messages(ADMIN).into_iter().find(|m| m.plain.contains("Books check:")))
-        .await;
+    let alert =
+        app.tg.wait_for(WAIT, |tg| tg.bot_messages(ADMIN).into_iter().find(|m| m.plain.contains("Books check:"))).await;
     assert!(alert.plain.contains("Users: 4201."), "{}", alert.plain);
 }
 
@@ -120,7 +124,11 @@ async fn a_card_code_that_cannot_be_decrypted_sends_the_customer_to_support_and_
         .tg
         .wait_for(WAIT, |tg| tg.bot_messages(ADMIN).into_iter().find(|m| m.plain.contains("cannot be decrypted")))
         .await;
-    assert!(alert.plain.contains(&format!("Order #{}", order.id)) && alert.plain.contains("User 4301"), "{}", alert.plain);
+    assert!(
+        alert.plain.contains(&format!("Order #{}", order.id)) && alert.plain.contains("User 4301"),
+        "{}",
+        alert.plain
+    );
     assert!(!alert.plain.contains(&code));
 }
 
@@ -130,8 +138,7 @@ fn copy_calls(app: &TestApp, source: i32) -> Vec<Instant> {
         .calls_to("copymessage")
         .into_iter()
         .filter(|c| {
-            c.body["from_chat_id"].as_i64() == Some(ADMIN)
-                && c.body["message_id"].as_i64() == Some(i64::from(source))
+            c.body["from_chat_id"].as_i64() == Some(ADMIN) && c.body["message_id"].as_i64() == Some(i64::from(source))
         })
         .map(|c| c.at)
         .collect()
@@ -142,7 +149,9 @@ fn sent_at(app: &TestApp, needle: &str) -> Option<Instant> {
     app.tg
         .calls_to("sendmessage")
         .into_iter()
-        .find(|c| c.body["chat_id"].as_i64() == Some(ADMIN) && c.body["text"].as_str().is_some_and(|t| t.contains(needle)))
+        .find(|c| {
+            c.body["chat_id"].as_i64() == Some(ADMIN) && c.body["text"].as_str().is_some_and(|t| t.contains(needle))
+        })
         .map(|c| c.at)
 }
 
@@ -265,10 +274,8 @@ async fn a_card_value_sold_below_its_new_cost_is_hidden_and_admins_are_told_once
     let values = adsl_values(&app, &u).await;
     assert!(!offers_1000(&values), "hidden below cost: {:?}", values.buttons());
     assert!(values.has_button("500\u{a0}DA card"));
-    let alert = app
-        .tg
-        .wait_for(WAIT, |tg| tg.bot_messages(ADMIN).into_iter().find(|m| m.plain.contains("now charges")))
-        .await;
+    let alert =
+        app.tg.wait_for(WAIT, |tg| tg.bot_messages(ADMIN).into_iter().find(|m| m.plain.contains("now charges"))).await;
     for needle in ["Idoom ADSL 1\u{202f}000\u{a0}DA", "priced 1\u{202f}100\u{a0}DA", "charges 1\u{202f}150\u{a0}DA"] {
         assert!(alert.plain.contains(needle), "{needle:?} in {:?}", alert.plain);
     }
@@ -287,7 +294,5 @@ async fn a_card_value_sold_below_its_new_cost_is_hidden_and_admins_are_told_once
     assert_eq!(store.setting("below_cost:ADSL:1000").await.unwrap(), None);
     app.oc.set_products("ADSL", vec![(500, 490.0, true), (1000, 1250.0, true), (2000, 1960.0, true)]);
     assert!(!offers_1000(&adsl_values(&app, &u).await));
-    app.tg
-        .wait_for(WAIT, |_| (admin_texts(&app, "now charges").len() == 2).then_some(()))
-        .await;
+    app.tg.wait_for(WAIT, |_| (admin_texts(&app, "now charges").len() == 2).then_some(())).await;
 }
