@@ -4,7 +4,7 @@ use crate::domain::pricing::price_for;
 use crate::domain::{CardType, Dinars, PriceTier};
 use crate::oneclick::{OneClickClient, OneClickError, Product};
 use crate::store::{Store, StoreError};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,24 @@ pub enum CatalogError {
     Store(#[from] StoreError),
 }
 
+/// A card value whose shop price fell below what OneClickDZ now charges (the cost rose after the
+/// price was set). It is hidden from whoever would buy it at a loss; admins hear of it once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BelowCost {
+    pub card_type: CardType,
+    pub value: i64,
+    /// The lowest price the value sells at (customer or reseller).
+    pub price: i64,
+    pub cost: i64,
+}
+
+/// The latch, kept in settings so a restart does not tell admins again: `below_cost:<type>:<value>`.
+const BELOW_COST: &str = "below_cost:";
+
+fn below_cost_key(t: CardType, value: i64) -> String {
+    format!("{BELOW_COST}{}:{value}", t.as_api())
+}
+
 /// A change in whether the OneClickDZ balance covers what we sell; admins hear of each once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BalanceAlert {
@@ -41,6 +59,10 @@ pub struct Catalog {
     balance: Mutex<Option<(Instant, i64)>>,
     /// Per card type: whether admins were told that some value is unaffordable.
     low: Mutex<HashMap<CardType, bool>>,
+    /// Values whose below-cost latch is set (mirror of the settings rows, read once).
+    below_told: tokio::sync::Mutex<Option<HashSet<String>>>,
+    /// Below-cost values newly latched, for the caller to tell admins.
+    below_news: Mutex<Vec<BelowCost>>,
 }
 
 impl Catalog {
@@ -53,6 +75,8 @@ impl Catalog {
             products: Mutex::new(HashMap::new()),
             balance: Mutex::new(None),
             low: Mutex::new(HashMap::new()),
+            below_told: tokio::sync::Mutex::new(None),
+            below_news: Mutex::new(Vec::new()),
         }
     }
 
@@ -97,22 +121,78 @@ impl Catalog {
         let balance = self.upstream_balance(false).await.ok();
         let mut offers = Vec::new();
         let mut needed = 0;
+        let mut below = Vec::new();
+        let mut fine = Vec::new();
         for p in products.iter().filter(|p| p.available && p.value > 0) {
-            let cost = Dinars::from_upstream_ceil(p.cost);
-            if let Some(b) = balance
-                && cost.get() > b
-            {
-                needed = needed.max(cost.get());
+            let cost = Dinars::from_upstream_ceil(p.cost).get();
+            let (customer, reseller) = table.get(&p.value).copied().unwrap_or_default();
+            let price_of = |tier| price_for(tier, Dinars(p.value), customer.map(Dinars), reseller.map(Dinars)).get();
+            // Judged on both tiers at once, so customers and resellers looking in turn do not
+            // set and reset the latch.
+            let lowest = price_of(PriceTier::Customer).min(price_of(PriceTier::Reseller));
+            if lowest < cost {
+                below.push(BelowCost { card_type: t, value: p.value, price: lowest, cost });
+            } else {
+                fine.push(p.value);
+            }
+            let price = price_of(tier);
+            if price < cost {
                 continue;
             }
-            let (customer, reseller) = table.get(&p.value).copied().unwrap_or_default();
-            let price = price_for(tier, Dinars(p.value), customer.map(Dinars), reseller.map(Dinars));
-            offers.push(Offer { value: Dinars(p.value), price, cost });
+            if let Some(b) = balance
+                && cost > b
+            {
+                needed = needed.max(cost);
+                continue;
+            }
+            offers.push(Offer { value: Dinars(p.value), price: Dinars(price), cost: Dinars(cost) });
         }
         offers.sort_by_key(|o| o.value);
         offers.dedup_by_key(|o| o.value);
+        self.latch_below_cost(t, &below, &fine).await?;
         let alert = self.latch_low(t, balance, needed);
         Ok((offers, alert))
+    }
+
+    /// Sets the below-cost latch of each value newly below cost (queuing it for admins) and
+    /// clears it for values sold at or above cost again (price raised, or cost dropped).
+    async fn latch_below_cost(&self, t: CardType, below: &[BelowCost], fine: &[i64]) -> Result<(), StoreError> {
+        let mut told = self.below_told.lock().await;
+        if told.is_none() {
+            *told = Some(self.store.setting_keys(BELOW_COST).await?.into_iter().collect());
+        }
+        let told = told.as_mut().expect("loaded above");
+        for b in below {
+            let key = below_cost_key(t, b.value);
+            if told.contains(&key) {
+                continue;
+            }
+            // Written before admins are told: at most once, even across a restart.
+            if self.store.set_setting_once(&key, &format!("{}<{}", b.price, b.cost)).await? {
+                tracing::warn!(
+                    card_type = t.as_api(),
+                    value = b.value,
+                    price = b.price,
+                    cost = b.cost,
+                    "card value below cost: hidden"
+                );
+                self.below_news.lock().unwrap().push(*b);
+            }
+            told.insert(key);
+        }
+        for value in fine {
+            let key = below_cost_key(t, *value);
+            if told.remove(&key) {
+                self.store.delete_setting(&key).await?;
+                tracing::info!(card_type = t.as_api(), value, "card value back at or above cost");
+            }
+        }
+        Ok(())
+    }
+
+    /// Below-cost values latched since the last call: each is to be told to admins once.
+    pub fn take_below_cost(&self) -> Vec<BelowCost> {
+        std::mem::take(&mut *self.below_news.lock().unwrap())
     }
 
     fn latch_low(&self, t: CardType, balance: Option<i64>, needed: i64) -> BalanceAlert {

@@ -55,6 +55,8 @@ pub struct Config {
     pub products_cache_ttl: Duration,
     pub balance_cache_ttl: Duration,
     pub health_check_every: Duration,
+    /// How often the wallets are checked against the ledger (also once at start).
+    pub ledger_check_every: Duration,
     /// Set: updates come by webhook to this URL instead of long polling.
     pub webhook_url: Option<url::Url>,
     /// The one HTTP server (webhook, health, metrics); required with `webhook_url`.
@@ -228,6 +230,7 @@ impl Config {
             products_cache_ttl: secs(&get, "PRODUCTS_CACHE_SECS", 300.0)?,
             balance_cache_ttl: secs(&get, "BALANCE_CACHE_SECS", 60.0)?,
             health_check_every: secs(&get, "HEALTH_CHECK_SECS", 60.0)?,
+            ledger_check_every: secs(&get, "LEDGER_CHECK_SECS", 86400.0)?,
         })
     }
 
@@ -378,6 +381,7 @@ mod tests {
             "PRODUCTS_CACHE_SECS" => secs(c.products_cache_ttl),
             "BALANCE_CACHE_SECS" => secs(c.balance_cache_ttl),
             "HEALTH_CHECK_SECS" => secs(c.health_check_every),
+            "LEDGER_CHECK_SECS" => secs(c.ledger_check_every),
             "TELEGRAM_THROTTLE" => (if c.telegram_throttle { "on" } else { "off" }).to_owned(),
             "WEBHOOK_URL" => unset(c.webhook_url.is_none(), "none (long polling)"),
             "HTTP_LISTEN" => unset(c.http_listen.is_none(), "none (no HTTP server in polling mode)"),

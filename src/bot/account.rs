@@ -73,29 +73,30 @@ pub async fn balance(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
 
 /// The shop's side of the money, for admins: live OneClickDZ balance against what wallets hold.
 async fn admin_balance(ctx: &Ctx, lang: Lang) -> String {
-    let owed = ctx.store.total_owed().await.unwrap_or(0);
+    let owed = ctx.store.total_owed().await.map_err(|e| tracing::error!(error = %e, "total owed unavailable")).ok();
     let client = ctx.catalog.client();
     let (upstream, env) = tokio::join!(ctx.catalog.upstream_balance(true), client.validate());
     let env = env.map(|k| k.environment.to_string()).unwrap_or_else(|_| "?".into());
+    let upstream = upstream.map_err(|e| tracing::warn!(error = %e, "OneClickDZ balance unavailable")).ok();
+    admin_balance_text(lang, upstream, &env, owed)
+}
+
+/// What `/balance` adds for admins. An amount that could not be read says so: a database error
+/// must never show as "nothing owed".
+fn admin_balance_text(lang: Lang, upstream: Option<i64>, env: &str, owed: Option<i64>) -> String {
+    let owed_text = owed.map_or_else(|| tr!(lang, "amount-unavailable"), |o| money(lang, Dinars(o)));
     match upstream {
-        Ok(up) => {
-            let mut text = tr!(
-                lang,
-                "balance-admin",
-                upstream = money(lang, Dinars(up)),
-                env = env,
-                owed = money(lang, Dinars(owed))
-            );
-            if up < owed {
+        Some(up) => {
+            let mut text = tr!(lang, "balance-admin", upstream = money(lang, Dinars(up)), env = env, owed = owed_text);
+            if let Some(owed) = owed
+                && up < owed
+            {
                 text.push('\n');
                 text.push_str(&tr!(lang, "balance-admin-warning", missing = money(lang, Dinars(owed - up))));
             }
             text
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "OneClickDZ balance unavailable");
-            tr!(lang, "balance-admin-unavailable", owed = money(lang, Dinars(owed)))
-        }
+        None => tr!(lang, "balance-admin-unavailable", owed = owed_text),
     }
 }
 
@@ -127,12 +128,18 @@ pub async fn show_order(t: &Turn<'_>, id: i64) -> HandlerResult {
             return Ok(());
         }
     };
-    let code = match (&order.card_code_enc, order.status) {
-        (Some(blob), OrderStatus::Fulfilled) => ctx.cipher.open(&order.r#ref, blob).ok(),
-        _ => None,
+    let (code, shown) = match (&order.card_code_enc, order.status) {
+        (Some(blob), OrderStatus::Fulfilled) => match ctx.cipher.open(&order.r#ref, blob) {
+            Ok(c) => (Some(c.clone()), Some(c)),
+            Err(e) => {
+                super::notify::code_unreadable(bot, ctx, &order, &e).await;
+                (None, Some(super::notify::contact_support(ctx, lang)))
+            }
+        },
+        _ => (None, None),
     };
     let balance = ctx.store.balances(user.id).await.ok().map(|b| b.balance);
-    let text = render::order_message(lang, &order, code.as_deref(), balance);
+    let text = render::order_message(lang, &order, shown.as_deref(), balance);
     let kb = match order.status {
         OrderStatus::Fulfilled => keyboards::receipt(lang, code.as_deref()),
         _ => keyboards::back_to_menu(lang),
@@ -165,5 +172,34 @@ pub async fn on_my_chat_member(upd: &teloxide::types::ChatMemberUpdated, ctx: &C
     match ctx.store.set_unreachable(upd.from.id.0 as i64, unreachable).await {
         Ok(()) | Err(crate::store::StoreError::NotFound(_)) => Ok(()),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_balance_says_unavailable_when_the_amount_owed_cannot_be_read() {
+        for lang in Lang::ALL {
+            let unavailable = tr!(lang, "amount-unavailable");
+            let zero = money(lang, Dinars(0));
+            for upstream in [Some(5000), None] {
+                let text = admin_balance_text(lang, upstream, "live", None);
+                let owed_line = text.lines().last().unwrap();
+                assert!(owed_line.contains(&unavailable), "{text}");
+                assert!(!owed_line.contains(&zero), "a failed read shown as 0: {text}");
+            }
+        }
+        let text = admin_balance_text(Lang::En, Some(1000), "live", Some(1500));
+        assert!(
+            text.contains(&money(Lang::En, Dinars(1500))) && text.contains(&money(Lang::En, Dinars(500))),
+            "{text}"
+        );
+        let known_zero = admin_balance_text(Lang::En, None, "live", Some(0));
+        assert!(
+            known_zero.contains(&format!("Owed to customers (balances): {}", money(Lang::En, Dinars(0)))),
+            "{known_zero}"
+        );
     }
 }

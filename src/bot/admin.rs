@@ -13,6 +13,9 @@ use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
 
+/// How long a cancel waits for broadcast copies already in flight before it is acknowledged.
+const CANCEL_SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub async fn command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> HandlerResult {
     let (bot, ctx, admin, chat) = (t.bot, t.ctx, t.user, t.chat);
     let lang = admin.language;
@@ -25,9 +28,13 @@ pub async fn command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> HandlerResult
         Command::Maintenance => maintenance(ctx, lang, args).await?,
         Command::Stats => super::stats::render(ctx, lang).await?,
         Command::Broadcast => broadcast_begin(t, args).await?,
-        Command::BroadcastCancel => match ctx.store.cancel_running_broadcasts().await? {
-            0 => tr!(lang, "broadcast-none-running"),
-            n => tr!(lang, "broadcast-cancelled", count = n),
+        Command::BroadcastCancel => match ctx.store.cancel_running_broadcasts().await?.as_slice() {
+            [] => tr!(lang, "broadcast-none-running"),
+            jobs => {
+                // Acknowledged only once copies already on their way are out: none follows it.
+                ctx.store.wait_sends_settled(jobs, CANCEL_SETTLE).await?;
+                tr!(lang, "broadcast-cancelled", count = jobs.len())
+            }
         },
         _ => tr!(lang, "unknown-command"),
     };
@@ -318,6 +325,7 @@ pub async fn broadcast_abort(t: &Turn<'_>, msg: MessageId) -> HandlerResult {
 pub async fn broadcast_stop(t: &Turn<'_>, job: i64) -> HandlerResult {
     let (bot, ctx, admin, chat) = (t.bot, t.ctx, t.user, t.chat);
     let text = if ctx.store.cancel_broadcast(job).await? {
+        ctx.store.wait_sends_settled(&[job], CANCEL_SETTLE).await?;
         tr!(admin.language, "broadcast-cancelled", count = 1)
     } else {
         tr!(admin.language, "broadcast-none-running")

@@ -28,48 +28,7 @@ impl Notifier for TgNotifier {
     }
 
     async fn alert(&self, alert: Alert<'_>) {
-        let (bot, ctx) = (&self.bot, &*self.ctx);
-        match alert {
-            Alert::OrderSettled(order) => match order.status {
-                OrderStatus::Refunded => admins_order(bot, ctx, order, "alert-order-refunded").await,
-                OrderStatus::Queued => admins_order(bot, ctx, order, "alert-order-queued").await,
-                _ => {}
-            },
-            Alert::OrderUnreconciled(order) => admins_order(bot, ctx, order, "alert-order-unreconciled").await,
-            Alert::OrderWithoutCode(order) => admins_order(bot, ctx, order, "alert-order-no-code").await,
-            Alert::UnknownStatus { order, status } => {
-                admins_order_with(bot, ctx, order, "alert-order-unknown-status", status, 0).await
-            }
-            Alert::OpenTooLong { order, hours } => {
-                let key = match order.status {
-                    OrderStatus::Queued => "alert-order-queued-long",
-                    _ => "alert-order-handling-long",
-                };
-                admins_order_with(bot, ctx, order, key, "", hours).await
-            }
-            Alert::NotFoundAfterSeen(order) => {
-                admins_order_with(bot, ctx, order, "alert-order-not-found-after-seen", "", 0).await
-            }
-            Alert::FoundAfterFailing { order, status } => {
-                admins_order_with(bot, ctx, order, "alert-order-found-after-failing", status, 0).await
-            }
-            Alert::SendRefused { order, error } => {
-                admins(bot, ctx, |l| {
-                    tr!(
-                        l,
-                        "alert-send-refused",
-                        id = order.id,
-                        order_ref = order.r#ref.clone(),
-                        error = html_escape(&error)
-                    )
-                })
-                .await
-            }
-            Alert::MaintenanceOn { failures } => {
-                admins(bot, ctx, |l| tr!(l, "alert-maintenance-auto-on", count = failures)).await
-            }
-            Alert::MaintenanceOff => admins(bot, ctx, |l| tr!(l, "alert-maintenance-auto-off")).await,
-        }
+        self::alert(&self.bot, &self.ctx, alert).await
     }
 
     async fn copy_broadcast(&self, to: i64, job: &BroadcastJob) -> Copied {
@@ -102,9 +61,68 @@ impl Notifier for TgNotifier {
         let shown = ui::edit_or_send(&self.bot, ChatId(v.chat), v.msg.map(MessageId), text, kb).await;
         shown.map(|m| m.0).map_err(undelivered)
     }
+}
 
-    fn paces_sends(&self) -> bool {
-        self.bot.is_paced()
+/// Tells the admins; also used by handlers that meet something admins must hear about.
+pub async fn alert(bot: &Tg, ctx: &Ctx, alert: Alert<'_>) {
+    match alert {
+        Alert::OrderSettled(order) => match order.status {
+            OrderStatus::Refunded => admins_order(bot, ctx, order, "alert-order-refunded").await,
+            OrderStatus::Queued => admins_order(bot, ctx, order, "alert-order-queued").await,
+            _ => {}
+        },
+        Alert::OrderUnreconciled(order) => admins_order(bot, ctx, order, "alert-order-unreconciled").await,
+        Alert::OrderWithoutCode(order) => admins_order(bot, ctx, order, "alert-order-no-code").await,
+        Alert::UnknownStatus { order, status } => {
+            admins_order_with(bot, ctx, order, "alert-order-unknown-status", status, 0).await
+        }
+        Alert::OpenTooLong { order, hours } => {
+            let key = match order.status {
+                OrderStatus::Queued => "alert-order-queued-long",
+                _ => "alert-order-handling-long",
+            };
+            admins_order_with(bot, ctx, order, key, "", hours).await
+        }
+        Alert::NotFoundAfterSeen(order) => {
+            admins_order_with(bot, ctx, order, "alert-order-not-found-after-seen", "", 0).await
+        }
+        Alert::FoundAfterFailing { order, status } => {
+            admins_order_with(bot, ctx, order, "alert-order-found-after-failing", status, 0).await
+        }
+        Alert::SendRefused { order, error } => {
+            admins(bot, ctx, |l| {
+                tr!(
+                    l,
+                    "alert-send-refused",
+                    id = order.id,
+                    order_ref = order.r#ref.clone(),
+                    error = html_escape(&error)
+                )
+            })
+            .await
+        }
+        Alert::MaintenanceOn { failures } => {
+            admins(bot, ctx, |l| tr!(l, "alert-maintenance-auto-on", count = failures)).await
+        }
+        Alert::MaintenanceOff => admins(bot, ctx, |l| tr!(l, "alert-maintenance-auto-off")).await,
+        Alert::LedgerMismatch { users } => {
+            let list = users.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            admins(bot, ctx, |l| tr!(l, "alert-ledger-mismatch", count = users.len(), users = list.clone())).await
+        }
+        Alert::CardCodeUnreadable(order) => admins_order(bot, ctx, order, "alert-card-code-unreadable").await,
+        Alert::BelowCost { card_type, value, price, cost } => {
+            admins(bot, ctx, |l| {
+                tr!(
+                    l,
+                    "alert-below-cost",
+                    kind = render::card_type(l, card_type),
+                    value = crate::i18n::card_value(Dinars(value)),
+                    price = money(l, Dinars(price)),
+                    cost = money(l, Dinars(cost))
+                )
+            })
+            .await
+        }
     }
 }
 
@@ -116,14 +134,19 @@ pub async fn order_changed(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<Told, R
     let old = order.message_id.map(MessageId);
     let res = match order.status {
         OrderStatus::Fulfilled => {
-            let code = order.card_code_enc.as_deref().and_then(|b| match ctx.cipher.open(&order.r#ref, b) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    tracing::error!(order_ref = %order.r#ref, error = %e, "card code cannot be decrypted");
+            let code = match order.card_code_enc.as_deref().map(|b| ctx.cipher.open(&order.r#ref, b)) {
+                Some(Ok(c)) => Some(c),
+                Some(Err(e)) => {
+                    code_unreadable(bot, ctx, order, &e).await;
                     None
                 }
-            });
-            let text = render::order_message(lang, order, code.as_deref(), None);
+                None => None,
+            };
+            let shown = match &code {
+                Some(c) => Some(c.clone()),
+                None => order.card_code_enc.is_some().then(|| contact_support(ctx, lang)),
+            };
+            let text = render::order_message(lang, order, shown.as_deref(), None);
             let kb = keyboards::receipt(lang, code.as_deref());
             if order.was_queued || old.is_none() {
                 let sent = ui::send(bot, chat, text, Some(kb)).await;
@@ -155,6 +178,22 @@ pub async fn order_changed(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<Told, R
             Ok(Told::Unreachable)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// A stored card code that cannot be decrypted: logged without the code, admins alerted.
+pub async fn code_unreadable(bot: &Tg, ctx: &Ctx, order: &Order, e: &crate::crypto::CryptoError) {
+    tracing::error!(order = order.id, order_ref = %order.r#ref, error = %e, "card code cannot be decrypted");
+    alert(bot, ctx, Alert::CardCodeUnreadable(order)).await;
+}
+
+/// Shown in place of a code that cannot be read: the customer is sent to support, not left
+/// with a bare "unavailable".
+pub fn contact_support(ctx: &Ctx, lang: Lang) -> String {
+    if ctx.cfg.support_contact.is_empty() {
+        tr!(lang, "order-code-unavailable")
+    } else {
+        tr!(lang, "order-code-unavailable-contact", contact = ctx.cfg.support_contact.clone())
     }
 }
 

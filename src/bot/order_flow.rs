@@ -10,6 +10,7 @@ use crate::domain::{CardType, Dinars, PhoneNumber};
 use crate::oneclick::OneClickError;
 use crate::store::{NewOrder, PlaceOutcome, now_ms};
 use crate::tr;
+use crate::workers::notifier::Alert;
 use teloxide::prelude::*;
 use teloxide::types::{ChatAction, MessageId};
 
@@ -63,6 +64,11 @@ impl Turn<'_> {
                     BalanceAlert::Recovered { balance } => {
                         notify::admins_balance_recovered(self.bot, self.ctx, balance).await
                     }
+                }
+                for b in self.ctx.catalog.take_below_cost() {
+                    let below =
+                        Alert::BelowCost { card_type: b.card_type, value: b.value, price: b.price, cost: b.cost };
+                    notify::alert(self.bot, self.ctx, below).await;
                 }
                 Some(offers)
             }

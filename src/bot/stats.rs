@@ -1,8 +1,9 @@
 //! `/stats` for admins.
 use super::{Ctx, render};
 use crate::domain::OrderStatus;
-use crate::i18n::{Lang, money};
+use crate::i18n::{Lang, local_ms, money};
 use crate::store::StoreError;
+use crate::store::ledger::{LedgerCheck, LedgerCheckResult};
 use crate::tr;
 
 pub async fn render(ctx: &Ctx, lang: Lang) -> Result<String, StoreError> {
@@ -55,5 +56,27 @@ pub async fn render(ctx: &Ctx, lang: Lang) -> Result<String, StoreError> {
         balance = money(lang, s.wallets_balance),
         held = money(lang, s.wallets_held)
     ));
+    text.push('\n');
+    text.push_str(&ledger_line(lang, ctx.store.last_ledger_check().await?));
     Ok(text)
+}
+
+/// The last books check as admins read it: when, and whether every balance adds up.
+fn ledger_line(lang: Lang, check: Option<LedgerCheck>) -> String {
+    let Some(check) = check else {
+        return tr!(lang, "stats-ledger-never");
+    };
+    let when = local_ms(check.at);
+    match check.result {
+        LedgerCheckResult::Ok => tr!(lang, "stats-ledger-ok", when = when),
+        LedgerCheckResult::Failed => tr!(lang, "stats-ledger-failed", when = when),
+        LedgerCheckResult::Mismatches(users) => {
+            // A long list would bury the rest of /stats; the alert already named them all.
+            let mut list = users.iter().take(10).map(i64::to_string).collect::<Vec<_>>().join(", ");
+            if users.len() > 10 {
+                list.push_str(", …");
+            }
+            tr!(lang, "stats-ledger-mismatch", when = when, count = users.len(), users = list)
+        }
+    }
 }

@@ -207,11 +207,14 @@ impl Store {
     }
 
     /// Marks one recipient 'sending', committed before its request goes out: a crash can then
-    /// lose at most this one recipient, never send to it twice. False if it was not pending.
+    /// lose at most this one recipient, never send to it twice. False if it was not pending, or
+    /// if the job is no longer running: the job's status is checked in the same statement, so
+    /// once a cancel has committed no recipient can be claimed (and no copy sent) after it.
     pub async fn claim_recipient(&self, job_id: i64, user_id: i64) -> Result<bool, StoreError> {
         let r = sqlx::query(
-            "UPDATE broadcast_recipients SET status = 'sending', updated_at = ?
-             WHERE broadcast_id = ? AND user_id = ? AND status = 'pending'",
+            "UPDATE broadcast_recipients SET status = 'sending', updated_at = ?1
+             WHERE broadcast_id = ?2 AND user_id = ?3 AND status = 'pending'
+               AND EXISTS (SELECT 1 FROM broadcasts WHERE id = ?2 AND status = 'running')",
         )
         .bind(now_ms())
         .bind(job_id)
@@ -219,6 +222,32 @@ impl Store {
         .execute(&self.writer)
         .await?;
         Ok(r.rows_affected() == 1)
+    }
+
+    /// Waits (at most `bound`) until none of the jobs' recipients is mid-send, e.g. before a
+    /// cancel is acknowledged, so no copy claimed before the cancel arrives after it. False if
+    /// some are still in flight at the bound.
+    pub async fn wait_sends_settled(&self, job_ids: &[i64], bound: std::time::Duration) -> Result<bool, StoreError> {
+        let deadline = tokio::time::Instant::now() + bound;
+        loop {
+            let mut sending = 0;
+            for id in job_ids {
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM broadcast_recipients WHERE broadcast_id = ? AND status = 'sending'",
+                )
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
+                sending += n;
+            }
+            if sending == 0 {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 
     /// Every recipient of a job and its status, by user id.
@@ -328,12 +357,15 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    pub async fn cancel_running_broadcasts(&self) -> Result<u64, StoreError> {
-        let r = sqlx::query("UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE status = 'running'")
-            .bind(now_ms())
-            .execute(&self.writer)
-            .await?;
-        Ok(r.rows_affected())
+    /// Stops every running job; returns their ids.
+    pub async fn cancel_running_broadcasts(&self) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE status = 'running' RETURNING id",
+        )
+        .bind(now_ms())
+        .fetch_all(&self.writer)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
     }
 }
 
@@ -405,5 +437,22 @@ mod tests {
         assert!(s.cancel_broadcast(job.id).await.unwrap());
         assert!(!s.cancel_broadcast(job.id).await.unwrap());
         assert_eq!(s.broadcasts().await.unwrap()[0].status, BroadcastStatus::Cancelled);
+    }
+
+    #[tokio::test]
+    async fn nobody_is_claimed_once_the_job_is_cancelled() {
+        let (s, _d) = temp_store().await;
+        for id in 1..=3 {
+            user(&s, id, Lang::En).await;
+        }
+        let job = s.create_broadcast(1, 1, 10, &Audience::Everyone, 1, 11).await.unwrap();
+        assert!(s.claim_recipient(job.id, 1).await.unwrap());
+        assert_eq!(s.cancel_running_broadcasts().await.unwrap(), vec![job.id]);
+        assert!(!s.claim_recipient(job.id, 2).await.unwrap(), "claimed after the cancel");
+        // The one claimed before the cancel is waited for, within the bound.
+        assert!(!s.wait_sends_settled(&[job.id], std::time::Duration::from_millis(30)).await.unwrap());
+        s.finish_recipient(job.id, 1, RecipientStatus::Sent).await.unwrap();
+        assert!(s.wait_sends_settled(&[job.id], std::time::Duration::from_millis(30)).await.unwrap());
+        assert_eq!(s.pending_recipients(job.id, 10).await.unwrap(), vec![2, 3]);
     }
 }

@@ -248,6 +248,76 @@ impl Store {
     }
 }
 
+/// Where the last ledger check's result is kept (`at_ms;ok`, `at_ms;users 1,2`, `at_ms;failed`).
+const LEDGER_CHECK: &str = "ledger_check";
+
+/// How the last ledger check came out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LedgerCheckResult {
+    /// Every wallet matches its ledger rows and its orders still holding.
+    Ok,
+    /// These users' wallets do not add up.
+    Mismatches(Vec<i64>),
+    /// The check itself could not run (database error).
+    Failed,
+}
+
+/// The last ledger check: when (ms since the epoch) and its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerCheck {
+    pub at: i64,
+    pub result: LedgerCheckResult,
+}
+
+impl LedgerCheck {
+    fn encode(&self) -> String {
+        let r = match &self.result {
+            LedgerCheckResult::Ok => "ok".to_owned(),
+            LedgerCheckResult::Failed => "failed".to_owned(),
+            LedgerCheckResult::Mismatches(ids) => {
+                format!("users {}", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+            }
+        };
+        format!("{};{r}", self.at)
+    }
+
+    fn decode(s: &str) -> Option<LedgerCheck> {
+        let (at, r) = s.split_once(';')?;
+        let result = match r {
+            "ok" => LedgerCheckResult::Ok,
+            "failed" => LedgerCheckResult::Failed,
+            _ => LedgerCheckResult::Mismatches(
+                r.strip_prefix("users ")?.split(',').map(|id| id.parse().ok()).collect::<Option<Vec<i64>>>()?,
+            ),
+        };
+        Some(LedgerCheck { at: at.parse().ok()?, result })
+    }
+}
+
+impl Store {
+    /// Runs the ledger check and keeps its result for `/stats`; the result is returned too.
+    pub async fn check_ledger(&self) -> LedgerCheck {
+        let result = match self.ledger_mismatches().await {
+            Ok(users) if users.is_empty() => LedgerCheckResult::Ok,
+            Ok(users) => LedgerCheckResult::Mismatches(users),
+            Err(e) => {
+                tracing::error!(error = %e, "ledger check could not run");
+                LedgerCheckResult::Failed
+            }
+        };
+        let check = LedgerCheck { at: now_ms(), result };
+        if let Err(e) = self.set_setting(LEDGER_CHECK, &check.encode()).await {
+            tracing::error!(error = %e, "ledger check result not saved");
+        }
+        check
+    }
+
+    /// The last ledger check, if one ever ran.
+    pub async fn last_ledger_check(&self) -> Result<Option<LedgerCheck>, StoreError> {
+        Ok(self.setting(LEDGER_CHECK).await?.as_deref().and_then(LedgerCheck::decode))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,5 +364,22 @@ mod tests {
         s.credit(5, Dinars(100), 1, None).await.unwrap();
         sqlx::query("UPDATE users SET balance = 1000 WHERE id = 5").execute(s.pool()).await.unwrap();
         assert_eq!(s.ledger_mismatches().await.unwrap(), vec![5]);
+    }
+
+    #[tokio::test]
+    async fn the_last_ledger_check_is_kept() {
+        let (s, _d) = temp_store().await;
+        assert_eq!(s.last_ledger_check().await.unwrap(), None);
+        crate::store::testing::customer(&s, 5, 0).await;
+        crate::store::testing::customer(&s, 6, 0).await;
+        let ok = s.check_ledger().await;
+        assert_eq!(ok.result, LedgerCheckResult::Ok);
+        assert_eq!(s.last_ledger_check().await.unwrap(), Some(ok));
+        sqlx::query("UPDATE users SET balance = 7 WHERE id IN (5, 6)").execute(s.pool()).await.unwrap();
+        let bad = s.check_ledger().await;
+        assert_eq!(bad.result, LedgerCheckResult::Mismatches(vec![5, 6]));
+        assert_eq!(s.last_ledger_check().await.unwrap(), Some(bad));
+        let failed = LedgerCheck { at: 3, result: LedgerCheckResult::Failed };
+        assert_eq!(LedgerCheck::decode(&failed.encode()), Some(failed));
     }
 }

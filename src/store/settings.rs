@@ -22,6 +22,30 @@ impl Store {
         Ok(())
     }
 
+    /// Sets `key` only if absent; true if this call set it (a latch several tasks may race for).
+    pub async fn set_setting_once(&self, key: &str, value: &str) -> Result<bool, StoreError> {
+        let r = sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.writer)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn delete_setting(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM settings WHERE key = ?").bind(key).execute(&self.writer).await?;
+        Ok(())
+    }
+
+    /// The keys that start with `prefix`.
+    pub async fn setting_keys(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT key FROM settings WHERE substr(key, 1, length(?1)) = ?1")
+            .bind(prefix)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
     pub async fn flag(&self, key: &str) -> Result<bool, StoreError> {
         Ok(self.setting(key).await?.as_deref() == Some("1"))
     }

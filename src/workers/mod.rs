@@ -1,5 +1,6 @@
 //! Long-lived tasks started once at start-up. Each resumes from the database after a restart and
 //! stops at the end of its current step when shutdown is signalled.
+pub mod books;
 pub mod broadcaster;
 pub mod health;
 pub mod notifier;

@@ -50,6 +50,12 @@ pub enum Alert<'a> {
     MaintenanceOn { failures: u32 },
     /// The health check reopened the shop it had closed.
     MaintenanceOff,
+    /// The ledger check found these users' wallets not matching their ledger.
+    LedgerMismatch { users: &'a [i64] },
+    /// A delivered order's card code could not be decrypted (corrupted row or another key).
+    CardCodeUnreadable(&'a Order),
+    /// A card value is sold below what OneClickDZ now charges; it is hidden until fixed.
+    BelowCost { card_type: crate::domain::CardType, value: i64, price: i64, cost: i64 },
 }
 
 /// How one broadcast copy went.
@@ -101,7 +107,4 @@ pub trait Notifier: Clone + Send + Sync + 'static {
     /// Shows the broadcast's progress; returns the id of the message now showing it (a new one
     /// when the old one could not be edited).
     fn broadcast_progress(&self, view: BroadcastView<'_>) -> impl Future<Output = Result<i32, Undelivered>> + Send;
-
-    /// Whether sends are paced under Telegram's limit (`TELEGRAM_THROTTLE`, on in production).
-    fn paces_sends(&self) -> bool;
 }

@@ -10,10 +10,11 @@ use testkit::BotProcess;
 
 const NUMBER: &str = "036362608";
 
-/// The bot as a child process with a customer holding `credit`; the send timeout is long, so
-/// only the kill can end the send's wait.
+/// The bot as a child process with a customer holding `credit`. The send timeout outlasts the
+/// moments between the fake seeing the send and the kill; the grace is the shortest the bot
+/// accepts (four timeouts), so the never-sent case settles within the tests' wait.
 async fn bot_with_customer(id: i64, credit: i64) -> (TestApp, BotProcess) {
-    let app = TestApp::prepare(&[("ONECLICK_TIMEOUT_SECS", "60")]).await;
+    let app = TestApp::prepare(&[("ONECLICK_TIMEOUT_SECS", "1.5"), ("RECONCILE_GRACE_SECS", "6")]).await;
     let p = spawn_bot(&app.vars);
     app.tg.wait_for(WAIT, |tg| (tg.call_count("getupdates") > 0).then_some(())).await;
     let u = app.user(id, "en");
