@@ -21,7 +21,7 @@ impl LookupQuery {
     /// `None` for text that cannot name anything (empty, or characters no ref, id or number has).
     pub fn parse(input: &str) -> Option<LookupQuery> {
         let text = input.trim().trim_start_matches('#').trim();
-        let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | ' ');
+        let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+');
         if text.is_empty() || text.len() > 48 || !text.chars().all(ok) {
             return None;
         }
