@@ -11,7 +11,7 @@ admin-move-note = Note : { $note }
 admin-move-cancelled = ✖️ Annulé : aucun mouvement d'argent.
 admin-move-already = Cette opération a déjà été confirmée ou annulée : rien n'a bougé cette fois.
 
-cmd-lookup = Chercher des commandes (n°, réf., numéro, utilisateur)
+cmd-lookup = Chercher des commandes (commande, réf., ligne, utilisateur)
 lookup-usage = Utilisation : <code>/lookup &lt;n° de commande | réf. | numéro | id utilisateur&gt;</code>
 lookup-none = Aucune commande ne correspond à <code>{ $query }</code>.
 lookup-order =
@@ -33,7 +33,7 @@ lookup-hold-held = réservé
 lookup-hold-captured = payé pour la carte
 lookup-hold-released = remboursé sur le solde
 lookup-history = <b>Mouvements du solde</b>
-lookup-by-admin = {" "}· admin { $admin }
+lookup-by-admin = {" "}· par l'admin { $admin }
 lookup-recheck-started = 🔄 Commande n° { $id } : vérification auprès de OneClickDZ en cours.
 lookup-recheck-final = La commande n° { $id } est terminée et son client informé : plus rien à vérifier.
 lookup-refund-ask =
