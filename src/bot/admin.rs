@@ -95,7 +95,13 @@ pub async fn move_confirm(t: &Turn<'_>, pressed: MessageId, action: i64) -> Hand
     let lang = admin.language;
     let text = match ctx.store.confirm_admin_move(action, admin.id).await? {
         ConfirmOutcome::Done { action: a, balances } => {
-            tracing::info!(admin = admin.id, user = a.user_id, amount = a.amount.get(), kind = a.kind.as_str(), "wallet changed by admin");
+            tracing::info!(
+                admin = admin.id,
+                user = a.user_id,
+                amount = a.amount.get(),
+                kind = a.kind.as_str(),
+                "wallet changed by admin"
+            );
             let user = ctx.store.user(a.user_id).await?;
             let name = user.as_ref().map(|u| u.display_name()).unwrap_or_default();
             if a.kind == AdminMove::Credit

@@ -200,8 +200,25 @@ mod tests {
 
     #[test]
     fn tampered_payloads_are_rejected() {
-        for s in ["", "v:", "v:-5", "v:abc", "t:5G", "n:12a", "ok:1", "o:1e3", "l:de", "zz", "m:nope", &"n:".repeat(40), "lp:1:", "lp:x:1", "lp:1:a;b", "mv:-1", "ry:"]
-        {
+        for s in [
+            "",
+            "v:",
+            "v:-5",
+            "v:abc",
+            "t:5G",
+            "n:12a",
+            "ok:1",
+            "o:1e3",
+            "l:de",
+            "zz",
+            "m:nope",
+            &"n:".repeat(40),
+            "lp:1:",
+            "lp:x:1",
+            "lp:1:a;b",
+            "mv:-1",
+            "ry:",
+        ] {
             assert_eq!(Cb::parse(s), None, "{s}");
         }
     }

@@ -37,15 +37,7 @@ async fn show(t: &Turn<'_>, msg: Option<MessageId>, q: &LookupQuery, page: i64) 
         return Ok(());
     };
     let text = order_text(t, lang, &order, page + 1, total).await?;
-    let kb = keyboards::lookup(
-        lang,
-        order.id,
-        order.next_check_at.is_some(),
-        refundable(&order),
-        &q.text,
-        page,
-        total,
-    );
+    let kb = keyboards::lookup(lang, order.id, order.next_check_at.is_some(), refundable(&order), &q.text, page, total);
     ui::edit_or_send(t.bot, t.chat, msg, text, Some(kb)).await?;
     Ok(())
 }

@@ -116,7 +116,8 @@ impl Store {
         }
         if order.price > 0 {
             let note = format!("refund by admin {admin_id}: {}", order.r#ref);
-            let reason = Reason { order_id: Some(order.id), admin_id: Some(admin_id), note: Some(&note), ..Default::default() };
+            let reason =
+                Reason { order_id: Some(order.id), admin_id: Some(admin_id), note: Some(&note), ..Default::default() };
             ledger::apply(&mut tx, order.user_id, LedgerKind::Release, order.price, reason).await?;
         }
         let now = now_ms();

@@ -47,7 +47,8 @@ async fn credit_and_debit_wait_for_confirm_and_move_money_once() {
 
     // The preview names the customer and both balances; nothing moves yet.
     let preview = money_preview(&app.tg, &admin, "/credit 3101 1 500 cash at the shop").await;
-    for part in ["User3101", "3101", "Balance now: 0\u{a0}DA", "Balance after: 1\u{202f}500\u{a0}DA", "Note: cash at the shop"]
+    for part in
+        ["User3101", "3101", "Balance now: 0\u{a0}DA", "Balance after: 1\u{202f}500\u{a0}DA", "Note: cash at the shop"]
     {
         assert!(preview.plain.contains(part), "{part}: {}", preview.plain);
     }
@@ -72,7 +73,12 @@ async fn credit_and_debit_wait_for_confirm_and_move_money_once() {
     wait_msg(&app.tg, ADMIN, preview.message_id, |m| m.plain.contains("Cancelled: no money moved")).await;
     app.tg.press(&admin, preview.message_id, &confirm);
     app.tg
-        .wait_for(WAIT, |tg| tg.answered_callbacks().iter().any(|(_, t)| t.as_deref().is_some_and(|t| t.contains("no longer active"))).then_some(()))
+        .wait_for(WAIT, |tg| {
+            tg.answered_callbacks()
+                .iter()
+                .any(|(_, t)| t.as_deref().is_some_and(|t| t.contains("no longer active")))
+                .then_some(())
+        })
         .await;
     assert_eq!(store.balances(3101).await.unwrap().balance, 1500);
 
@@ -124,13 +130,21 @@ async fn lookup_pages_through_orders_and_never_shows_the_code() {
 
     // By user id: newest first, one order a page.
     let m = lookup(&app, "3201").await;
-    for part in ["Order #2 (1 of 2)", "Status: HANDLING", "036000011", "Customer: User3201 (3201)", "Reserved price: reserved"] {
+    for part in
+        ["Order #2 (1 of 2)", "Status: HANDLING", "036000011", "Customer: User3201 (3201)", "Reserved price: reserved"]
+    {
         assert!(m.plain.contains(part), "{part}: {}", m.plain);
     }
     assert!(m.has_button("Recheck now") && m.has_button("Refund") && m.has_button("Next"), "{:?}", m.buttons());
     app.tg.press_button(&app.user(ADMIN, "en"), m.message_id, "Next");
     let page = wait_msg(&app.tg, ADMIN, m.message_id, |m| m.plain.contains("(2 of 2)")).await;
-    for part in ["Order #1", "Status: FULFILLED", "OneClickDZ status: FULFILLED", "Reserved price: paid for the card", "Balance movements"] {
+    for part in [
+        "Order #1",
+        "Status: FULFILLED",
+        "OneClickDZ status: FULFILLED",
+        "Reserved price: paid for the card",
+        "Balance movements",
+    ] {
         assert!(page.plain.contains(part), "{part}: {}", page.plain);
     }
     let num_trans = first.num_trans.clone().expect("a transaction number");
@@ -182,7 +196,9 @@ async fn recheck_now_asks_oneclick_at_once() {
     // Sent, and the next look is an hour away.
     let mut order = store.order_by_ref(&r).await.unwrap().unwrap();
     for _ in 0..100 {
-        if order.send_attempted_at.is_some() && order.next_check_at.unwrap_or(0) > netcard_bot::store::now_ms() + 600_000 {
+        if order.send_attempted_at.is_some()
+            && order.next_check_at.unwrap_or(0) > netcard_bot::store::now_ms() + 600_000
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -54,8 +54,7 @@ pub async fn wait_logs(p: &testkit::BotProcess, needle: &str) {
 pub async fn money_preview(tg: &FakeTelegram, admin: &TgUser, command: &str) -> BotMessage {
     let before = tg.bot_messages(admin.id).len();
     tg.send_text(admin, command);
-    tg.wait_for(WAIT, |tg| tg.bot_messages(admin.id).into_iter().skip(before).find(|m| m.has_button("Confirm")))
-        .await
+    tg.wait_for(WAIT, |tg| tg.bot_messages(admin.id).into_iter().skip(before).find(|m| m.has_button("Confirm"))).await
 }
 
 /// A valid `/credit` or `/debit` confirmed with one tap; returns what the preview became.
