@@ -51,7 +51,7 @@ help-text = <b>طريقة العمل</b>
     • طلباتي:{"\u200E"} /orders
     • اللغة:{"\u200E"} /language
     • إيقاف الخطوة الحالية:{"\u200E"} /cancel
-help-admin = <b>أوامر المسؤول</b>:{"\u200E"} /credit /debit /setrole /user /setprice /broadcast /broadcast_cancel /stats /ban /unban /maintenance
+help-admin = <b>أوامر المسؤول</b>:{"\u200E"} /credit /debit /setrole /user /setprice /broadcast /broadcast_cancel /stats /ban /unban /maintenance /lookup
 topup-how = لشحن رصيدك، تواصل مع{"\u200E"} { $contact }.
 topup-how-admin = لشحن رصيدك، تواصل مع مسؤول المتجر.
 

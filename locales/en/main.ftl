@@ -41,7 +41,7 @@ help-text = <b>How it works</b>
     /orders my orders
     /language language
     /cancel stop the current step
-help-admin = <b>Admin</b>: /credit /debit /setrole /user /setprice /broadcast /broadcast_cancel /stats /ban /unban /maintenance
+help-admin = <b>Admin</b>: /credit /debit /setrole /user /setprice /broadcast /broadcast_cancel /stats /ban /unban /maintenance /lookup
 topup-how = To top up your balance, contact { $contact }.
 topup-how-admin = To top up your balance, contact the shop's administrator.
 

@@ -45,7 +45,7 @@ help-text = <b>Comment ça marche</b>
     /orders mes commandes
     /language langue
     /cancel annuler l'étape en cours
-help-admin = <b>Administration</b> : /credit /debit /setrole /user /setprice /broadcast /broadcast_cancel /stats /ban /unban /maintenance
+help-admin = <b>Administration</b> : /credit /debit /setrole /user /setprice /broadcast /broadcast_cancel /stats /ban /unban /maintenance /lookup
 topup-how = Pour alimenter votre solde, contactez { $contact }.
 topup-how-admin = Pour alimenter votre solde, contactez l'administrateur de la boutique.
 

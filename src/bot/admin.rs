@@ -8,6 +8,7 @@ use crate::domain::money::{AmountError, parse_amount_and_note};
 use crate::domain::pricing::check_price_against_cost;
 use crate::domain::{CardType, Dinars, PriceTier, Role};
 use crate::i18n::{Lang, card_value, html_escape, money};
+use crate::store::admin_actions::{AdminMove, ConfirmOutcome};
 use crate::store::{Audience, Member, StoreError};
 use crate::tr;
 use teloxide::prelude::*;
@@ -21,6 +22,7 @@ pub async fn command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> HandlerResult
     let lang = admin.language;
     let reply = match cmd {
         Command::Credit | Command::Debit => money_command(t, cmd, args).await?,
+        Command::Lookup => return super::lookup::command(t, args).await,
         Command::SetRole => set_role(ctx, lang, args).await?,
         Command::User => user_profile(ctx, lang, args).await?,
         Command::SetPrice => set_price(ctx, admin, args).await?,
@@ -38,7 +40,10 @@ pub async fn command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> HandlerResult
         },
         _ => tr!(lang, "unknown-command"),
     };
-    ui::send(bot, chat, reply, None).await?;
+    // Empty: the handler has answered with its own buttons.
+    if !reply.is_empty() {
+        ui::send(bot, chat, reply, None).await?;
+    }
     Ok(())
 }
 
@@ -46,8 +51,10 @@ fn user_id_arg(arg: Option<&&str>) -> Option<i64> {
     arg.and_then(|s| s.trim_start_matches('#').parse::<i64>().ok()).filter(|id| *id > 0)
 }
 
-async fn money_command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> Result<String, StoreError> {
-    let (bot, ctx, admin) = (t.bot, t.ctx, t.user);
+/// `/credit` and `/debit` show what would happen and wait for Confirm: the pending action is
+/// written first, so the press that confirms it moves the money once, even after a restart.
+async fn money_command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> Result<String, super::BotError> {
+    let (bot, ctx, admin, chat) = (t.bot, t.ctx, t.user, t.chat);
     let lang = admin.language;
     let usage_key = if cmd == Command::Credit { "usage-credit" } else { "usage-debit" };
     // `1 500 note`: the amount may span several words; the parser says where the note starts.
@@ -62,36 +69,88 @@ async fn money_command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> Result<Stri
     let Some(user) = ctx.store.user(target).await? else {
         return Ok(tr!(lang, "admin-user-unknown", id = target.to_string()));
     };
-    let result = if cmd == Command::Credit {
-        ctx.store.credit(target, amount, admin.id, note).await
+    let (kind, new_balance) = if cmd == Command::Credit {
+        (AdminMove::Credit, user.balance + amount)
     } else {
-        ctx.store.debit(target, amount, admin.id, note).await
+        (AdminMove::Debit, user.balance - amount)
     };
-    match result {
-        Ok(b) => {
-            tracing::info!(admin = admin.id, user = target, amount = amount.get(), kind = ?cmd, "wallet changed by admin");
-            if cmd == Command::Credit {
-                let ul = user.language;
-                let text = tr!(ul, "credit-received", amount = money(ul, amount), balance = money(ul, b.balance));
-                if let Err(e) = ui::send(bot, ChatId(target), text, None).await {
-                    tracing::info!(user = target, error = %e, "credit notice not delivered");
+    if new_balance < Dinars(0) {
+        return Ok(tr!(lang, "admin-debit-short", available = money(lang, user.balance)));
+    }
+    let id = ctx.store.propose_admin_move(admin.id, kind, target, amount, note).await?;
+    let key = if kind == AdminMove::Credit { "admin-move-preview-credit" } else { "admin-move-preview-debit" };
+    let mut text = tr!(
+        lang,
+        key,
+        user = html_escape(&user.display_name()),
+        id = target.to_string(),
+        amount = money(lang, amount),
+        balance = money(lang, user.balance),
+        new = money(lang, new_balance)
+    );
+    if let Some(note) = note {
+        text.push('\n');
+        text.push_str(&tr!(lang, "admin-move-note", note = html_escape(note)));
+    }
+    ui::send(bot, chat, text, Some(keyboards::admin_move(lang, id))).await?;
+    Ok(String::new())
+}
+
+/// Confirm under a credit or debit preview: moves the money unless this action was decided before.
+pub async fn move_confirm(t: &Turn<'_>, pressed: MessageId, action: i64) -> HandlerResult {
+    let (bot, ctx, admin, chat) = (t.bot, t.ctx, t.user, t.chat);
+    let lang = admin.language;
+    let text = match ctx.store.confirm_admin_move(action, admin.id).await? {
+        ConfirmOutcome::Done { action: a, balances } => {
+            tracing::info!(
+                admin = admin.id,
+                user = a.user_id,
+                amount = a.amount.get(),
+                kind = a.kind.as_str(),
+                "wallet changed by admin"
+            );
+            let user = ctx.store.user(a.user_id).await?;
+            let name = user.as_ref().map(|u| u.display_name()).unwrap_or_default();
+            if a.kind == AdminMove::Credit
+                && let Some(u) = &user
+            {
+                let ul = u.language;
+                let text =
+                    tr!(ul, "credit-received", amount = money(ul, a.amount), balance = money(ul, balances.balance));
+                if let Err(e) = ui::send(bot, ChatId(a.user_id), text, None).await {
+                    tracing::info!(user = a.user_id, error = %e, "credit notice not delivered");
                 }
             }
-            let key = if cmd == Command::Credit { "admin-credited" } else { "admin-debited" };
-            Ok(tr!(
+            let key = if a.kind == AdminMove::Credit { "admin-credited" } else { "admin-debited" };
+            tr!(
                 lang,
                 key,
-                user = html_escape(&user.display_name()),
-                id = target.to_string(),
-                amount = money(lang, amount),
-                balance = money(lang, b.balance)
-            ))
+                user = html_escape(&name),
+                id = a.user_id.to_string(),
+                amount = money(lang, a.amount),
+                balance = money(lang, balances.balance)
+            )
         }
-        Err(StoreError::InsufficientFunds { available }) => {
-            Ok(tr!(lang, "admin-debit-short", available = money(lang, available)))
+        ConfirmOutcome::Refused { available, .. } => tr!(lang, "admin-debit-short", available = money(lang, available)),
+        ConfirmOutcome::AlreadyDecided => {
+            ui::send(bot, chat, tr!(lang, "admin-move-already"), None).await?;
+            return Ok(());
         }
-        Err(e) => Err(e),
+    };
+    ui::edit_or_send(bot, chat, Some(pressed), text, None).await?;
+    Ok(())
+}
+
+/// Cancel under a credit or debit preview: nothing moves.
+pub async fn move_cancel(t: &Turn<'_>, pressed: MessageId, action: i64) -> HandlerResult {
+    let (bot, ctx, admin, chat) = (t.bot, t.ctx, t.user, t.chat);
+    let lang = admin.language;
+    if ctx.store.cancel_admin_move(action, admin.id).await? {
+        ui::edit_or_send(bot, chat, Some(pressed), tr!(lang, "admin-move-cancelled"), None).await?;
+    } else {
+        ui::send(bot, chat, tr!(lang, "admin-move-already"), None).await?;
     }
+    Ok(())
 }
 
 /// Why the amount was refused, then how the command is written.
@@ -152,19 +211,25 @@ async fn user_profile(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, St
 async fn set_price(ctx: &Ctx, admin: &Member, args: &[&str]) -> Result<String, StoreError> {
     let lang = admin.language;
     let t = args.first().and_then(|a| CardType::parse(a));
-    let (value, price) =
-        (args.get(1).map(|a| Dinars::parse_positive(a)), args.get(2).map(|a| Dinars::parse_positive(a)));
-    if let Some(e) = [value, price].into_iter().flatten().find_map(Result::err) {
+    // The card value is one word; the price is read as `/credit` reads amounts (`1 100`,
+    // `1.100 DA`), and what follows it is the tier.
+    let value = args.get(1).map(|a| Dinars::parse_positive(a));
+    let rest = args.get(2..).unwrap_or_default().join(" ");
+    let price = (!rest.is_empty()).then(|| parse_amount_and_note(&rest));
+    let tier_arg = match &price {
+        Some(Ok((_, tier))) => *tier,
+        _ => "",
+    };
+    if let Some(e) = value.and_then(Result::err).or_else(|| price.as_ref().and_then(|p| p.as_ref().err().copied())) {
         return Ok(amount_refused(lang, e, "usage-setprice"));
     }
-    let (value, price) = (value.and_then(Result::ok), price.and_then(Result::ok));
-    let tier = match args.get(3).map(|s| s.to_ascii_lowercase()) {
-        None => Some(PriceTier::Customer),
-        Some(s) if s == "reseller" => Some(PriceTier::Reseller),
-        Some(s) if s == "customer" => Some(PriceTier::Customer),
-        Some(_) => None,
+    let (value, price) = (value.and_then(Result::ok), price.and_then(Result::ok).map(|(p, _)| p));
+    let tier = match tier_arg.to_ascii_lowercase().as_str() {
+        "" | "customer" => Some(PriceTier::Customer),
+        "reseller" => Some(PriceTier::Reseller),
+        _ => None,
     };
-    let (Some(t), Some(value), Some(price), Some(tier), true) = (t, value, price, tier, args.len() <= 4) else {
+    let (Some(t), Some(value), Some(price), Some(tier)) = (t, value, price, tier) else {
         return Ok(tr!(lang, "usage-setprice"));
     };
     let products = match ctx.catalog.products(t, true).await {

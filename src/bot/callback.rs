@@ -18,6 +18,22 @@ pub enum Cb {
     BroadcastConfirm,
     BroadcastCancel,
     BroadcastStop(i64),
+    /// Carries out the admin's pending credit or debit with this id.
+    MoveConfirm(i64),
+    MoveCancel(i64),
+    /// `/lookup`: the page-th match of the query (one order per page).
+    LookupPage(i64, String),
+    Recheck(i64),
+    /// Asks the second confirmation before an admin refund of this order.
+    Refund(i64),
+    RefundConfirm(i64),
+    RefundKeep(i64),
+}
+
+/// What a lookup query may hold on a button: what `LookupQuery::parse` accepts, short enough for
+/// the 64 bytes.
+fn lookup_query_ok(q: &str) -> bool {
+    !q.is_empty() && q.len() <= 48 && q.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+'))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +73,14 @@ impl Cb {
             | Cb::BroadcastConfirm
             | Cb::BroadcastCancel => true,
             Cb::Menu(_) | Cb::Order(_) | Cb::OrdersPage(_) | Cb::Language(_) | Cb::BroadcastStop(_) => false,
+            // Admin buttons name what they act on; the store decides each at most once.
+            Cb::MoveConfirm(_)
+            | Cb::MoveCancel(_)
+            | Cb::LookupPage(..)
+            | Cb::Recheck(_)
+            | Cb::Refund(_)
+            | Cb::RefundConfirm(_)
+            | Cb::RefundKeep(_) => false,
         }
     }
 
@@ -75,6 +99,13 @@ impl Cb {
             Cb::BroadcastConfirm => "bc:ok".into(),
             Cb::BroadcastCancel => "bc:x".into(),
             Cb::BroadcastStop(id) => format!("bs:{id}"),
+            Cb::MoveConfirm(id) => format!("mv:{id}"),
+            Cb::MoveCancel(id) => format!("mx:{id}"),
+            Cb::LookupPage(page, q) => format!("lp:{page}:{q}"),
+            Cb::Recheck(id) => format!("rk:{id}"),
+            Cb::Refund(id) => format!("rf:{id}"),
+            Cb::RefundConfirm(id) => format!("ry:{id}"),
+            Cb::RefundKeep(id) => format!("rn:{id}"),
         }
     }
 
@@ -108,6 +139,20 @@ impl Cb {
             "bc" if arg == "ok" => Cb::BroadcastConfirm,
             "bc" if arg == "x" => Cb::BroadcastCancel,
             "bs" => Cb::BroadcastStop(num()?),
+            "mv" => Cb::MoveConfirm(num()?),
+            "mx" => Cb::MoveCancel(num()?),
+            "lp" => {
+                let (page, q) = arg.split_once(':')?;
+                let page = page.parse::<i64>().ok().filter(|n| *n >= 0)?;
+                if !lookup_query_ok(q) {
+                    return None;
+                }
+                Cb::LookupPage(page, q.to_owned())
+            }
+            "rk" => Cb::Recheck(num()?),
+            "rf" => Cb::Refund(num()?),
+            "ry" => Cb::RefundConfirm(num()?),
+            "rn" => Cb::RefundKeep(num()?),
             _ => return None,
         })
     }
@@ -118,7 +163,7 @@ mod tests {
     use super::*;
 
     /// One payload of each variant.
-    fn all() -> [Cb; 14] {
+    fn all() -> [Cb; 21] {
         [
             Cb::Menu(MenuItem::Order),
             Cb::Menu(MenuItem::Main),
@@ -134,6 +179,13 @@ mod tests {
             Cb::BroadcastConfirm,
             Cb::BroadcastCancel,
             Cb::BroadcastStop(12),
+            Cb::MoveConfirm(7),
+            Cb::MoveCancel(7),
+            Cb::LookupPage(2, format!("nc-{}-1733170000000-0000abcd", i64::MAX)),
+            Cb::Recheck(3),
+            Cb::Refund(3),
+            Cb::RefundConfirm(3),
+            Cb::RefundKeep(3),
         ]
     }
 
@@ -148,8 +200,25 @@ mod tests {
 
     #[test]
     fn tampered_payloads_are_rejected() {
-        for s in ["", "v:", "v:-5", "v:abc", "t:5G", "n:12a", "ok:1", "o:1e3", "l:de", "zz", "m:nope", &"n:".repeat(40)]
-        {
+        for s in [
+            "",
+            "v:",
+            "v:-5",
+            "v:abc",
+            "t:5G",
+            "n:12a",
+            "ok:1",
+            "o:1e3",
+            "l:de",
+            "zz",
+            "m:nope",
+            &"n:".repeat(40),
+            "lp:1:",
+            "lp:x:1",
+            "lp:1:a;b",
+            "mv:-1",
+            "ry:",
+        ] {
             assert_eq!(Cb::parse(s), None, "{s}");
         }
     }
@@ -164,10 +233,12 @@ mod tests {
                 Cb::Type(_) | Cb::Number(_) | Cb::Value(_) | Cb::Confirm | Cb::Back | Cb::Cancel => true,
                 Cb::BroadcastConfirm | Cb::BroadcastCancel => true,
                 Cb::Menu(_) | Cb::Order(_) | Cb::OrdersPage(_) | Cb::Language(_) | Cb::BroadcastStop(_) => false,
+                Cb::MoveConfirm(_) | Cb::MoveCancel(_) | Cb::LookupPage(..) | Cb::Recheck(_) => false,
+                Cb::Refund(_) | Cb::RefundConfirm(_) | Cb::RefundKeep(_) => false,
             };
             assert_eq!(cb.is_step(), step, "{cb:?}");
             seen.insert(std::mem::discriminant(&cb));
         }
-        assert_eq!(seen.len(), 13, "every variant has a sample");
+        assert_eq!(seen.len(), 20, "every variant has a sample");
     }
 }

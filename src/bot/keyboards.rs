@@ -122,3 +122,53 @@ pub fn broadcast_confirm(lang: Lang) -> InlineKeyboardMarkup {
 pub fn broadcast_progress(lang: Lang, job: i64) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![vec![button(tr!(lang, "btn-cancel"), Cb::BroadcastStop(job))]])
 }
+
+/// Under an admin's credit or debit preview: the pending action's id rides on both buttons.
+pub fn admin_move(lang: Lang, action: i64) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(tr!(lang, "btn-confirm"), Cb::MoveConfirm(action)),
+        button(tr!(lang, "btn-cancel"), Cb::MoveCancel(action)),
+    ]])
+}
+
+/// Under one order of a `/lookup`: what can be done to it, then the way through the matches.
+pub fn lookup(
+    lang: Lang,
+    order: i64,
+    followed: bool,
+    refundable: bool,
+    query: &str,
+    page: i64,
+    pages: i64,
+) -> InlineKeyboardMarkup {
+    let mut rows = Vec::new();
+    let mut acts = Vec::new();
+    if followed {
+        acts.push(button(tr!(lang, "btn-recheck"), Cb::Recheck(order)));
+    }
+    if refundable {
+        acts.push(button(tr!(lang, "btn-refund"), Cb::Refund(order)));
+    }
+    if !acts.is_empty() {
+        rows.push(acts);
+    }
+    let mut nav = Vec::new();
+    if page > 0 {
+        nav.push(button(tr!(lang, "btn-prev"), Cb::LookupPage(page - 1, query.to_owned())));
+    }
+    if page + 1 < pages {
+        nav.push(button(tr!(lang, "btn-next"), Cb::LookupPage(page + 1, query.to_owned())));
+    }
+    if !nav.is_empty() {
+        rows.push(nav);
+    }
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// The second confirmation of an admin refund.
+pub fn refund_confirm(lang: Lang, order: i64) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(tr!(lang, "btn-refund-confirm"), Cb::RefundConfirm(order)),
+        button(tr!(lang, "btn-refund-keep"), Cb::RefundKeep(order)),
+    ]])
+}

@@ -6,6 +6,7 @@ pub mod callback;
 pub mod commands;
 pub mod dispatch;
 pub mod keyboards;
+pub mod lookup;
 pub mod notify;
 pub mod order_flow;
 pub mod render;

@@ -3,7 +3,7 @@ use super::callback::{Cb, MenuItem};
 use super::commands::{self, Command, Parsed};
 use super::state::{Awaits, Dlg, State};
 use super::turn::Turn;
-use super::{Ctx, HandlerResult, Tg, account, admin, order_flow, ui};
+use super::{Ctx, HandlerResult, Tg, account, admin, lookup, order_flow, ui};
 use crate::domain::Dinars;
 use crate::i18n::Lang;
 use crate::store::{Member, NewUser};
@@ -195,6 +195,21 @@ async fn on_callback(bot: &Tg, q: &CallbackQuery, ctx: &Ctx, user: Member, dlg: 
             admin::broadcast_start(&t, pressed, from_chat, message_id, audience).await
         }
         (Cb::BroadcastStop(job), _) if ctx.cfg.is_admin(user.id) => admin::broadcast_stop(&t, job).await,
+        (cb, _) if ctx.cfg.is_admin(user.id) => admin_button(&t, pressed, cb).await,
+        _ => Ok(()),
+    }
+}
+
+/// The buttons of `/credit`, `/debit` and `/lookup` (admins only; anyone else's press does nothing).
+async fn admin_button(t: &Turn<'_>, pressed: teloxide::types::MessageId, cb: Cb) -> HandlerResult {
+    match cb {
+        Cb::MoveConfirm(id) => admin::move_confirm(t, pressed, id).await,
+        Cb::MoveCancel(id) => admin::move_cancel(t, pressed, id).await,
+        Cb::LookupPage(page, q) => lookup::page(t, pressed, page, &q).await,
+        Cb::Recheck(id) => lookup::recheck(t, id).await,
+        Cb::Refund(id) => lookup::refund_ask(t, id).await,
+        Cb::RefundConfirm(id) => lookup::refund_confirm(t, pressed, id).await,
+        Cb::RefundKeep(id) => lookup::refund_keep(t, pressed, id).await,
         _ => Ok(()),
     }
 }

@@ -1,10 +1,12 @@
 //! SQLite storage. Every public function is one transaction named for what it does; money and order
 //! status change together or not at all.
+pub mod admin_actions;
 pub mod audit;
 pub mod backup;
 pub mod broadcasts;
 pub mod dialogues;
 pub mod ledger;
+pub mod lookup;
 pub mod orders;
 pub mod panel;
 pub mod prices;

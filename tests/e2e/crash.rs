@@ -1,7 +1,7 @@
 //! The bot killed (kill -9) between claiming a send and hearing its answer, then restarted: the
 //! order is looked up by its ref, never posted again, and the customer's money ends where the
 //! upstream outcome says.
-use crate::support::flow::{place, wait_msg};
+use crate::support::flow::{money_confirmed, place, wait_msg};
 use crate::support::{ADMIN, TestApp, WAIT, spawn_bot};
 use netcard_bot::domain::{FailureReason, HoldState, OrderStatus};
 use netcard_bot::store::{LedgerKind, Order, Store};
@@ -20,8 +20,8 @@ async fn bot_with_customer(id: i64, credit: i64) -> (TestApp, BotProcess) {
     let u = app.user(id, "en");
     app.tg.send_text(&u, "/start");
     app.tg.wait_message(id, WAIT, |_| true).await;
-    app.tg.send_text(&app.user(ADMIN, "en"), &format!("/credit {id} {credit}"));
-    app.tg.wait_message(ADMIN, WAIT, |m| m.plain.contains("Credited")).await;
+    let done = money_confirmed(&app.tg, &app.user(ADMIN, "en"), &format!("/credit {id} {credit}")).await;
+    assert!(done.contains("Credited"), "{done}");
     (app, p)
 }
 

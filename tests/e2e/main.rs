@@ -1,4 +1,5 @@
 //! One integration-test binary: the real bot against fake Telegram and OneClickDZ servers.
+mod admin_tools;
 mod books;
 mod crash;
 mod fakes_selftest;

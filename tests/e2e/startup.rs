@@ -95,8 +95,8 @@ async fn killed_while_handling_then_restarted_delivers_with_one_post() {
     let u = app.user(2003, "en");
     app.tg.send_text(&u, "/start");
     wait_last(&app.tg, u.id, |_| true).await;
-    app.tg.send_text(&admin, "/credit 2003 5000");
-    app.tg.wait_message(ADMIN, WAIT, |m| m.plain.contains("Credited")).await;
+    let done = crate::support::flow::money_confirmed(&app.tg, &admin, "/credit 2003 5000").await;
+    assert!(done.contains("Credited"), "{done}");
     let id = place(&app.tg, &u, "ADSL", "036000009", 1000).await;
     let r = app.oc.wait_for(WAIT, |oc| oc.topup_refs().first().cloned()).await;
     // Polled at least once while HANDLING, then the process dies without any shutdown code.

@@ -1,5 +1,5 @@
 //! Wallets, prices, roles and /balance, end to end.
-use crate::support::flow::{place, to_confirm, wait_last, wait_msg};
+use crate::support::flow::{money_confirmed, place, to_confirm, wait_last, wait_msg};
 use crate::support::{ADMIN, TestApp, WAIT};
 
 async fn admin_says(app: &TestApp, text: &str) -> String {
@@ -18,13 +18,14 @@ async fn admin_says(app: &TestApp, text: &str) -> String {
 async fn admin_credits_and_debits_and_the_customer_is_told() {
     let app = TestApp::start().await;
     let u = app.customer_with(3001, "en", 0).await;
-    let reply = admin_says(&app, "/credit 3001 2500 paid cash").await;
+    let admin = app.user(ADMIN, "en");
+    let reply = money_confirmed(&app.tg, &admin, "/credit 3001 2500 paid cash").await;
     assert!(
         reply.contains("Credited 2\u{202f}500\u{a0}DA") && reply.contains("New balance: 2\u{202f}500\u{a0}DA"),
         "{reply}"
     );
     wait_last(&app.tg, u.id, |m| m.plain.contains("topped up with 2\u{202f}500\u{a0}DA")).await;
-    let reply = admin_says(&app, "/debit 3001 500").await;
+    let reply = money_confirmed(&app.tg, &admin, "/debit 3001 500").await;
     assert!(reply.contains("New balance: 2\u{202f}000\u{a0}DA"), "{reply}");
     let reply = admin_says(&app, "/debit 3001 9000").await;
     assert!(reply.contains("Refused"), "{reply}");
@@ -180,9 +181,10 @@ async fn wallet_money_is_conserved_over_many_orders() {
 async fn amounts_are_read_as_admins_write_them() {
     let app = TestApp::start().await;
     app.customer_with(3005, "en", 0).await;
-    let reply = admin_says(&app, "/credit 3005 1 500 cash at the shop").await;
+    let admin = app.user(ADMIN, "en");
+    let reply = money_confirmed(&app.tg, &admin, "/credit 3005 1 500 cash at the shop").await;
     assert!(reply.contains("Credited 1\u{202f}500\u{a0}DA"), "{reply}");
-    let reply = admin_says(&app, "/debit 3005 1.000 DA correction").await;
+    let reply = money_confirmed(&app.tg, &admin, "/debit 3005 1.000 DA correction").await;
     assert!(reply.contains("New balance: 500\u{a0}DA"), "{reply}");
     for (bad, why) in [
         ("/credit 3005 1500.00", "no decimal part"),

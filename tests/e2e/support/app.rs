@@ -120,15 +120,8 @@ impl TestApp {
         self.tg.wait_message(id, WAIT, |_| true).await;
         if amount > 0 {
             let admin = self.user(ADMIN, "en");
-            let before = self.tg.bot_messages(ADMIN).len();
-            self.tg.send_text(&admin, &format!("/credit {id} {amount}"));
-            self.tg
-                .wait_for(WAIT, |tg| {
-                    (tg.bot_messages(ADMIN).len() > before
-                        && tg.last_bot_message(ADMIN).is_some_and(|m| m.plain.contains("Credited")))
-                    .then_some(())
-                })
-                .await;
+            let done = super::flow::money_confirmed(&self.tg, &admin, &format!("/credit {id} {amount}")).await;
+            assert!(done.contains("Credited"), "{done}");
         }
         u
     }

@@ -48,3 +48,18 @@ pub async fn wait_logs(p: &testkit::BotProcess, needle: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// An admin's valid `/credit` or `/debit`: waits for its preview (a new message with a Confirm
+/// button; alerts may arrive in between) and returns it without confirming.
+pub async fn money_preview(tg: &FakeTelegram, admin: &TgUser, command: &str) -> BotMessage {
+    let before = tg.bot_messages(admin.id).len();
+    tg.send_text(admin, command);
+    tg.wait_for(WAIT, |tg| tg.bot_messages(admin.id).into_iter().skip(before).find(|m| m.has_button("Confirm"))).await
+}
+
+/// A valid `/credit` or `/debit` confirmed with one tap; returns what the preview became.
+pub async fn money_confirmed(tg: &FakeTelegram, admin: &TgUser, command: &str) -> String {
+    let preview = money_preview(tg, admin, command).await;
+    tg.press_button(admin, preview.message_id, "Confirm");
+    wait_msg(tg, admin.id, preview.message_id, |m| !m.has_button("Confirm")).await.plain
+}
