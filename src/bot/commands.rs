@@ -20,6 +20,7 @@ pub enum Command {
     Ban,
     Unban,
     Maintenance,
+    Panel,
 }
 
 impl Command {
@@ -32,7 +33,7 @@ impl Command {
         Command::Cancel,
         Command::Start,
     ];
-    pub const ADMIN: [Command; 11] = [
+    pub const ADMIN: [Command; 12] = [
         Command::Credit,
         Command::Debit,
         Command::SetRole,
@@ -44,6 +45,7 @@ impl Command {
         Command::Ban,
         Command::Unban,
         Command::Maintenance,
+        Command::Panel,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,6 +68,7 @@ impl Command {
             Command::Ban => "ban",
             Command::Unban => "unban",
             Command::Maintenance => "maintenance",
+            Command::Panel => "panel",
         }
     }
 

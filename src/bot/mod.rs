@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod keyboards;
 pub mod notify;
 pub mod order_flow;
+pub mod panel_link;
 pub mod render;
 pub mod requests;
 pub mod schema;
