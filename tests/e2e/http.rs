@@ -190,6 +190,8 @@ async fn metrics_move_with_a_whole_order_and_parse_as_prometheus_text() {
     let app = TestApp::start_with(&[("HTTP_LISTEN", &listen), ("HEALTH_CHECK_SECS", "0.05")]).await;
     let u = app.customer_with(4201, "en", 5000).await;
     let before = scrape(&base).await;
+    // Telegram's flood control once, on the next reply: waited out, and counted.
+    app.tg.inject_error("sendMessage", 1, 429, "Too Many Requests: retry after 1", Some(1));
     let id = place(&app.tg, &u, "ADSL", "036362608", 1000).await;
     wait_msg(&app.tg, u.id, id, |m| m.plain.contains("delivered")).await;
     // Histogram samples are folded into buckets by the exporter's upkeep (every few seconds);
@@ -205,6 +207,9 @@ async fn metrics_move_with_a_whole_order_and_parse_as_prometheus_text() {
         after = scrape(&base).await;
     }
     assert!(at(&after, "netcard_orders_placed_total") >= at(&before, "netcard_orders_placed_total") + 1.0);
+    assert!(at(&after, "netcard_telegram_429_total") >= at(&before, "netcard_telegram_429_total") + 1.0);
+    let handled = "netcard_handler_seconds_count{kind=\"message\"}";
+    assert!(at(&after, handled) > 0.0, "no handler latency recorded");
     for kind in ["message", "callback_query"] {
         let k = format!("netcard_updates_total{{kind=\"{kind}\"}}");
         assert!(at(&after, &k) > at(&before, &k), "{k}: {} then {}", at(&before, &k), at(&after, &k));
@@ -217,6 +222,18 @@ async fn metrics_move_with_a_whole_order_and_parse_as_prometheus_text() {
         "netcard_topups_open",
     ] {
         assert!(after.contains_key(gauge), "{gauge} missing");
+    }
+
+    // A broadcast to the admin and the customer: its progress shows as recipients done.
+    let sent = "netcard_broadcast_recipients_total{result=\"sent\"}";
+    let sent_before = at(&after, sent);
+    say(&app, ADMIN, "/broadcast", |m| m.plain.contains("Send the message to broadcast")).await;
+    let preview = say(&app, ADMIN, "Hello from the shop", |m| m.has_button("Confirm")).await;
+    app.tg.press_button(&app.user(ADMIN, "en"), preview.message_id, "Confirm");
+    let deadline = Instant::now() + WAIT;
+    while at(&scrape(&base).await, sent) < sent_before + 2.0 {
+        assert!(Instant::now() < deadline, "broadcast recipients not counted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
