@@ -89,13 +89,8 @@ async fn an_admin_opens_the_panel_from_a_one_time_link_and_it_works_once() {
 
 #[tokio::test]
 async fn an_https_panel_gets_web_app_buttons_and_the_admins_menu_button() {
-    let app =
-        TestApp::start_with(&[("HTTP_LISTEN", "127.0.0.1:0"), ("PUBLIC_URL", "https://shop.example.com/")]).await;
-    let menu = app
-        .tg
-        .wait_for(WAIT, |tg| tg.menu_buttons().into_iter().find(|(chat, _)| *chat == Some(ADMIN)))
-        .await
-        .1;
+    let app = TestApp::start_with(&[("HTTP_LISTEN", "127.0.0.1:0"), ("PUBLIC_URL", "https://shop.example.com/")]).await;
+    let menu = app.tg.wait_for(WAIT, |tg| tg.menu_buttons().into_iter().find(|(chat, _)| *chat == Some(ADMIN))).await.1;
     assert_eq!(menu["type"], "web_app");
     assert_eq!(menu["web_app"]["url"], "https://shop.example.com/admin");
     assert_eq!(app.tg.menu_buttons().len(), 1, "only admins' chats get it");
@@ -294,4 +289,62 @@ async fn webhook_mode_sets_the_webhook_takes_a_whole_order_and_refuses_wrong_sec
     assert_eq!(app.tg.call_count("deletewebhook"), 0);
     let b = app.store().await.balances(u.id).await.unwrap();
     assert_eq!((b.balance, b.held), (2000, 0));
+}
+
+#[tokio::test]
+async fn backup_taken_while_orders_flow_holds_every_order_committed_before_it() {
+    let app = Arc::new(TestApp::start().await);
+    let u = app.customer_with(4401, "en", 50_000).await;
+    let flow = tokio::spawn({
+        let app = app.clone();
+        async move {
+            loop {
+                let id = place(&app.tg, &u, "ADSL", "036362608", 1000).await;
+                wait_msg(&app.tg, u.id, id, |m| m.plain.contains("delivered")).await;
+            }
+        }
+    });
+    let store = app.store().await;
+    let refs = || async {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT ref FROM orders").fetch_all(store.pool()).await.unwrap();
+        rows.into_iter().map(|r| r.0).collect::<Vec<_>>()
+    };
+    let deadline = Instant::now() + WAIT;
+    while refs().await.len() < 3 {
+        assert!(Instant::now() < deadline, "orders do not flow");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let committed_before = refs().await;
+    let copy = app.dir.path().join("copy.db");
+    let out = tokio::task::spawn_blocking({
+        let (vars, copy) = (app.vars.clone(), copy.clone());
+        move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_netcard-bot"))
+                .env_clear()
+                .envs(&vars)
+                .arg("backup")
+                .arg(&copy)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("card key is NOT in the copy"), "{stdout}");
+    // Orders went on while the copy was taken: the bot kept running and taking them.
+    let later = refs().await.len();
+    let deadline = Instant::now() + WAIT;
+    while refs().await.len() <= later {
+        assert!(Instant::now() < deadline, "orders stopped after the backup");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    flow.abort();
+
+    let copy = netcard_bot::store::Store::open(&format!("sqlite://{}", copy.display())).await.unwrap();
+    assert!(copy.ledger_mismatches().await.unwrap().is_empty(), "the copy passes the ledger check");
+    for r in &committed_before {
+        assert!(copy.order_by_ref(r).await.unwrap().is_some(), "order {r} missing from the copy");
+    }
 }
