@@ -31,6 +31,11 @@ pub fn install() -> &'static PrometheusHandle {
     })
 }
 
+/// Whether anything records metrics (only with the HTTP server): without, figures need not be read.
+pub fn installed() -> bool {
+    HANDLE.get().is_some()
+}
+
 /// The text `/metrics` serves.
 pub fn render() -> String {
     install().render()

@@ -230,6 +230,24 @@ mod tests {
         (base, stop)
     }
 
+    #[test]
+    fn the_panel_takes_its_settings_from_the_configuration() {
+        let vars = [
+            ("TELOXIDE_TOKEN", "1:abc"),
+            ("ONECLICK_API_KEY", "k"),
+            ("ADMIN_IDS", "7,8"),
+            ("PUBLIC_URL", "https://shop.example.com/"),
+            ("PANEL_SESSION_SECS", "900"),
+        ];
+        let cfg = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())).unwrap();
+        let p = panel_config(&cfg);
+        assert_eq!((p.session_secs, p.admin_ids.as_slice(), p.bot_token.as_str()), (900, &[7, 8][..], "1:abc"));
+        assert_eq!(p.web_app_url().as_deref(), Some("https://shop.example.com/admin"));
+        let unset = Config::from_lookup(|k| vars[..2].iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()));
+        let p = panel_config(&unset.unwrap());
+        assert_eq!((p.session_secs, p.public_url), (crate::panel::PanelConfig::DEFAULT_SESSION_SECS, None));
+    }
+
     #[tokio::test]
     async fn healthz_answers_while_the_process_runs() {
         let (store, _dir) = temp_store().await;

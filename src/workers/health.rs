@@ -41,6 +41,9 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, readiness: Arc<Readiness>, mu
 }
 
 async fn refresh_gauges(ctx: &Ctx, oneclick_ok: bool) {
+    if !crate::metrics::installed() {
+        return;
+    }
     if let Err(e) = crate::metrics::refresh_from_store(&ctx.store).await {
         tracing::warn!(error = %e, "metrics: cannot read the database figures");
     }
