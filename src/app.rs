@@ -44,9 +44,9 @@ fn card_cipher(cfg: &Config) -> Result<CardCipher, StartError> {
     if let Some(k) = &cfg.card_encryption_key {
         return Ok(CardCipher::from_hex(k.expose())?);
     }
-    let db = Store::database_path(&cfg.database_url)
-        .ok_or_else(|| StartError::Config("DATABASE_URL: not a valid sqlite:// URL".into()))?;
-    let path = db.parent().map(|d| d.join("card.key")).unwrap_or_else(|| "card.key".into());
+    // The same path `backup` names, from one place.
+    let path =
+        cfg.card_key_file().ok_or_else(|| StartError::Config("DATABASE_URL: not a valid sqlite:// URL".into()))?;
     let (cipher, created) = CardCipher::from_key_file(&path)?;
     if created {
         tracing::warn!(path = %path.display(), "created a new card encryption key: back it up with the database, codes cannot be read without it");
@@ -129,12 +129,18 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
     // webhook or a taken port stops the start cleanly.
     let (http, listener) = crate::http::start(&cfg, &store, &bot, oneclick_ok).await?;
     setup::register_commands(&bot, &ctx).await;
+    crate::bot::panel_link::set_menu_buttons(&bot, &ctx).await;
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let notifier = TgNotifier { bot: bot.clone(), ctx: ctx.clone() };
     let workers = vec![
         tokio::spawn(crate::workers::tracker::run(notifier.clone(), ctx.clone(), inbox, stop_rx.clone())),
-        tokio::spawn(crate::workers::health::run(notifier.clone(), ctx.clone(), stop_rx.clone())),
+        tokio::spawn(crate::workers::health::run(
+            notifier.clone(),
+            ctx.clone(),
+            http.readiness().clone(),
+            stop_rx.clone(),
+        )),
         tokio::spawn(crate::workers::books::run(notifier.clone(), ctx.clone(), stop_rx.clone())),
         tokio::spawn(crate::workers::broadcaster::run(notifier, ctx.clone(), stop_rx.clone())),
     ];

@@ -66,6 +66,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where the bot's HTTP server is reachable from outside (for links to the admin panel).
     pub public_url: Option<url::Url>,
+    /// How old a panel `initData` may be and how long a panel browser session lasts.
+    pub panel_session_secs: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,6 +210,7 @@ impl Config {
             webhook_secret: Secret::new(webhook_secret),
             log_format,
             public_url,
+            panel_session_secs: int(&get, "PANEL_SESSION_SECS", 3600, 60, 30 * 86_400)?,
             telegram_token: Secret::new(telegram_token),
             telegram_api_url,
             telegram_throttle: throttle,
@@ -391,6 +394,7 @@ mod tests {
             }
             "LOG_FORMAT" => (if c.log_format == LogFormat::Text { "text" } else { "json" }).to_owned(),
             "PUBLIC_URL" => unset(c.public_url.is_none(), "none"),
+            "PANEL_SESSION_SECS" => c.panel_session_secs.to_string(),
             // Read by the log subscriber in main, not by `Config`.
             "RUST_LOG" => DEFAULT_LOG_FILTER.to_owned(),
             _ => return None,

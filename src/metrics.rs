@@ -5,7 +5,7 @@
 //! rather than counted, so they are right after a restart.
 use crate::domain::order::OrderStatus;
 use crate::oneclick::OneClickError;
-use crate::store::{Store, StoreError};
+use crate::store::{RecipientStatus, Store, StoreError};
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
@@ -29,6 +29,11 @@ pub fn install() -> &'static PrometheusHandle {
         }
         handle
     })
+}
+
+/// Whether anything records metrics (only with the HTTP server): without, figures need not be read.
+pub fn installed() -> bool {
+    HANDLE.get().is_some()
 }
 
 /// The text `/metrics` serves.
@@ -98,8 +103,13 @@ pub fn telegram_429() {
     counter!("netcard_telegram_429_total").increment(1);
 }
 
-/// One broadcast recipient done; `result` is "sent", "failed" or "blocked".
-pub fn broadcast_recipient(result: &'static str) {
+/// One broadcast recipient done.
+pub fn broadcast_recipient(status: RecipientStatus) {
+    let result = match status {
+        RecipientStatus::Sent => "sent",
+        RecipientStatus::Failed => "failed",
+        RecipientStatus::Blocked => "blocked",
+    };
     counter!("netcard_broadcast_recipients_total", "result" => result).increment(1);
 }
 
@@ -118,6 +128,10 @@ pub async fn refresh_from_store(store: &Store) -> Result<(), StoreError> {
         pending += store.broadcast_progress(job.id).await?.pending;
     }
     gauge!("netcard_broadcast_pending").set(pending as f64);
+    let (open,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM topups WHERE status IN ('CREATING', 'PENDING')")
+        .fetch_one(store.pool())
+        .await?;
+    gauge!("netcard_topups_open").set(open as f64);
     Ok(())
 }
 

@@ -103,3 +103,13 @@ panel-action = الإجراء
 panel-target = الهدف
 panel-before = قبل
 panel-after = بعد
+
+# /panel in the admin's chat.
+cmd-panel = لوحة الإدارة
+panel-link =
+    رابط دخولك إلى لوحة الإدارة (يعمل مرة واحدة، لمدة 10 دقائق):
+    { $link }
+panel-unavailable = لوحة الإدارة غير مفعّلة: اضبط HTTP_LISTEN و PUBLIC_URL في إعدادات البوت، ثم أعد تشغيله.
+panel-open-button = فتح اللوحة
+panel-browser-button = فتح في المتصفح
+panel-menu-button = اللوحة

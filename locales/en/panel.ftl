@@ -100,3 +100,13 @@ panel-action = Action
 panel-target = Target
 panel-before = Before
 panel-after = After
+
+# /panel in the admin's chat.
+cmd-panel = Admin panel
+panel-link =
+    Your login link to the admin panel (it works once, for 10 minutes):
+    { $link }
+panel-unavailable = The admin panel is off: set HTTP_LISTEN and PUBLIC_URL in the bot's configuration, then restart the bot.
+panel-open-button = Open the panel
+panel-browser-button = Open in a browser
+panel-menu-button = Panel

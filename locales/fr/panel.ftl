@@ -100,3 +100,13 @@ panel-action = Action
 panel-target = Cible
 panel-before = Avant
 panel-after = Après
+
+# /panel in the admin's chat.
+cmd-panel = Panneau d’administration
+panel-link =
+    Votre lien de connexion au panneau d’administration (valable une fois, pendant 10 minutes) :
+    { $link }
+panel-unavailable = Le panneau d’administration est désactivé : renseignez HTTP_LISTEN et PUBLIC_URL dans la configuration du bot, puis redémarrez-le.
+panel-open-button = Ouvrir le panneau
+panel-browser-button = Ouvrir dans un navigateur
+panel-menu-button = Panneau

@@ -21,6 +21,7 @@ pub enum Command {
     Unban,
     Maintenance,
     Lookup,
+    Panel,
 }
 
 impl Command {
@@ -33,7 +34,7 @@ impl Command {
         Command::Cancel,
         Command::Start,
     ];
-    pub const ADMIN: [Command; 12] = [
+    pub const ADMIN: [Command; 13] = [
         Command::Credit,
         Command::Debit,
         Command::SetRole,
@@ -46,6 +47,7 @@ impl Command {
         Command::Unban,
         Command::Maintenance,
         Command::Lookup,
+        Command::Panel,
     ];
 
     pub fn name(self) -> &'static str {
@@ -69,6 +71,7 @@ impl Command {
             Command::Unban => "unban",
             Command::Maintenance => "maintenance",
             Command::Lookup => "lookup",
+            Command::Panel => "panel",
         }
     }
 

@@ -40,6 +40,7 @@ where
     let lanes = Lanes::new(move |upd: Box<Update>| {
         // A kind newer than teloxide. Its raw JSON is never logged: a customer's reply quotes the
         // message it answers, and a receipt holds a card code.
+        let kind = update_kind(&upd.kind);
         let work = match &upd.kind {
             UpdateKind::Error(_) => {
                 tracing::error!(update_id = upd.id.0, "cannot parse an update; skipped");
@@ -48,14 +49,28 @@ where
             _ => Some(handle(upd)),
         };
         async move {
+            let started = std::time::Instant::now();
             if let Some(work) = work
                 && let Err(e) = work.await
             {
                 tracing::error!(error = %e, "handler error");
             }
+            crate::metrics::update_handled(kind, started.elapsed());
         }
     });
     run(listener.as_stream(), chat_of, &lanes, shutdown, move || stop.stop(), DRAIN_LIMIT).await;
+}
+
+/// A fixed label per update kind for the metrics (one series each, not one per update).
+fn update_kind(kind: &UpdateKind) -> &'static str {
+    match kind {
+        UpdateKind::Message(_) => "message",
+        UpdateKind::EditedMessage(_) => "edited_message",
+        UpdateKind::CallbackQuery(_) => "callback_query",
+        UpdateKind::MyChatMember(_) => "my_chat_member",
+        UpdateKind::Error(_) => "unparsed",
+        _ => "other",
+    }
 }
 
 /// Pushes each item of `items` into `lanes` under `key`, until the stream ends. When `shutdown`

@@ -9,6 +9,7 @@ pub mod keyboards;
 pub mod lookup;
 pub mod notify;
 pub mod order_flow;
+pub mod panel_link;
 pub mod render;
 pub mod requests;
 pub mod schema;

@@ -295,6 +295,7 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
         PlaceOutcome::Placed { order, .. } => {
             tracing::info!(order_ref = %order.r#ref, id = order.id, "order placed");
             let text = render::order_message(lang, &order, None, None);
+            crate::metrics::order_placed();
             t.ctx.placed.placed(order);
             t.show(Some(msg), text, None).await?;
         }

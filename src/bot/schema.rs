@@ -123,6 +123,7 @@ async fn on_message(bot: &Tg, msg: &Message, ctx: &Ctx, user: Member, dlg: Dlg, 
             Command::Language => account::language_menu(&t, None).await,
             Command::Help => account::help(&t, None).await,
             Command::Cancel => order_flow::cancel(&t, None).await,
+            Command::Panel => super::panel_link::command(&t).await,
             admin_cmd => admin::command(&t, admin_cmd, &args).await,
         };
     }

@@ -42,11 +42,11 @@ impl Tg {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, RequestError>>,
     {
-        let Some(pacer) = &self.pacer else { return call().await };
+        let Some(pacer) = &self.pacer else { return count_429(call().await) };
         let mut tries = 0;
         loop {
             pacer.acquire_in(lane).await;
-            match call().await {
+            match count_429(call().await) {
                 Err(RequestError::RetryAfter(after)) if tries < RETRIES_AFTER_429 => {
                     tries += 1;
                     tracing::warn!(retry_after = ?after.duration(), ?lane, "Telegram asked to slow down");
@@ -89,6 +89,14 @@ impl std::ops::Deref for Tg {
     fn deref(&self) -> &teloxide::Bot {
         &self.bot
     }
+}
+
+/// Counts Telegram's 429 answers for `/metrics`, whoever handles them.
+fn count_429<T>(r: Result<T, RequestError>) -> Result<T, RequestError> {
+    if let Err(RequestError::RetryAfter(_)) = &r {
+        crate::metrics::telegram_429();
+    }
+    r
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The bot's one HTTP server (`HTTP_LISTEN`): the Telegram webhook, `/healthz`, `/readyz`,
-//! `/metrics` (and later the admin panel); and the choice between webhook and long polling.
+//! `/metrics`, the admin panel under `/admin`; and the choice between webhook and long polling.
 pub mod readiness;
 pub mod updates;
 pub mod webhook;
@@ -153,7 +153,7 @@ pub async fn start(
     let mut http = Http { readiness: readiness.clone(), stop, tasks: Vec::new(), addr: None };
     let Some(listen) = cfg.http_listen else { return Ok((http, source)) };
     if let Some((path, _)) = &inbox
-        && ["/healthz", "/readyz", "/metrics"].contains(&path.as_str())
+        && (["/healthz", "/readyz", "/metrics", "/admin"].contains(&path.as_str()) || path.starts_with("/admin/"))
     {
         return Err(StartError::Config(format!("WEBHOOK_URL: its path {path} is one of the server's own routes")));
     }
@@ -171,17 +171,33 @@ pub async fn start(
             bot.get_me().await.is_ok()
         })
     });
-    let app = router(store.clone(), readiness, Some(probe), inbox);
+    let app = router(store.clone(), readiness, Some(probe), inbox)
+        .merge(crate::panel::router(crate::panel::PanelState::new(store.clone(), panel_config(cfg))));
+    if cfg.public_url.is_none() {
+        tracing::info!("PUBLIC_URL is unset: the admin panel has no link to give out");
+    }
     http.tasks.push(tokio::spawn(serve(tcp, app, stopped.clone())));
     http.tasks.push(tokio::spawn(metrics_upkeep(stopped)));
     Ok((http, source))
 }
 
-/// Serves `app` on `tcp` until `stop` turns true.
+/// What the admin panel takes from the configuration.
+pub fn panel_config(cfg: &Config) -> crate::panel::PanelConfig {
+    crate::panel::PanelConfig {
+        bot_token: cfg.telegram_token.expose().to_owned(),
+        admin_ids: cfg.admin_ids.clone(),
+        session_secs: i64::from(cfg.panel_session_secs),
+        public_url: cfg.public_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_owned()),
+    }
+}
+
+/// Serves `app` on `tcp` until `stop` turns true. The peer address goes with each request: the
+/// panel slows down repeated failed logins per client.
 pub async fn serve(tcp: tokio::net::TcpListener, app: Router, mut stop: watch::Receiver<bool>) {
     let stopping = async move {
         let _ = stop.wait_for(|s| *s).await;
     };
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     if let Err(e) = axum::serve(tcp, app).with_graceful_shutdown(stopping).await {
         tracing::error!(error = %e, "HTTP server failed");
     }
@@ -212,6 +228,24 @@ mod tests {
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(serve(tcp, app, stopped));
         (base, stop)
+    }
+
+    #[test]
+    fn the_panel_takes_its_settings_from_the_configuration() {
+        let vars = [
+            ("TELOXIDE_TOKEN", "1:abc"),
+            ("ONECLICK_API_KEY", "k"),
+            ("ADMIN_IDS", "7,8"),
+            ("PUBLIC_URL", "https://shop.example.com/"),
+            ("PANEL_SESSION_SECS", "900"),
+        ];
+        let cfg = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())).unwrap();
+        let p = panel_config(&cfg);
+        assert_eq!((p.session_secs, p.admin_ids.as_slice(), p.bot_token.as_str()), (900, &[7, 8][..], "1:abc"));
+        assert_eq!(p.web_app_url().as_deref(), Some("https://shop.example.com/admin"));
+        let unset = Config::from_lookup(|k| vars[..2].iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()));
+        let p = panel_config(&unset.unwrap());
+        assert_eq!((p.session_secs, p.public_url), (crate::panel::PanelConfig::DEFAULT_SESSION_SECS, None));
     }
 
     #[tokio::test]

@@ -159,6 +159,7 @@ async fn run_job<N: Notifier>(
                 }
             };
             ctx.store.finish_recipient(job.id, user, status).await?;
+            crate::metrics::broadcast_recipient(status);
             if p.last.elapsed() >= ctx.cfg.broadcast_progress_every {
                 progress(n, ctx, job, &mut p, Phase::Sending).await?;
             }

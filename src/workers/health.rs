@@ -1,6 +1,9 @@
 //! Watches OneClickDZ: three failed health checks in a row close the shop (maintenance) and tell
-//! admins; the first good answer after that opens it again.
+//! admins; the first good answer after that opens it again. Each check's outcome feeds `/readyz`,
+//! and each tick refreshes the money gauges of `/metrics` (wallets owed, OneClickDZ balance, ledger
+//! mismatches, open top-ups) so a dashboard sees them move even when nobody scrapes the database figures.
 use super::notifier::{Alert, Notifier};
+use crate::http::readiness::Readiness;
 use crate::shop::Ctx;
 use crate::store::settings::AUTO_MAINTENANCE;
 use std::sync::Arc;
@@ -8,7 +11,7 @@ use tokio::sync::watch;
 
 const FAILURES_TO_CLOSE: u32 = 3;
 
-pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, readiness: Arc<Readiness>, mut shutdown: watch::Receiver<bool>) {
     let mut failures = 0u32;
     let mut interval = tokio::time::interval(ctx.cfg.health_check_every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -29,9 +32,24 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, mut shutdown: watch::Receiver
                 false
             }
         };
+        readiness.oneclick_checked(ok);
         if let Err(e) = step(&n, &ctx, ok, &mut failures).await {
             tracing::error!(error = %e, "health step failed");
         }
+        refresh_gauges(&ctx, ok).await;
+    }
+}
+
+async fn refresh_gauges(ctx: &Ctx, oneclick_ok: bool) {
+    if !crate::metrics::installed() {
+        return;
+    }
+    if let Err(e) = crate::metrics::refresh_from_store(&ctx.store).await {
+        tracing::warn!(error = %e, "metrics: cannot read the database figures");
+    }
+    // Sets the balance gauge as it reads (cached for BALANCE_CACHE_SECS): no extra request per tick.
+    if oneclick_ok && let Err(e) = ctx.catalog.upstream_balance(false).await {
+        tracing::warn!(error = %e, "metrics: cannot read the OneClickDZ balance");
     }
 }
 

@@ -3,6 +3,7 @@ mod admin_tools;
 mod books;
 mod crash;
 mod fakes_selftest;
+mod http;
 mod locales;
 mod ops;
 mod orders;

@@ -79,12 +79,17 @@ impl TestApp {
         let (tx, rx) = oneshot::channel::<()>();
         let cfg = self.config();
         let before = self.tg.call_count("getupdates");
+        let hooks = self.tg.call_count("setwebhook");
         self.task = Some(tokio::spawn(netcard_bot::app::run(cfg, async {
             let _ = rx.await;
         })));
         self.stop = Some(tx);
-        // Ready once the bot polls for updates.
-        self.tg.wait_for(WAIT, |tg| (tg.call_count("getupdates") > before).then_some(())).await;
+        // Ready once the bot polls for updates (or, in webhook mode, has set its webhook).
+        self.tg
+            .wait_for(WAIT, |tg| {
+                (tg.call_count("getupdates") > before || tg.call_count("setwebhook") > hooks).then_some(())
+            })
+            .await;
     }
 
     /// Graceful stop, as on SIGTERM. Returns how long it took.
