@@ -135,6 +135,7 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
     let workers = vec![
         tokio::spawn(crate::workers::tracker::run(notifier.clone(), ctx.clone(), inbox, stop_rx.clone())),
         tokio::spawn(crate::workers::health::run(notifier.clone(), ctx.clone(), stop_rx.clone())),
+        tokio::spawn(crate::workers::topups::run(notifier.clone(), ctx.clone(), stop_rx.clone())),
         tokio::spawn(crate::workers::broadcaster::run(notifier, ctx.clone(), stop_rx.clone())),
     ];
 

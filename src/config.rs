@@ -59,6 +59,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where the bot's HTTP server is reachable from outside (for links to the admin panel).
     pub public_url: Option<url::Url>,
+    /// Wallet top-ups (`TOPUP_*`, `OCPAY_FEE_MODE`); off unless `TOPUP_METHODS` names a method.
+    pub topup: crate::topup_config::TopupConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +176,9 @@ impl Config {
             Some(_) => return Err(err("LOG_FORMAT", "must be text or json")),
         };
         let public_url = web_url(&get, "PUBLIC_URL")?;
+        let topup = crate::topup_config::TopupConfig::from_lookup(get)?;
         Ok(Config {
+            topup,
             webhook_url,
             http_listen,
             webhook_secret: Secret::new(webhook_secret),
@@ -357,6 +361,15 @@ mod tests {
             }
             "LOG_FORMAT" => (if c.log_format == LogFormat::Text { "text" } else { "json" }).to_owned(),
             "PUBLIC_URL" => unset(c.public_url.is_none(), "none"),
+            "TOPUP_METHODS" => unset(c.topup.methods.is_empty(), "none (no top-ups)"),
+            "TOPUP_MIN" => c.topup.limits.min.get().to_string(),
+            "TOPUP_MAX" => c.topup.limits.max.get().to_string(),
+            "TOPUP_TRANSFER_INSTRUCTIONS" => unset(c.topup.transfer_instructions.is_none(), "none"),
+            "OCPAY_FEE_MODE" => c.topup.fee_mode.as_str().to_owned(),
+            "TOPUP_CHECK_FAST" => secs(c.topup.schedule.fast_interval),
+            "TOPUP_CHECK_FAST_WINDOW" => secs(c.topup.schedule.fast_window),
+            "TOPUP_CHECK_SLOW" => secs(c.topup.schedule.slow_interval),
+            "TOPUP_CHECK_GIVE_UP" => secs(c.topup.schedule.give_up_after),
             // Read by the log subscriber in main, not by `Config`.
             "RUST_LOG" => DEFAULT_LOG_FILTER.to_owned(),
             _ => return None,

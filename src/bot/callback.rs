@@ -18,6 +18,16 @@ pub enum Cb {
     BroadcastConfirm,
     BroadcastCancel,
     BroadcastStop(i64),
+    /// Start a top-up (under /balance, on the "not enough balance" refusal).
+    Topup,
+    /// Top-up method: online payment (true) or a transfer receipt.
+    TopupVia(bool),
+    /// A suggested top-up amount.
+    TopupAmount(i64),
+    /// Admin decisions on receipt request `id`.
+    TopupApprove(i64),
+    TopupReject(i64),
+    TopupOther(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,8 +65,18 @@ impl Cb {
             | Cb::Back
             | Cb::Cancel
             | Cb::BroadcastConfirm
-            | Cb::BroadcastCancel => true,
-            Cb::Menu(_) | Cb::Order(_) | Cb::OrdersPage(_) | Cb::Language(_) | Cb::BroadcastStop(_) => false,
+            | Cb::BroadcastCancel
+            | Cb::TopupVia(_)
+            | Cb::TopupAmount(_) => true,
+            Cb::Menu(_)
+            | Cb::Order(_)
+            | Cb::OrdersPage(_)
+            | Cb::Language(_)
+            | Cb::BroadcastStop(_)
+            | Cb::Topup
+            | Cb::TopupApprove(_)
+            | Cb::TopupReject(_)
+            | Cb::TopupOther(_) => false,
         }
     }
 
@@ -75,6 +95,12 @@ impl Cb {
             Cb::BroadcastConfirm => "bc:ok".into(),
             Cb::BroadcastCancel => "bc:x".into(),
             Cb::BroadcastStop(id) => format!("bs:{id}"),
+            Cb::Topup => "tu".into(),
+            Cb::TopupVia(online) => (if *online { "tv:online" } else { "tv:transfer" }).into(),
+            Cb::TopupAmount(a) => format!("ta:{a}"),
+            Cb::TopupApprove(id) => format!("tok:{id}"),
+            Cb::TopupReject(id) => format!("tno:{id}"),
+            Cb::TopupOther(id) => format!("tam:{id}"),
         }
     }
 
@@ -108,6 +134,13 @@ impl Cb {
             "bc" if arg == "ok" => Cb::BroadcastConfirm,
             "bc" if arg == "x" => Cb::BroadcastCancel,
             "bs" => Cb::BroadcastStop(num()?),
+            "tu" if arg.is_empty() => Cb::Topup,
+            "tv" if arg == "online" => Cb::TopupVia(true),
+            "tv" if arg == "transfer" => Cb::TopupVia(false),
+            "ta" => Cb::TopupAmount(num()?),
+            "tok" => Cb::TopupApprove(num()?),
+            "tno" => Cb::TopupReject(num()?),
+            "tam" => Cb::TopupOther(num()?),
             _ => return None,
         })
     }
@@ -118,7 +151,7 @@ mod tests {
     use super::*;
 
     /// One payload of each variant.
-    fn all() -> [Cb; 14] {
+    fn all() -> [Cb; 21] {
         [
             Cb::Menu(MenuItem::Order),
             Cb::Menu(MenuItem::Main),
@@ -134,6 +167,13 @@ mod tests {
             Cb::BroadcastConfirm,
             Cb::BroadcastCancel,
             Cb::BroadcastStop(12),
+            Cb::Topup,
+            Cb::TopupVia(true),
+            Cb::TopupVia(false),
+            Cb::TopupAmount(2000),
+            Cb::TopupApprove(7),
+            Cb::TopupReject(7),
+            Cb::TopupOther(7),
         ]
     }
 
@@ -148,7 +188,7 @@ mod tests {
 
     #[test]
     fn tampered_payloads_are_rejected() {
-        for s in ["", "v:", "v:-5", "v:abc", "t:5G", "n:12a", "ok:1", "o:1e3", "l:de", "zz", "m:nope", &"n:".repeat(40)]
+        for s in ["", "v:", "v:-5", "v:abc", "t:5G", "n:12a", "ok:1", "o:1e3", "l:de", "zz", "tv:card", "tok:-1", "tu:1", "m:nope", &"n:".repeat(40)]
         {
             assert_eq!(Cb::parse(s), None, "{s}");
         }
@@ -163,11 +203,13 @@ mod tests {
             let step = match &cb {
                 Cb::Type(_) | Cb::Number(_) | Cb::Value(_) | Cb::Confirm | Cb::Back | Cb::Cancel => true,
                 Cb::BroadcastConfirm | Cb::BroadcastCancel => true,
+                Cb::TopupVia(_) | Cb::TopupAmount(_) => true,
                 Cb::Menu(_) | Cb::Order(_) | Cb::OrdersPage(_) | Cb::Language(_) | Cb::BroadcastStop(_) => false,
+                Cb::Topup | Cb::TopupApprove(_) | Cb::TopupReject(_) | Cb::TopupOther(_) => false,
             };
             assert_eq!(cb.is_step(), step, "{cb:?}");
             seen.insert(std::mem::discriminant(&cb));
         }
-        assert_eq!(seen.len(), 13, "every variant has a sample");
+        assert_eq!(seen.len(), 19, "every variant has a sample");
     }
 }

@@ -8,6 +8,7 @@ pub enum Command {
     Language,
     Help,
     Cancel,
+    Topup,
     // Admin only: for anyone else these behave like an unknown command.
     Credit,
     Debit,
@@ -20,19 +21,21 @@ pub enum Command {
     Ban,
     Unban,
     Maintenance,
+    Topups,
 }
 
 impl Command {
-    pub const CUSTOMER: [Command; 7] = [
+    pub const CUSTOMER: [Command; 8] = [
         Command::Order,
         Command::Balance,
+        Command::Topup,
         Command::Orders,
         Command::Language,
         Command::Help,
         Command::Cancel,
         Command::Start,
     ];
-    pub const ADMIN: [Command; 11] = [
+    pub const ADMIN: [Command; 12] = [
         Command::Credit,
         Command::Debit,
         Command::SetRole,
@@ -44,6 +47,7 @@ impl Command {
         Command::Ban,
         Command::Unban,
         Command::Maintenance,
+        Command::Topups,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,6 +70,8 @@ impl Command {
             Command::Ban => "ban",
             Command::Unban => "unban",
             Command::Maintenance => "maintenance",
+            Command::Topup => "topup",
+            Command::Topups => "topups",
         }
     }
 
