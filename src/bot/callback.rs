@@ -188,8 +188,23 @@ mod tests {
 
     #[test]
     fn tampered_payloads_are_rejected() {
-        for s in ["", "v:", "v:-5", "v:abc", "t:5G", "n:12a", "ok:1", "o:1e3", "l:de", "zz", "tv:card", "tok:-1", "tu:1", "m:nope", &"n:".repeat(40)]
-        {
+        for s in [
+            "",
+            "v:",
+            "v:-5",
+            "v:abc",
+            "t:5G",
+            "n:12a",
+            "ok:1",
+            "o:1e3",
+            "l:de",
+            "zz",
+            "tv:card",
+            "tok:-1",
+            "tu:1",
+            "m:nope",
+            &"n:".repeat(40),
+        ] {
             assert_eq!(Cb::parse(s), None, "{s}");
         }
     }

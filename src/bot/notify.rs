@@ -1,9 +1,9 @@
 //! Messages the bot sends on its own: an order's status to its customer, alerts to admins,
 //! broadcast copies and progress. [`TgNotifier`] is how the workers reach Telegram.
 use super::{Ctx, Tg, keyboards, render, ui};
+use crate::domain::topup::{TopupMethod, TopupStatus};
 use crate::domain::{CardType, Dinars, OrderStatus};
 use crate::i18n::{Arg, Lang, html_escape, money};
-use crate::domain::topup::{TopupMethod, TopupStatus};
 use crate::store::topups::Topup;
 use crate::store::{BroadcastJob, Order};
 use crate::tr;

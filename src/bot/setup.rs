@@ -38,7 +38,9 @@ pub async fn register_commands(bot: &Tg, ctx: &Ctx) {
 /// language registers it again.
 pub async fn set_chat_commands(bot: &Tg, ctx: &Ctx, user_id: i64, lang: Lang) {
     let scope = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(user_id)) };
-    if let Err(e) = bot.set_my_commands(commands(lang, ctx.cfg.is_admin(user_id), ctx.cfg.topup.enabled())).scope(scope).await {
+    if let Err(e) =
+        bot.set_my_commands(commands(lang, ctx.cfg.is_admin(user_id), ctx.cfg.topup.enabled())).scope(scope).await
+    {
         tracing::warn!(error = %e, "setMyCommands for a chat failed");
     }
 }

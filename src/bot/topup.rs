@@ -66,7 +66,8 @@ pub async fn begin(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
     if !online && ctx.cfg.topup.offers(TopupMethod::Online) {
         text = format!("{}\n\n{text}", tr!(lang, "topup-online-unavailable"));
     }
-    let msg = ui::edit_or_send(t.bot, t.chat, here, text, Some(keyboards::topup_methods(lang, online, transfer))).await?;
+    let msg =
+        ui::edit_or_send(t.bot, t.chat, here, text, Some(keyboards::topup_methods(lang, online, transfer))).await?;
     t.dlg.update(State::TopupChoosing { msg }).await?;
     Ok(())
 }
@@ -88,7 +89,12 @@ fn amount_prompt(ctx: &Ctx, lang: Lang, online: bool) -> String {
 }
 
 /// Shows the amount step (in `here`, or a new message with `notice` above the prompt).
-async fn show_amount_step(t: &Turn<'_>, here: Option<MessageId>, online: bool, notice: Option<String>) -> HandlerResult {
+async fn show_amount_step(
+    t: &Turn<'_>,
+    here: Option<MessageId>,
+    online: bool,
+    notice: Option<String>,
+) -> HandlerResult {
     let lang = t.user.language;
     let mut text = amount_prompt(t.ctx, lang, online);
     if let Some(n) = notice {
@@ -241,7 +247,8 @@ pub async fn receipt_sent(t: &Turn<'_>, msg: &Message, amount: Dinars) -> Handle
         sizes.last().map(|p| (p.file.id.to_string(), ReceiptKind::Photo))
     } else if let Some(doc) = msg.document() {
         let mime = doc.mime_type.as_ref().map(|m| m.essence_str().to_owned()).unwrap_or_default();
-        (mime == "application/pdf" || mime.starts_with("image/")).then(|| (doc.file.id.to_string(), ReceiptKind::Document))
+        (mime == "application/pdf" || mime.starts_with("image/"))
+            .then(|| (doc.file.id.to_string(), ReceiptKind::Document))
     } else {
         None
     };
@@ -296,7 +303,9 @@ async fn send_to_admins(bot: &Tg, ctx: &Ctx, row: &Topup) {
     let Some(file) = row.receipt_file_id.clone() else { return };
     for (chat, lang) in admin_targets(ctx).await {
         let media = match row.receipt_kind {
-            Some(ReceiptKind::Document) => bot.send_document(ChatId(chat), InputFile::file_id(file.clone().into())).await.map(|_| ()),
+            Some(ReceiptKind::Document) => {
+                bot.send_document(ChatId(chat), InputFile::file_id(file.clone().into())).await.map(|_| ())
+            }
             _ => bot.send_photo(ChatId(chat), InputFile::file_id(file.clone().into())).await.map(|_| ()),
         };
         if let Err(e) = media {

@@ -63,9 +63,11 @@ async fn check<N: Notifier>(n: &N, ctx: &Ctx, row: Topup) {
     let answer = ctx.catalog.client().check_payment(&payment_ref).await;
     let (outcome, seen, reported) = match &answer {
         Ok(c) => match &c.status {
-            PaymentStatus::Confirmed { details } => {
-                (Some(OnlineOutcome::Confirmed), Some(c.status.as_str().to_owned()), details.as_ref().and_then(|d| d.amount))
-            }
+            PaymentStatus::Confirmed { details } => (
+                Some(OnlineOutcome::Confirmed),
+                Some(c.status.as_str().to_owned()),
+                details.as_ref().and_then(|d| d.amount),
+            ),
             PaymentStatus::Failed => (Some(OnlineOutcome::Failed), None, None),
             PaymentStatus::Other(s) => {
                 tracing::warn!(topup = row.id, status = %s, "undocumented OCPay status, still checking");

@@ -6,4 +6,5 @@ mod orders;
 mod startup;
 mod strict;
 mod support;
+mod topups;
 mod wallet;
