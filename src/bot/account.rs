@@ -67,7 +67,7 @@ pub async fn balance(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
     text.push_str("\n\n");
     text.push_str(&render::topup_hint(lang, &ctx.cfg.support_contact));
     // The id an admin needs to credit this wallet, tap to copy.
-    text.push_str("\n");
+    text.push('\n');
     text.push_str(&tr!(lang, "topup-your-id", id = user.id.to_string()));
     if ctx.cfg.is_admin(user.id) {
         text.push_str("\n\n");
