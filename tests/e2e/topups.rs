@@ -417,3 +417,37 @@ async fn french_and_arabic_customers_top_up_in_their_language() {
     assert!(!want.contains("DA"), "Arabic says د.ج");
     ledger_ok(&app).await;
 }
+
+#[tokio::test]
+async fn a_method_switched_on_without_what_it_needs_stops_the_start_naming_the_variable() {
+    let app = TestApp::prepare(&[]).await;
+    for (set, var) in [
+        (vec![("TOPUP_METHODS", "transfer")], "TOPUP_TRANSFER_INSTRUCTIONS"),
+        (vec![("TOPUP_METHODS", "online,card")], "TOPUP_METHODS"),
+        (vec![("TOPUP_METHODS", "online"), ("TOPUP_MAX", "400")], "TOPUP_MAX"),
+        (vec![("TOPUP_METHODS", "online"), ("OCPAY_FEE_MODE", "FREE")], "OCPAY_FEE_MODE"),
+    ] {
+        let mut vars = app.vars.clone();
+        for (k, v) in &set {
+            vars.insert((*k).to_owned(), (*v).to_owned());
+        }
+        let mut p = crate::support::spawn_bot(&vars);
+        let status = p.wait().await;
+        let out = p.logs();
+        assert_eq!(status.code(), Some(2), "{set:?}: {out}");
+        let lines: Vec<&str> = out.lines().filter(|l| l.contains(var)).collect();
+        assert_eq!(lines.len(), 1, "{set:?}: one line naming {var}: {out}");
+    }
+}
+
+#[tokio::test]
+async fn the_not_enough_balance_refusal_offers_a_top_up() {
+    let (app, _ocpay) = start("5", &[]).await;
+    let u = app.customer_with(4101, "en", 100).await;
+    let summary = crate::support::flow::to_confirm(&app.tg, &u, "ADSL", "036362608", 1000).await;
+    app.tg.press_button(&u, summary.message_id, "Confirm");
+    let refused = wait_msg(&app.tg, u.id, summary.message_id, |m| m.plain.contains("Not enough balance")).await;
+    app.tg.press_button(&u, refused.message_id, "Top up");
+    let menu = wait_msg(&app.tg, u.id, refused.message_id, |m| m.has_button("Pay online")).await;
+    assert!(menu.has_button("Transfer or cash"), "{:?}", menu.buttons());
+}
