@@ -142,6 +142,7 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
             stop_rx.clone(),
         )),
         tokio::spawn(crate::workers::books::run(notifier.clone(), ctx.clone(), stop_rx.clone())),
+        tokio::spawn(crate::workers::topups::run(notifier.clone(), ctx.clone(), stop_rx.clone())),
         tokio::spawn(crate::workers::broadcaster::run(notifier, ctx.clone(), stop_rx.clone())),
     ];
 

@@ -68,6 +68,8 @@ pub struct Config {
     pub public_url: Option<url::Url>,
     /// How old a panel `initData` may be and how long a panel browser session lasts.
     pub panel_session_secs: u32,
+    /// Wallet top-ups (`TOPUP_*`, `OCPAY_FEE_MODE`); off unless `TOPUP_METHODS` names a method.
+    pub topup: crate::topup_config::TopupConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,7 +203,9 @@ impl Config {
         if not_sent_rechecks[1] <= not_sent_rechecks[0] {
             return Err(err("NOT_SENT_RECHECK_2_SECS", "must be longer than NOT_SENT_RECHECK_1_SECS"));
         }
+        let topup = crate::topup_config::TopupConfig::from_lookup(get)?;
         Ok(Config {
+            topup,
             not_sent_rechecks,
             handling_alert_after: secs(&get, "HANDLING_ALERT_SECS", 3600.0)?,
             queued_alert_after: secs(&get, "QUEUED_ALERT_SECS", 172_800.0)?,
@@ -395,6 +399,15 @@ mod tests {
             "LOG_FORMAT" => (if c.log_format == LogFormat::Text { "text" } else { "json" }).to_owned(),
             "PUBLIC_URL" => unset(c.public_url.is_none(), "none"),
             "PANEL_SESSION_SECS" => c.panel_session_secs.to_string(),
+            "TOPUP_METHODS" => unset(c.topup.methods.is_empty(), "none (no top-ups)"),
+            "TOPUP_MIN" => c.topup.limits.min.get().to_string(),
+            "TOPUP_MAX" => c.topup.limits.max.get().to_string(),
+            "TOPUP_TRANSFER_INSTRUCTIONS" => unset(c.topup.transfer_instructions.is_none(), "none"),
+            "OCPAY_FEE_MODE" => c.topup.fee_mode.as_str().to_owned(),
+            "TOPUP_CHECK_FAST" => secs(c.topup.schedule.fast_interval),
+            "TOPUP_CHECK_FAST_WINDOW" => secs(c.topup.schedule.fast_window),
+            "TOPUP_CHECK_SLOW" => secs(c.topup.schedule.slow_interval),
+            "TOPUP_CHECK_GIVE_UP" => secs(c.topup.schedule.give_up_after),
             // Read by the log subscriber in main, not by `Config`.
             "RUST_LOG" => DEFAULT_LOG_FILTER.to_owned(),
             _ => return None,

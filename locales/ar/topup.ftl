@@ -71,3 +71,7 @@ topup-admin-online-paid = 💳 تم تأكيد دفع إلكتروني: { $amoun
 topup-admin-amount-mismatch = ⚠️ يشير OCPay إلى دفع { $reported } د.ج للمرجع <code>{ $ref }</code>؛ طُلب وشُحن { $amount } د.ج. يرجى التحقق.
 topup-admin-online-expired = ⌛ دفع إلكتروني لم يُؤكَّد بعد 24 ساعة: { $amount } د.ج، { $name } (<code>{ $user_id }</code>)، المرجع <code>{ $ref }</code>. أُغلق دون شحن؛ تحقق في OneClickDZ إذا قال الزبون إنه دفع.
 topup-admin-ocpay-forbidden = ⚠️ رفض OCPay إنشاء رابط دفع (التاجر غير مُصادَق عليه بعد، أو مفتاح API بلا صلاحيات على OCPay). الدفع الإلكتروني مخفي عن الزبائن لمدة { $minutes } دقيقة.
+
+## قائمة الأوامر
+cmd-topup = شحن رصيدي
+cmd-topups = طلبات الشحن المنتظرة

@@ -71,3 +71,7 @@ topup-admin-online-paid = 💳 Online payment confirmed: { $amount } DA from { 
 topup-admin-amount-mismatch = ⚠️ OCPay reports { $reported } DA paid for ref <code>{ $ref }</code>; { $amount } DA was asked and credited. Please check.
 topup-admin-online-expired = ⌛ Online payment still not confirmed after 24 h: { $amount } DA, { $name } (<code>{ $user_id }</code>), ref <code>{ $ref }</code>. Closed with no credit; check on OneClickDZ if the customer says they paid.
 topup-admin-ocpay-forbidden = ⚠️ OCPay refused to make a payment link (merchant not validated yet, or the API key has no rights on OCPay). Online payment is hidden from customers for { $minutes } min.
+
+## Command menu
+cmd-topup = Top up my balance
+cmd-topups = Top-up requests waiting

@@ -71,3 +71,7 @@ topup-admin-online-paid = 💳 Paiement en ligne confirmé : { $amount } DA de
 topup-admin-amount-mismatch = ⚠️ OCPay indique { $reported } DA payés pour la réf. <code>{ $ref }</code> ; { $amount } DA ont été demandés et crédités. Vérifiez, s'il vous plaît.
 topup-admin-online-expired = ⌛ Paiement en ligne toujours non confirmé après 24 h : { $amount } DA, { $name } (<code>{ $user_id }</code>), réf. <code>{ $ref }</code>. Clôturé sans crédit ; vérifiez sur OneClickDZ si le client dit avoir payé.
 topup-admin-ocpay-forbidden = ⚠️ OCPay a refusé de créer un lien de paiement (marchand pas encore validé, ou clé d'API sans droits sur OCPay). Le paiement en ligne est masqué aux clients pendant { $minutes } min.
+
+## Menu des commandes
+cmd-topup = Alimenter mon solde
+cmd-topups = Demandes d’alimentation en attente

@@ -59,15 +59,22 @@ pub async fn balance(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
         for e in &entries {
             text.push_str("\n• ");
             text.push_str(&render::ledger_line(lang, e));
+            // Where the money came from (online payment, transfer, shop credit, order, refund).
+            text.push_str(" · ");
+            text.push_str(&tr!(lang, &format!("topup-source-{}", e.source.as_str())));
         }
     }
     text.push_str("\n\n");
     text.push_str(&render::topup_hint(lang, &ctx.cfg.support_contact));
+    // The id an admin needs to credit this wallet, tap to copy.
+    text.push('\n');
+    text.push_str(&tr!(lang, "topup-your-id", id = user.id.to_string()));
     if ctx.cfg.is_admin(user.id) {
         text.push_str("\n\n");
         text.push_str(&admin_balance(ctx, lang).await);
     }
-    ui::edit_or_send(bot, chat, here, text, Some(keyboards::back_to_menu(lang))).await?;
+    let kb = keyboards::with_topup(lang, ctx.cfg.topup.enabled());
+    ui::edit_or_send(bot, chat, here, text, Some(kb)).await?;
     Ok(())
 }
 

@@ -18,6 +18,16 @@ pub enum Cb {
     BroadcastConfirm,
     BroadcastCancel,
     BroadcastStop(i64),
+    /// Start a top-up (under /balance, on the "not enough balance" refusal).
+    Topup,
+    /// Top-up method: online payment (true) or a transfer receipt.
+    TopupVia(bool),
+    /// A suggested top-up amount.
+    TopupAmount(i64),
+    /// Admin decisions on receipt request `id`.
+    TopupApprove(i64),
+    TopupReject(i64),
+    TopupOther(i64),
     /// Carries out the admin's pending credit or debit with this id.
     MoveConfirm(i64),
     MoveCancel(i64),
@@ -71,8 +81,18 @@ impl Cb {
             | Cb::Back
             | Cb::Cancel
             | Cb::BroadcastConfirm
-            | Cb::BroadcastCancel => true,
-            Cb::Menu(_) | Cb::Order(_) | Cb::OrdersPage(_) | Cb::Language(_) | Cb::BroadcastStop(_) => false,
+            | Cb::BroadcastCancel
+            | Cb::TopupVia(_)
+            | Cb::TopupAmount(_) => true,
+            Cb::Menu(_)
+            | Cb::Order(_)
+            | Cb::OrdersPage(_)
+            | Cb::Language(_)
+            | Cb::BroadcastStop(_)
+            | Cb::Topup
+            | Cb::TopupApprove(_)
+            | Cb::TopupReject(_)
+            | Cb::TopupOther(_) => false,
             // Admin buttons name what they act on; the store decides each at most once.
             Cb::MoveConfirm(_)
             | Cb::MoveCancel(_)
@@ -106,6 +126,12 @@ impl Cb {
             Cb::Refund(id) => format!("rf:{id}"),
             Cb::RefundConfirm(id) => format!("ry:{id}"),
             Cb::RefundKeep(id) => format!("rn:{id}"),
+            Cb::Topup => "tu".into(),
+            Cb::TopupVia(online) => (if *online { "tv:online" } else { "tv:transfer" }).into(),
+            Cb::TopupAmount(a) => format!("ta:{a}"),
+            Cb::TopupApprove(id) => format!("tok:{id}"),
+            Cb::TopupReject(id) => format!("tno:{id}"),
+            Cb::TopupOther(id) => format!("tam:{id}"),
         }
     }
 
@@ -153,6 +179,13 @@ impl Cb {
             "rf" => Cb::Refund(num()?),
             "ry" => Cb::RefundConfirm(num()?),
             "rn" => Cb::RefundKeep(num()?),
+            "tu" if arg.is_empty() => Cb::Topup,
+            "tv" if arg == "online" => Cb::TopupVia(true),
+            "tv" if arg == "transfer" => Cb::TopupVia(false),
+            "ta" => Cb::TopupAmount(num()?),
+            "tok" => Cb::TopupApprove(num()?),
+            "tno" => Cb::TopupReject(num()?),
+            "tam" => Cb::TopupOther(num()?),
             _ => return None,
         })
     }
@@ -163,7 +196,7 @@ mod tests {
     use super::*;
 
     /// One payload of each variant.
-    fn all() -> [Cb; 21] {
+    fn all() -> [Cb; 28] {
         [
             Cb::Menu(MenuItem::Order),
             Cb::Menu(MenuItem::Main),
@@ -186,6 +219,13 @@ mod tests {
             Cb::Refund(3),
             Cb::RefundConfirm(3),
             Cb::RefundKeep(3),
+            Cb::Topup,
+            Cb::TopupVia(true),
+            Cb::TopupVia(false),
+            Cb::TopupAmount(2000),
+            Cb::TopupApprove(7),
+            Cb::TopupReject(7),
+            Cb::TopupOther(7),
         ]
     }
 
@@ -218,6 +258,11 @@ mod tests {
             "lp:1:a;b",
             "mv:-1",
             "ry:",
+            "tv:card",
+            "tok:-1",
+            "tu:1",
+            "m:nope",
+            &"n:".repeat(40),
         ] {
             assert_eq!(Cb::parse(s), None, "{s}");
         }
@@ -232,13 +277,15 @@ mod tests {
             let step = match &cb {
                 Cb::Type(_) | Cb::Number(_) | Cb::Value(_) | Cb::Confirm | Cb::Back | Cb::Cancel => true,
                 Cb::BroadcastConfirm | Cb::BroadcastCancel => true,
+                Cb::TopupVia(_) | Cb::TopupAmount(_) => true,
                 Cb::Menu(_) | Cb::Order(_) | Cb::OrdersPage(_) | Cb::Language(_) | Cb::BroadcastStop(_) => false,
                 Cb::MoveConfirm(_) | Cb::MoveCancel(_) | Cb::LookupPage(..) | Cb::Recheck(_) => false,
                 Cb::Refund(_) | Cb::RefundConfirm(_) | Cb::RefundKeep(_) => false,
+                Cb::Topup | Cb::TopupApprove(_) | Cb::TopupReject(_) | Cb::TopupOther(_) => false,
             };
             assert_eq!(cb.is_step(), step, "{cb:?}");
             seen.insert(std::mem::discriminant(&cb));
         }
-        assert_eq!(seen.len(), 20, "every variant has a sample");
+        assert_eq!(seen.len(), 26, "every variant has a sample");
     }
 }

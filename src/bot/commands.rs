@@ -8,6 +8,7 @@ pub enum Command {
     Language,
     Help,
     Cancel,
+    Topup,
     // Admin only: for anyone else these behave like an unknown command.
     Credit,
     Debit,
@@ -22,19 +23,21 @@ pub enum Command {
     Maintenance,
     Lookup,
     Panel,
+    Topups,
 }
 
 impl Command {
-    pub const CUSTOMER: [Command; 7] = [
+    pub const CUSTOMER: [Command; 8] = [
         Command::Order,
         Command::Balance,
+        Command::Topup,
         Command::Orders,
         Command::Language,
         Command::Help,
         Command::Cancel,
         Command::Start,
     ];
-    pub const ADMIN: [Command; 13] = [
+    pub const ADMIN: [Command; 14] = [
         Command::Credit,
         Command::Debit,
         Command::SetRole,
@@ -48,6 +51,7 @@ impl Command {
         Command::Maintenance,
         Command::Lookup,
         Command::Panel,
+        Command::Topups,
     ];
 
     pub fn name(self) -> &'static str {
@@ -72,6 +76,8 @@ impl Command {
             Command::Maintenance => "maintenance",
             Command::Lookup => "lookup",
             Command::Panel => "panel",
+            Command::Topup => "topup",
+            Command::Topups => "topups",
         }
     }
 

@@ -172,3 +172,67 @@ pub fn refund_confirm(lang: Lang, order: i64) -> InlineKeyboardMarkup {
         button(tr!(lang, "btn-refund-keep"), Cb::RefundKeep(order)),
     ]])
 }
+
+/// The Top up button, then the main menu (under /balance and the "not enough balance" refusal).
+pub fn with_topup(lang: Lang, topups: bool) -> InlineKeyboardMarkup {
+    let mut rows = Vec::new();
+    if topups {
+        rows.push(vec![button(tr!(lang, "topup-btn"), Cb::Topup)]);
+    }
+    rows.push(vec![button(tr!(lang, "btn-main-menu"), Cb::Menu(MenuItem::Main))]);
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// Just the Top up button (e.g. to reach the other method when one is unavailable).
+pub fn topup_start(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![button(tr!(lang, "topup-btn"), Cb::Topup)]])
+}
+
+/// The methods on offer, one per row, then Cancel.
+pub fn topup_methods(lang: Lang, online: bool, transfer: bool) -> InlineKeyboardMarkup {
+    let mut rows = Vec::new();
+    if online {
+        rows.push(vec![button(tr!(lang, "topup-btn-online"), Cb::TopupVia(true))]);
+    }
+    if transfer {
+        rows.push(vec![button(tr!(lang, "topup-btn-transfer"), Cb::TopupVia(false))]);
+    }
+    rows.push(vec![button(tr!(lang, "btn-cancel"), Cb::Cancel)]);
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// Suggested amounts in one row, then Cancel.
+pub fn topup_amounts(lang: Lang, amounts: &[crate::domain::Dinars]) -> InlineKeyboardMarkup {
+    let row: Vec<_> = amounts
+        .iter()
+        .map(|a| button(tr!(lang, "topup-btn-amount", amount = a.grouped()), Cb::TopupAmount(a.get())))
+        .collect();
+    let mut rows = Vec::new();
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    rows.push(vec![button(tr!(lang, "btn-cancel"), Cb::Cancel)]);
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// The payment link as a URL button (`Pay 2 000 DA`).
+pub fn topup_pay(lang: Lang, amount: crate::domain::Dinars, url: &str) -> InlineKeyboardMarkup {
+    match url::Url::parse(url) {
+        Ok(u) => InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::url(
+            tr!(lang, "topup-btn-pay", amount = amount.grouped()),
+            u,
+        )]]),
+        Err(_) => InlineKeyboardMarkup::default(),
+    }
+}
+
+/// An admin's buttons under a receipt request.
+pub fn topup_review(lang: Lang, id: i64) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![
+        vec![
+            button(tr!(lang, "topup-btn-approve"), Cb::TopupApprove(id)),
+            button(tr!(lang, "topup-btn-reject"), Cb::TopupReject(id)),
+        ],
+        vec![button(tr!(lang, "topup-btn-other-amount"), Cb::TopupOther(id))],
+    ])
+}

@@ -17,6 +17,7 @@ pub mod setup;
 pub mod state;
 pub mod stats;
 pub mod tg;
+pub mod topup;
 pub mod turn;
 pub mod ui;
 

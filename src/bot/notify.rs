@@ -1,8 +1,10 @@
 //! Messages the bot sends on its own: an order's status to its customer, alerts to admins,
 //! broadcast copies and progress. [`TgNotifier`] is how the workers reach Telegram.
 use super::{Ctx, Tg, keyboards, render, ui};
+use crate::domain::topup::{TopupMethod, TopupStatus};
 use crate::domain::{CardType, Dinars, OrderStatus};
-use crate::i18n::{Lang, card_value, html_escape, money};
+use crate::i18n::{Arg, Lang, card_value, html_escape, money};
+use crate::store::topups::Topup;
 use crate::store::{BroadcastJob, Order};
 use crate::tr;
 use crate::workers::notifier::{Alert, BroadcastView, Copied, Notifier, Phase, Told, Undelivered};
@@ -25,6 +27,10 @@ fn undelivered(e: RequestError) -> Undelivered {
 impl Notifier for TgNotifier {
     async fn order_changed(&self, order: &Order) -> Result<Told, Undelivered> {
         order_changed(&self.bot, &self.ctx, order).await.map_err(undelivered)
+    }
+
+    async fn topup_changed(&self, topup: &Topup) -> Result<Told, Undelivered> {
+        topup_changed(&self.bot, &self.ctx, topup).await.map_err(undelivered)
     }
 
     async fn alert(&self, alert: Alert<'_>) {
@@ -66,6 +72,11 @@ impl Notifier for TgNotifier {
 /// Tells the admins; also used by handlers that meet something admins must hear about.
 pub async fn alert(bot: &Tg, ctx: &Ctx, alert: Alert<'_>) {
     match alert {
+        Alert::TopupOnlinePaid(t) => admins_topup(bot, ctx, t, "topup-admin-online-paid", None).await,
+        Alert::TopupOnlineExpired(t) => admins_topup(bot, ctx, t, "topup-admin-online-expired", None).await,
+        Alert::TopupAmountMismatch { topup, reported } => {
+            admins_topup(bot, ctx, topup, "topup-admin-amount-mismatch", Some(reported)).await
+        }
         Alert::OrderSettled(order) => match order.status {
             OrderStatus::Refunded => admins_order(bot, ctx, order, "alert-order-refunded").await,
             OrderStatus::Queued => admins_order(bot, ctx, order, "alert-order-queued").await,
@@ -276,4 +287,99 @@ async fn admins_order_with(bot: &Tg, ctx: &Ctx, order: &Order, key: &'static str
         )
     })
     .await;
+}
+
+/// An admin notice about an online top-up: amount, customer, payment ref.
+async fn admins_topup(bot: &Tg, ctx: &Ctx, t: &Topup, key: &'static str, reported: Option<f64>) {
+    let name = ctx.store.user(t.user_id).await.ok().flatten().map_or(t.user_id.to_string(), |u| u.display_name());
+    let amount = t.amount_credited.unwrap_or(t.amount_asked).grouped();
+    let payment_ref = payment_ref(t);
+    let reported = reported.map_or(String::new(), |r| Dinars(r.round() as i64).grouped());
+    admins(bot, ctx, |l| {
+        crate::i18n::t(
+            l,
+            key,
+            &[
+                ("amount", Arg::from(amount.as_str())),
+                ("name", Arg::from(html_escape(&name).as_str())),
+                ("user_id", Arg::from(t.user_id.to_string().as_str())),
+                ("ref", Arg::from(payment_ref.as_str())),
+                ("reported", Arg::from(reported.as_str())),
+            ],
+        )
+    })
+    .await;
+}
+
+/// What the customer reads about a settled top-up (the balance is the wallet now).
+pub async fn topup_outcome_text(ctx: &Ctx, lang: Lang, t: &Topup) -> String {
+    let balance = || async { ctx.store.balances(t.user_id).await.map(|b| b.balance).unwrap_or_default() };
+    let amount = t.amount_asked.grouped();
+    match (t.method, t.status) {
+        (_, TopupStatus::Confirmed) => tr!(
+            lang,
+            "topup-online-paid",
+            amount = t.amount_credited.unwrap_or(t.amount_asked).grouped(),
+            balance = balance().await.grouped()
+        ),
+        (TopupMethod::Online, TopupStatus::Failed) => match t.failure_reason.as_deref() {
+            Some("payment_failed") => tr!(lang, "topup-online-not-completed", amount = amount),
+            Some("forbidden") if ctx.cfg.topup.offers(TopupMethod::Transfer) => tr!(lang, "topup-online-unavailable"),
+            Some("forbidden") => tr!(lang, "topup-unavailable"),
+            _ => tr!(lang, "topup-link-failed"),
+        },
+        (_, TopupStatus::Expired) => crate::i18n::t(
+            lang,
+            "topup-online-expired",
+            &[("amount", Arg::from(amount.as_str())), ("ref", Arg::from(payment_ref(t).as_str()))],
+        ),
+        (_, TopupStatus::Approved) => {
+            let credited = t.amount_credited.unwrap_or(t.amount_asked);
+            let balance = balance().await.grouped();
+            if credited == t.amount_asked {
+                tr!(lang, "topup-receipt-approved", amount = credited.grouped(), balance = balance)
+            } else {
+                tr!(
+                    lang,
+                    "topup-receipt-approved-other",
+                    amount = credited.grouped(),
+                    asked = amount,
+                    balance = balance
+                )
+            }
+        }
+        (_, TopupStatus::Rejected) => tr!(
+            lang,
+            "topup-receipt-rejected",
+            amount = amount,
+            reason = html_escape(t.decision_reason.as_deref().unwrap_or_default())
+        ),
+        // Not settled: nothing to tell yet.
+        _ => tr!(lang, "topup-link-preparing"),
+    }
+}
+
+/// Tells the customer a top-up's outcome: the online payment's message is edited; a receipt's
+/// decision comes as a new message, so it is noticed.
+pub async fn topup_changed(bot: &Tg, ctx: &Ctx, t: &Topup) -> Result<Told, RequestError> {
+    let lang = ctx.store.language_of(t.user_id).await.ok().flatten().unwrap_or(ctx.cfg.default_language);
+    let text = topup_outcome_text(ctx, lang, t).await;
+    let chat = ChatId(t.chat_id);
+    let kb = Some(keyboards::main_menu(lang));
+    let res = match t.method {
+        TopupMethod::Online => ui::edit_or_send(bot, chat, t.status_message_id.map(MessageId), text, kb).await,
+        TopupMethod::Transfer => ui::send(bot, chat, text, kb).await,
+    };
+    match res {
+        Ok(id) => Ok(Told::Shown(Some(id.0))),
+        Err(e) if ui::is_unreachable(&e) => {
+            let _ = ctx.store.set_unreachable(t.user_id, true).await;
+            Ok(Told::Unreachable)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn payment_ref(t: &Topup) -> String {
+    html_escape(t.payment_ref.as_deref().unwrap_or("—"))
 }

@@ -302,7 +302,7 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
         PlaceOutcome::Duplicate(order) => tracing::info!(order_ref = %order.r#ref, "duplicate confirm ignored"),
         PlaceOutcome::InsufficientFunds { available } => {
             let text = render::insufficient(lang, available, price, &t.ctx.cfg.support_contact);
-            t.show(Some(msg), text, Some(keyboards::back_to_menu(lang))).await?;
+            t.show(Some(msg), text, Some(keyboards::with_topup(lang, t.ctx.cfg.topup.enabled()))).await?;
         }
     }
     Ok(())

@@ -3,7 +3,7 @@ use super::callback::{Cb, MenuItem};
 use super::commands::{self, Command, Parsed};
 use super::state::{Awaits, Dlg, State};
 use super::turn::Turn;
-use super::{Ctx, HandlerResult, Tg, account, admin, lookup, order_flow, ui};
+use super::{Ctx, HandlerResult, Tg, account, admin, lookup, order_flow, topup, ui};
 use crate::domain::Dinars;
 use crate::i18n::Lang;
 use crate::store::{Member, NewUser};
@@ -122,8 +122,11 @@ async fn on_message(bot: &Tg, msg: &Message, ctx: &Ctx, user: Member, dlg: Dlg, 
             Command::Orders => account::orders(&t, None, 0).await,
             Command::Language => account::language_menu(&t, None).await,
             Command::Help => account::help(&t, None).await,
+            Command::Cancel if state.is_topup() => topup::cancel(&t, None).await,
             Command::Cancel => order_flow::cancel(&t, None).await,
             Command::Panel => super::panel_link::command(&t).await,
+            Command::Topup => topup::begin(&t, None).await,
+            Command::Topups => topup::admin_list(&t).await,
             admin_cmd => admin::command(&t, admin_cmd, &args).await,
         };
     }
@@ -132,6 +135,10 @@ async fn on_message(bot: &Tg, msg: &Message, ctx: &Ctx, user: Member, dlg: Dlg, 
             order_flow::number_typed(&t, wizard, card_type, text).await
         }
         (State::BroadcastCompose, _) if is_admin => admin::broadcast_compose(&t, msg).await,
+        (State::TopupAmount { msg: wizard, online }, text) => topup::amount_typed(&t, wizard, online, text).await,
+        (State::TopupReceipt { amount }, _) => topup::receipt_sent(&t, msg, amount).await,
+        (State::TopupAdminAmount { topup_id }, text) if is_admin => topup::admin_amount_typed(&t, topup_id, text).await,
+        (State::TopupAdminReason { topup_id }, text) if is_admin => topup::admin_reason_typed(&t, topup_id, text).await,
         (state, _) if state.awaits() == Awaits::Buttons => {
             ui::send(bot, chat, tr!(lang, "use-buttons"), None).await?;
             Ok(())
@@ -180,7 +187,17 @@ async fn on_callback(bot: &Tg, q: &CallbackQuery, ctx: &Ctx, user: Member, dlg: 
         (Cb::Cancel, State::BroadcastConfirm { .. }) | (Cb::BroadcastCancel, _) => {
             admin::broadcast_abort(&t, pressed).await
         }
+        (Cb::Cancel, state) if state.is_topup() => topup::cancel(&t, here).await,
         (Cb::Cancel, _) => order_flow::cancel(&t, here).await,
+        (Cb::Topup, _) => topup::begin(&t, here).await,
+        (Cb::TopupVia(online), State::TopupChoosing { .. }) => topup::method_chosen(&t, pressed, online).await,
+        (Cb::TopupAmount(a), State::TopupAmount { online, .. }) => {
+            topup::amount_chosen(&t, pressed, online, Dinars(a)).await
+        }
+        // Decisions on receipts: admins only; a forged payload from anyone else changes nothing.
+        (Cb::TopupApprove(id), _) if ctx.cfg.is_admin(user.id) => topup::approve(&t, id).await,
+        (Cb::TopupReject(id), _) if ctx.cfg.is_admin(user.id) => topup::ask_reason(&t, id).await,
+        (Cb::TopupOther(id), _) if ctx.cfg.is_admin(user.id) => topup::ask_amount(&t, id).await,
         (Cb::Type(ty), State::ChoosingType { .. }) => order_flow::type_chosen(&t, pressed, ty).await,
         (Cb::Number(n), State::EnteringNumber { card_type, .. }) => {
             order_flow::number_chosen(&t, pressed, card_type, &n).await

@@ -6,19 +6,21 @@ use crate::tr;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, Recipient};
 
-fn commands(lang: Lang, admin: bool) -> Vec<BotCommand> {
+fn commands(lang: Lang, admin: bool, topups: bool) -> Vec<BotCommand> {
     let customer = Command::CUSTOMER.into_iter().filter(|c| *c != Command::Start);
     let list: Vec<Command> = if admin { customer.chain(Command::ADMIN).collect() } else { customer.collect() };
-    list.into_iter().map(|c| BotCommand::new(c.name(), tr!(lang, &format!("cmd-{}", c.name())))).collect()
+    // A shop without top-ups sees no change.
+    let list = list.into_iter().filter(|c| topups || !matches!(c, Command::Topup | Command::Topups));
+    list.map(|c| BotCommand::new(c.name(), tr!(lang, &format!("cmd-{}", c.name())))).collect()
 }
 
 /// Registers the customer menu for every language (and as the default), and the admin menu in
 /// each admin's private chat. Failures are logged: the bot works without menus.
 pub async fn register_commands(bot: &Tg, ctx: &Ctx) {
     let mut calls = Vec::new();
-    calls.push(bot.set_my_commands(commands(ctx.cfg.default_language, false)));
+    calls.push(bot.set_my_commands(commands(ctx.cfg.default_language, false, ctx.cfg.topup.enabled())));
     for lang in Lang::ALL {
-        calls.push(bot.set_my_commands(commands(lang, false)).language_code(lang.code()));
+        calls.push(bot.set_my_commands(commands(lang, false, ctx.cfg.topup.enabled())).language_code(lang.code()));
     }
     for call in calls {
         if let Err(e) = call.await {
@@ -36,7 +38,9 @@ pub async fn register_commands(bot: &Tg, ctx: &Ctx) {
 /// language registers it again.
 pub async fn set_chat_commands(bot: &Tg, ctx: &Ctx, user_id: i64, lang: Lang) {
     let scope = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(user_id)) };
-    if let Err(e) = bot.set_my_commands(commands(lang, ctx.cfg.is_admin(user_id))).scope(scope).await {
+    if let Err(e) =
+        bot.set_my_commands(commands(lang, ctx.cfg.is_admin(user_id), ctx.cfg.topup.enabled())).scope(scope).await
+    {
         tracing::warn!(error = %e, "setMyCommands for a chat failed");
     }
 }

@@ -55,6 +55,23 @@ pub enum State {
         #[serde(default = "everyone", with = "audience_text")]
         audience: Audience,
     },
+    /// Top-up: choosing online payment or a transfer receipt.
+    TopupChoosing {
+        #[serde(with = "msg_id")]
+        msg: MessageId,
+    },
+    /// Top-up: the amount, tapped or typed.
+    TopupAmount {
+        #[serde(with = "msg_id")]
+        msg: MessageId,
+        online: bool,
+    },
+    /// Top-up by transfer: waiting for the receipt's photo or PDF.
+    TopupReceipt { amount: Dinars },
+    /// An admin types the amount actually received for a receipt.
+    TopupAdminAmount { topup_id: i64 },
+    /// An admin types why a receipt is refused.
+    TopupAdminReason { topup_id: i64 },
 }
 
 /// What a step takes besides commands and buttons that work everywhere (menu, order history).
@@ -77,8 +94,14 @@ impl State {
             | State::EnteringNumber { msg, .. }
             | State::ChoosingValue { msg, .. }
             | State::Confirming { msg, .. }
-            | State::BroadcastConfirm { msg, .. } => Some(*msg),
-            State::Idle | State::BroadcastCompose => None,
+            | State::BroadcastConfirm { msg, .. }
+            | State::TopupChoosing { msg }
+            | State::TopupAmount { msg, .. } => Some(*msg),
+            State::Idle
+            | State::BroadcastCompose
+            | State::TopupReceipt { .. }
+            | State::TopupAdminAmount { .. }
+            | State::TopupAdminReason { .. } => None,
         }
     }
 
@@ -86,12 +109,23 @@ impl State {
     pub fn awaits(&self) -> Awaits {
         match self {
             State::Idle => Awaits::Nothing,
-            State::EnteringNumber { .. } | State::BroadcastCompose => Awaits::Message,
-            State::ChoosingType { .. }
+            State::EnteringNumber { .. }
+            | State::BroadcastCompose
+            | State::TopupAmount { .. }
+            | State::TopupReceipt { .. }
+            | State::TopupAdminAmount { .. }
+            | State::TopupAdminReason { .. } => Awaits::Message,
+            State::TopupChoosing { .. }
+            | State::ChoosingType { .. }
             | State::ChoosingValue { .. }
             | State::Confirming { .. }
             | State::BroadcastConfirm { .. } => Awaits::Buttons,
         }
+    }
+
+    /// A step of the customer's top-up (where /cancel and Cancel end the top-up).
+    pub fn is_topup(&self) -> bool {
+        matches!(self, State::TopupChoosing { .. } | State::TopupAmount { .. } | State::TopupReceipt { .. })
     }
 }
 
@@ -448,6 +482,11 @@ mod tests {
                 message_id: MessageId(2),
                 audience: Audience::Everyone,
             },
+            State::TopupChoosing { msg: m },
+            State::TopupAmount { msg: m, online: true },
+            State::TopupReceipt { amount: Dinars(1500) },
+            State::TopupAdminAmount { topup_id: 3 },
+            State::TopupAdminReason { topup_id: 3 },
         ];
         let mut seen = std::collections::HashSet::new();
         for s in &all {
@@ -459,6 +498,11 @@ mod tests {
                 State::Confirming { .. } => (Some(m), Awaits::Buttons),
                 State::BroadcastCompose => (None, Awaits::Message),
                 State::BroadcastConfirm { .. } => (Some(m), Awaits::Buttons),
+                State::TopupChoosing { .. } => (Some(m), Awaits::Buttons),
+                State::TopupAmount { .. } => (Some(m), Awaits::Message),
+                State::TopupReceipt { .. } | State::TopupAdminAmount { .. } | State::TopupAdminReason { .. } => {
+                    (None, Awaits::Message)
+                }
             };
             assert_eq!((s.wizard_msg(), s.awaits()), (wizard, awaits), "{s:?}");
             seen.insert(std::mem::discriminant(s));

@@ -4,6 +4,7 @@ pub mod books;
 pub mod broadcaster;
 pub mod health;
 pub mod notifier;
+pub mod topups;
 pub mod tracker;
 
 /// Resolves when shutdown has been signalled (or its sender is gone).

@@ -3,6 +3,7 @@
 //! how it looks in Telegram (`bot::notify` implements this trait). Workers know nothing else of
 //! the bot and no Telegram type.
 use crate::i18n::Lang;
+use crate::store::topups::Topup;
 use crate::store::{BroadcastJob, BroadcastProgress, Order};
 use std::future::Future;
 use std::time::Duration;
@@ -56,6 +57,12 @@ pub enum Alert<'a> {
     CardCodeUnreadable(&'a Order),
     /// A card value is sold below what OneClickDZ now charges; it is hidden until fixed.
     BelowCost { card_type: crate::domain::CardType, value: i64, price: i64, cost: i64 },
+    /// An online top-up was paid and credited (amount, customer, payment ref).
+    TopupOnlinePaid(&'a Topup),
+    /// OCPay reported another amount than the one asked (and credited) for a paid link.
+    TopupAmountMismatch { topup: &'a Topup, reported: f64 },
+    /// An online top-up was still not settled at the end of its check window: closed, no credit.
+    TopupOnlineExpired(&'a Topup),
 }
 
 /// How one broadcast copy went.
@@ -97,6 +104,9 @@ pub struct BroadcastView<'a> {
 pub trait Notifier: Clone + Send + Sync + 'static {
     /// Brings the customer's view of `order` up to date with its status.
     fn order_changed(&self, order: &Order) -> impl Future<Output = Result<Told, Undelivered>> + Send;
+
+    /// Tells the customer a top-up's outcome (edits the message showing it when there is one).
+    fn topup_changed(&self, topup: &Topup) -> impl Future<Output = Result<Told, Undelivered>> + Send;
 
     /// Tells the admins; a failure is logged by the implementation, never retried.
     fn alert(&self, alert: Alert<'_>) -> impl Future<Output = ()> + Send;

@@ -190,7 +190,7 @@ impl FakeOneClick {
         // A key per fake: a bot left over from another test that reaches a reused port gets 401.
         let key = format!("{DEFAULT_API_KEY}-{}", addr.port());
         shared.state.lock().unwrap().key = key.clone();
-        let app = Router::new().fallback(handle).with_state(shared.clone());
+        let app = crate::fake_ocpay::merge(Router::new().fallback(handle).with_state(shared.clone()), addr, &key);
         let tx = crate::serve(listener, app);
         FakeOneClick { shared, addr, key, shutdown_tx: Some(tx) }
     }

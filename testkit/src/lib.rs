@@ -3,12 +3,14 @@
 //! client libraries talk to), the bot binary as a child process, and the checks of the locale
 //! files and of the sources. It does not depend on the bot, so the bot can dev-depend on it.
 
+pub mod fake_ocpay;
 pub mod fake_oneclick;
 pub mod fake_telegram;
 pub mod ftl;
 pub mod process;
 pub mod source_scan;
 
+pub use fake_ocpay::{CreateFault, FakeOcpay, PayScript};
 pub use fake_oneclick::{FakeOneClick, Script};
 pub use fake_telegram::{BotMessage, Call, CommandSet, CopyRecord, FakeTelegram, FloodLimits, TgUser, Webhook};
 pub use process::BotProcess;

@@ -11,5 +11,6 @@ mod pricing;
 mod startup;
 mod strict;
 mod support;
+mod topups;
 mod tracking;
 mod wallet;
