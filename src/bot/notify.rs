@@ -247,19 +247,7 @@ pub async fn admins_balance_recovered(bot: &Tg, ctx: &Ctx, balance: i64) {
 
 /// An order reached a state an admin should see: QUEUED, REFUNDED, or a refusal that is the shop's problem.
 pub async fn admins_order(bot: &Tg, ctx: &Ctx, order: &Order, key: &'static str) {
-    admins(bot, ctx, |l| {
-        tr!(
-            l,
-            key,
-            id = order.id,
-            order_ref = order.r#ref.clone(),
-            user = order.user_id.to_string(),
-            kind = render::card_type(l, order.card_type),
-            value = card_value(order.value),
-            number = order.number.clone()
-        )
-    })
-    .await;
+    admins_order_with(bot, ctx, order, key, "", 0).await
 }
 
 /// An order alert that also names the customer, what OneClickDZ says and how long it has waited.
@@ -280,7 +268,7 @@ async fn admins_order_with(bot: &Tg, ctx: &Ctx, order: &Order, key: &'static str
             user = order.user_id.to_string(),
             customer = html_escape(&customer),
             kind = render::card_type(l, order.card_type),
-            value = order.value.to_string(),
+            value = card_value(order.value),
             number = order.number.clone(),
             status = html_escape(status),
             hours = hours

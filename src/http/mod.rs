@@ -304,49 +304,6 @@ mod tests {
         assert!(readiness.telegram_recent(), "a probe that passed counts as a contact");
     }
 
-    /// Checks the Prometheus text exposition format line by line; returns sample name+labels → value.
-    fn parse_prometheus(text: &str) -> std::collections::HashMap<String, f64> {
-        let mut typed = std::collections::HashSet::new();
-        let mut samples = std::collections::HashMap::new();
-        let is_name = |s: &str| {
-            !s.is_empty()
-                && !s.starts_with(|c: char| c.is_ascii_digit())
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
-        };
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            if let Some(rest) = line.strip_prefix("# TYPE ") {
-                let (name, kind) = rest.split_once(' ').expect(line);
-                assert!(is_name(name), "{line}");
-                assert!(["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind), "{line}");
-                typed.insert(name.to_owned());
-                continue;
-            }
-            if line.starts_with('#') {
-                assert!(line.starts_with("# HELP "), "{line}");
-                continue;
-            }
-            let (series, value) = line.rsplit_once(' ').expect(line);
-            let name = series.split('{').next().unwrap();
-            assert!(is_name(name), "{line}");
-            if let Some(labels) = series.strip_prefix(name).filter(|l| !l.is_empty()) {
-                let inner = labels.strip_prefix('{').and_then(|l| l.strip_suffix('}')).expect(line);
-                for pair in inner.split("\",").filter(|p| !p.is_empty()) {
-                    let (k, v) = pair.split_once("=\"").expect(line);
-                    assert!(is_name(k) && !v.trim_end_matches('"').contains('"'), "{line}");
-                }
-            }
-            let family = ["_bucket", "_sum", "_count"].iter().fold(name, |n, s| n.strip_suffix(s).unwrap_or(n));
-            assert!(typed.contains(name) || typed.contains(family), "no TYPE before {line}");
-            let v: f64 = match value {
-                "+Inf" => f64::INFINITY,
-                "-Inf" => f64::NEG_INFINITY,
-                v => v.parse().unwrap_or_else(|_| panic!("not a number: {line}")),
-            };
-            samples.insert(series.to_owned(), v);
-        }
-        samples
-    }
-
     #[tokio::test]
     async fn metrics_move_and_parse_as_prometheus_text() {
         let (store, _dir) = temp_store().await;
@@ -356,7 +313,7 @@ mod tests {
             let r = reqwest::get(format!("{base}/metrics")).await.unwrap();
             assert_eq!(r.status(), 200);
             assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
-            parse_prometheus(&r.text().await.unwrap())
+            testkit::prometheus::parse(&r.text().await.unwrap())
         };
         let before = scrape().await;
         assert_eq!(before.get("netcard_orders{status=\"PLACED\"}"), Some(&0.0));

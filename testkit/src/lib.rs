@@ -8,6 +8,7 @@ pub mod fake_oneclick;
 pub mod fake_telegram;
 pub mod ftl;
 pub mod process;
+pub mod prometheus;
 pub mod source_scan;
 
 pub use fake_ocpay::{CreateFault, FakeOcpay, PayScript};
