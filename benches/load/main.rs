@@ -10,7 +10,8 @@
 //! 3, or 1 with --quick), --steady-secs S, --broadcast-secs S, --budget-secs S, --no-pin.
 //! Environment: BENCH_RUST_LOG sets the bot's RUST_LOG (default info, as in production);
 //! BENCH_DIR the folder for the databases (default the system temp dir); BENCH_KEEP=1 keeps it;
-//! BENCH_BOT_ENV="K=V ..." adds variables to the bot's environment; ECHO_DELAY_MS makes the echo
+//! BENCH_BOT_ENV="K=V ..." adds variables to the bot's environment; BENCH_BOT_BIN runs another build
+//! of the bot (same schema) for interleaved A/B runs; ECHO_DELAY_MS makes the echo
 //! bot wait before answering (experiments).
 //!
 //! With two or more cores the bot runs on core 0 (`taskset -c 0`) and this process (driver and
@@ -174,7 +175,10 @@ impl Report {
 }
 
 async fn bench(o: Opts, pinned: bool) {
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_netcard-bot"));
+    // BENCH_BOT_BIN runs another build of the bot under the same driver, for interleaved A/B runs.
+    let bin = std::env::var_os("BENCH_BOT_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_netcard-bot")));
     let me = std::env::current_exe().expect("current exe");
     // BENCH_DIR puts the databases elsewhere (e.g. /dev/shm to take the disk out of the picture).
     let base = std::env::var_os("BENCH_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
