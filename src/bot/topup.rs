@@ -272,8 +272,12 @@ pub async fn receipt_sent(t: &Turn<'_>, msg: &Message, amount: Dinars) -> Handle
     Ok(())
 }
 
-/// Where receipt requests go: each admin's private chat, where their buttons and typed amounts work.
+/// Where receipt requests go: the admin chat when there is one (its buttons serve members listed in
+/// `ADMIN_IDS`, see `schema::admin_chat_press`), else each admin's private chat.
 async fn admin_targets(ctx: &Ctx) -> Vec<(i64, Lang)> {
+    if let Some(chat) = ctx.cfg.admin_chat_id {
+        return vec![(chat, ctx.cfg.default_language)];
+    }
     let mut v = Vec::new();
     for id in &ctx.cfg.admin_ids {
         let lang = ctx.store.language_of(*id).await.ok().flatten().unwrap_or(ctx.cfg.default_language);
