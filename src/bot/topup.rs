@@ -173,8 +173,8 @@ async fn start_online(t: &Turn<'_>, here: Option<MessageId>, amount: Dinars) -> 
     let lang = user.language;
     t.dlg.update(State::Idle).await?;
     let now = now_ms();
-    // Well past the request timeout, so a slow answer is never overtaken by the worker.
-    let grace = ctx.cfg.oneclick_timeout.as_millis() as i64 * 3 + 30_000;
+    // Past it with no answer recorded (the process died waiting), the worker closes the top-up.
+    let grace = ctx.cfg.topup_link_answer_deadline().as_millis() as i64;
     let new = NewOnlineTopup {
         user_id: user.id,
         chat_id: t.chat.0,

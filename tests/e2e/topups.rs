@@ -566,3 +566,60 @@ async fn a_pdf_receipt_reaches_the_admins_as_a_document_and_other_files_are_refu
     assert_eq!(topup_credits(&store, u.id).await, vec![(2500, MoneySource::Transfer)]);
     ledger_ok(&app).await;
 }
+
+/// The bot process killed while OCPay holds its createLink, then started again: the top-up row
+/// (written before the call) is closed as failed once its answer deadline passes, the customer is
+/// told on the message that said "preparing", and createLink is never sent again for it (it has no
+/// idempotency key; the orphan link was never shown, so nobody can pay it, and it expires unused).
+#[tokio::test]
+async fn killed_during_create_link_closes_the_top_up_once_and_never_makes_a_second_link() {
+    let mut v = vars("600");
+    // The request outlasts the moments between the fake seeing it and the kill; the deadline is
+    // the shortest the bot accepts (one request timeout).
+    v.extend_from_slice(&[
+        ("ONECLICK_TIMEOUT_SECS", "3"),
+        ("RECONCILE_GRACE_SECS", "12"),
+        ("TOPUP_LINK_ANSWER_DEADLINE", "3"),
+    ]);
+    let app = TestApp::prepare(&v).await;
+    let ocpay = FakeOcpay::of(&app.oc.base_url());
+    let mut p = crate::support::spawn_bot(&app.vars);
+    app.tg.wait_for(WAIT, |tg| (tg.call_count("getupdates") > 0).then_some(())).await;
+    let u = app.customer_with(4131, "en", 0).await;
+
+    ocpay.fault_next_create(CreateFault::Lost);
+    let m = choose(&app, &u, "tv:online").await;
+    app.tg.press(&u, m.message_id, "ta:2000");
+    app.oc.wait_for(WAIT, |_| (ocpay.create_count() == 1).then_some(())).await;
+    let store = app.store().await;
+    let row = store.topup(1).await.unwrap().expect("the row is written before createLink leaves");
+    assert_eq!((row.status, row.payment_ref.clone()), (TopupStatus::Creating, None), "{row:?}");
+    p.kill();
+    assert_eq!(store.topup(1).await.unwrap().unwrap().status, TopupStatus::Creating, "killed before any answer");
+
+    let mut p2 = crate::support::spawn_bot(&app.vars);
+    let told = wait_msg(&app.tg, u.id, m.message_id, |m| m.plain.contains("could not be made")).await;
+    assert!(pay_url(&told).is_none(), "no URL was ever shown");
+    assert!(told.plain.contains("Nothing was charged"), "{}", told.plain);
+    let row = store.topup(1).await.unwrap().unwrap();
+    assert_eq!((row.status, row.failure_reason.as_deref()), (TopupStatus::Failed, Some("answer_lost")), "{row:?}");
+    assert_eq!((row.payment_ref, row.payment_url), (None, None));
+    // Never asked again, and the orphan link OCPay made is never checked.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(ocpay.create_count(), 1, "no second link for the same top-up");
+    let orphan = ocpay.refs()[0].clone();
+    assert_eq!(ocpay.check_count(&orphan), 0);
+
+    // The customer starts again: a new top-up, a new link, credited once.
+    ocpay.script_next(PayScript::Confirm { after_checks: 0 });
+    let link = open_link(&app, &u).await;
+    let paid = wait_msg(&app.tg, u.id, link.message_id, |m| m.plain.contains("Paid")).await;
+    assert!(paid.plain.contains("New balance: 2\u{202f}000\u{a0}DA"), "{}", paid.plain);
+    assert_eq!(ocpay.create_count(), 2);
+    let failed_told = app.tg.bot_messages(u.id).into_iter().filter(|m| m.plain.contains("could not be made")).count();
+    assert_eq!(failed_told, 1, "told once");
+    assert_eq!(store.balances(u.id).await.unwrap().balance.get(), 2000);
+    assert_eq!(topup_credits(&store, u.id).await, vec![(2000, MoneySource::Online)]);
+    ledger_ok(&app).await;
+    assert!(p2.terminate().await.success(), "{}", p2.logs());
+}
