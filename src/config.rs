@@ -204,6 +204,13 @@ impl Config {
             return Err(err("NOT_SENT_RECHECK_2_SECS", "must be longer than NOT_SENT_RECHECK_1_SECS"));
         }
         let topup = crate::topup_config::TopupConfig::from_lookup(get)?;
+        // Shorter, a createLink still waiting for its answer would be closed under it.
+        if topup.link_answer_deadline.is_some_and(|d| d < oneclick_timeout) {
+            return Err(err(
+                "TOPUP_LINK_ANSWER_DEADLINE",
+                format!("must be at least ONECLICK_TIMEOUT_SECS ({} s)", oneclick_timeout.as_secs_f64()),
+            ));
+        }
         Ok(Config {
             topup,
             not_sent_rechecks,
@@ -252,6 +259,12 @@ impl Config {
 
     pub fn is_admin(&self, user_id: i64) -> bool {
         self.admin_ids.contains(&user_id)
+    }
+
+    /// When a createLink with no answer recorded counts as lost: `TOPUP_LINK_ANSWER_DEADLINE`, else
+    /// well past the request timeout, so a slow answer is never overtaken by the worker.
+    pub fn topup_link_answer_deadline(&self) -> Duration {
+        self.topup.link_answer_deadline.unwrap_or(self.oneclick_timeout * 3 + Duration::from_secs(30))
     }
 }
 
@@ -408,6 +421,10 @@ mod tests {
             "TOPUP_CHECK_FAST_WINDOW" => secs(c.topup.schedule.fast_window),
             "TOPUP_CHECK_SLOW" => secs(c.topup.schedule.slow_interval),
             "TOPUP_CHECK_GIVE_UP" => secs(c.topup.schedule.give_up_after),
+            "TOPUP_LINK_ANSWER_DEADLINE" => match c.topup.link_answer_deadline {
+                None => "3 × ONECLICK_TIMEOUT_SECS + 30".to_owned(),
+                Some(d) => secs(d),
+            },
             // Read by the log subscriber in main, not by `Config`.
             "RUST_LOG" => DEFAULT_LOG_FILTER.to_owned(),
             _ => return None,
@@ -448,6 +465,18 @@ mod tests {
     }
 
     #[test]
+    fn the_link_answer_deadline_follows_the_request_timeout_unless_set() {
+        let c = cfg(&BASE).unwrap();
+        assert_eq!(c.topup_link_answer_deadline(), Duration::from_secs(75));
+        let mut pairs = BASE.to_vec();
+        pairs.push(("ONECLICK_TIMEOUT_SECS", "1.5"));
+        pairs.push(("RECONCILE_GRACE_SECS", "6"));
+        assert_eq!(cfg(&pairs).unwrap().topup_link_answer_deadline(), Duration::from_millis(34_500));
+        pairs.push(("TOPUP_LINK_ANSWER_DEADLINE", "2"));
+        assert_eq!(cfg(&pairs).unwrap().topup_link_answer_deadline(), Duration::from_secs(2));
+    }
+
+    #[test]
     fn missing_required_values_name_the_variable() {
         assert_eq!(cfg(&[("ONECLICK_API_KEY", "k")]).unwrap_err().var, "TELOXIDE_TOKEN");
         assert_eq!(cfg(&[("TELOXIDE_TOKEN", "1:a")]).unwrap_err().var, "ONECLICK_API_KEY");
@@ -473,6 +502,9 @@ mod tests {
             ("WEBHOOK_SECRET", "semi;colon"),
             ("LOG_FORMAT", "xml"),
             ("PUBLIC_URL", "admin.example.com"),
+            ("TOPUP_LINK_ANSWER_DEADLINE", "soon"),
+            // Below the request timeout (15 s by default): it would close links still being made.
+            ("TOPUP_LINK_ANSWER_DEADLINE", "10"),
         ];
         for (var, value) in cases {
             let mut pairs = BASE.to_vec();

@@ -17,6 +17,10 @@ pub struct TopupConfig {
     pub fee_mode: FeeMode,
     /// How often an online payment is checked (`TOPUP_CHECK_*`, seconds; short in tests).
     pub schedule: CheckSchedule,
+    /// `TOPUP_LINK_ANSWER_DEADLINE`: how long after a createLink leaves, with no answer recorded,
+    /// the worker closes the top-up as failed (the process died waiting). `None`: 3 request
+    /// timeouts and 30 s (see `Config::topup_link_answer_deadline`).
+    pub link_answer_deadline: Option<Duration>,
 }
 
 fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
@@ -80,7 +84,12 @@ impl TopupConfig {
             give_up_after: seconds(&get, "TOPUP_CHECK_GIVE_UP", d.give_up_after)?,
         };
 
-        Ok(TopupConfig { methods, limits, transfer_instructions, fee_mode, schedule })
+        let link_answer_deadline = match get("TOPUP_LINK_ANSWER_DEADLINE") {
+            Some(_) => Some(seconds(&get, "TOPUP_LINK_ANSWER_DEADLINE", Duration::ZERO)?),
+            None => None,
+        };
+
+        Ok(TopupConfig { methods, limits, transfer_instructions, fee_mode, schedule, link_answer_deadline })
     }
 
     pub fn offers(&self, method: TopupMethod) -> bool {

@@ -89,7 +89,22 @@ async fn order_text(t: &Turn<'_>, lang: Lang, o: &Order, index: i64, total: i64)
         finished = time_or_dash(o.finished_at),
         next = time_or_dash(o.next_check_at)
     );
-    // No status history is stored; the order's wallet rows say when it was held and settled.
+    // Each status it went through (recorded by the database), then its wallet rows.
+    let history = store.order_status_history(o.id).await?;
+    if !history.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&tr!(lang, "lookup-status-history"));
+        for c in &history {
+            text.push_str("\n• ");
+            text.push_str(&tr!(
+                lang,
+                "lookup-status-line",
+                date = render::local_time(c.at),
+                status = c.status.as_str(),
+                label = render::status_label(lang, c.status)
+            ));
+        }
+    }
     let rows = store.order_ledger(o.id).await?;
     if !rows.is_empty() {
         text.push_str("\n\n");

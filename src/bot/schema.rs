@@ -24,6 +24,7 @@ pub struct Deps {
 pub async fn handle(d: Arc<Deps>, upd: Box<Update>) -> HandlerResult {
     match &upd.kind {
         UpdateKind::MyChatMember(m) => account::on_my_chat_member(m, &d.ctx).await,
+        UpdateKind::CallbackQuery(q) if in_admin_chat(q, &d.ctx) => admin_chat_press(q, &d).await,
         UpdateKind::Message(_) | UpdateKind::CallbackQuery(_) => {
             let Some(who) = gate(&upd, &d).await else { return Ok(()) };
             route(&upd, &d.bot, &d.ctx, who).await
@@ -37,6 +38,76 @@ struct Sender {
     user: Member,
     dlg: Dlg,
     state: State,
+}
+
+/// A press on a message in `ADMIN_CHAT_ID` (a group), where receipt requests go when it is set.
+fn in_admin_chat(q: &CallbackQuery, ctx: &Ctx) -> bool {
+    let chat = q.message.as_ref().map(|m| m.chat().id.0);
+    ctx.cfg.admin_chat_id.is_some() && chat == ctx.cfg.admin_chat_id
+}
+
+/// In the admin group only the receipt decisions are served, and only to members listed in
+/// `ADMIN_IDS`; anything else there stays ignored, as in any group. The admin's own private
+/// chat is the turn's chat: "Reject" and "Other amount" ask for the typed reason or amount there,
+/// where the dialogue reads it (a group's messages are not the admin's dialogue).
+async fn admin_chat_press(q: &CallbackQuery, d: &Deps) -> HandlerResult {
+    let (bot, ctx) = (&d.bot, &d.ctx);
+    let Some(cb @ (Cb::TopupApprove(_) | Cb::TopupReject(_) | Cb::TopupOther(_))) =
+        q.data.as_deref().and_then(Cb::parse)
+    else {
+        return Ok(());
+    };
+    let lang = q.from.language_code.as_deref().and_then(Lang::from_code).unwrap_or(ctx.cfg.default_language);
+    if q.from.is_bot || !ctx.cfg.is_admin(q.from.id.0 as i64) {
+        bot.answer_callback_query(q.id.clone()).text(tr!(lang, "topup-admin-not-allowed")).await?;
+        return Ok(());
+    }
+    // Only a payload on the pressed message's own keyboard (not forged or replayed).
+    let on_keyboard = q.message.as_ref().and_then(|m| m.regular_message()).and_then(|m| m.reply_markup()).is_some_and(
+        |kb| {
+            kb.inline_keyboard.iter().flatten().any(|b| {
+                matches!(&b.kind, teloxide::types::InlineKeyboardButtonKind::CallbackData(d) if Some(d.as_str()) == q.data.as_deref())
+            })
+        },
+    );
+    if !on_keyboard {
+        bot.answer_callback_query(q.id.clone()).text(tr!(lang, "stale-button")).await?;
+        return Ok(());
+    }
+    let user = match ctx.store.touch_user(&new_user(&q.from, ctx)).await {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::error!(error = %e, "could not register user");
+            return Ok(());
+        }
+    };
+    let private = ChatId(user.id);
+    let dlg = Dlg::new(d.storage.clone(), private);
+    let asks = !matches!(cb, Cb::TopupApprove(_));
+    let answer = bot.answer_callback_query(q.id.clone());
+    if asks {
+        answer.text(tr!(user.language, "topup-admin-asked-privately")).await?
+    } else {
+        answer.await?
+    };
+    let t = Turn { bot, ctx, user: &user, dlg: &dlg, chat: private };
+    match cb {
+        Cb::TopupApprove(id) => topup::approve(&t, id).await,
+        Cb::TopupReject(id) => topup::ask_reason(&t, id).await,
+        Cb::TopupOther(id) => topup::ask_amount(&t, id).await,
+        _ => Ok(()),
+    }
+}
+
+fn new_user(from: &teloxide::types::User, ctx: &Ctx) -> NewUser {
+    NewUser {
+        id: from.id.0 as i64,
+        first_name: from.first_name.clone(),
+        last_name: from.last_name.clone(),
+        username: from.username.clone(),
+        language: from.language_code.as_deref().and_then(Lang::from_code).unwrap_or(ctx.cfg.default_language),
+        is_admin: ctx.cfg.is_admin(from.id.0 as i64),
+    }
 }
 
 /// Registers the sender, stops banned users with one short refusal, and reads the chat's
@@ -54,15 +125,7 @@ async fn gate(upd: &Update, d: &Deps) -> Option<Sender> {
     if !private || from.is_bot {
         return None;
     }
-    let new = NewUser {
-        id: from.id.0 as i64,
-        first_name: from.first_name.clone(),
-        last_name: from.last_name.clone(),
-        username: from.username.clone(),
-        language: from.language_code.as_deref().and_then(Lang::from_code).unwrap_or(ctx.cfg.default_language),
-        is_admin: ctx.cfg.is_admin(from.id.0 as i64),
-    };
-    let user = match ctx.store.touch_user(&new).await {
+    let user = match ctx.store.touch_user(&new_user(from, ctx)).await {
         Ok(u) => u,
         Err(e) => {
             tracing::error!(error = %e, "could not register user");

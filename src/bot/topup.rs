@@ -173,8 +173,8 @@ async fn start_online(t: &Turn<'_>, here: Option<MessageId>, amount: Dinars) -> 
     let lang = user.language;
     t.dlg.update(State::Idle).await?;
     let now = now_ms();
-    // Well past the request timeout, so a slow answer is never overtaken by the worker.
-    let grace = ctx.cfg.oneclick_timeout.as_millis() as i64 * 3 + 30_000;
+    // Past it with no answer recorded (the process died waiting), the worker closes the top-up.
+    let grace = ctx.cfg.topup_link_answer_deadline().as_millis() as i64;
     let new = NewOnlineTopup {
         user_id: user.id,
         chat_id: t.chat.0,
@@ -272,8 +272,12 @@ pub async fn receipt_sent(t: &Turn<'_>, msg: &Message, amount: Dinars) -> Handle
     Ok(())
 }
 
-/// Where receipt requests go: each admin's private chat, where their buttons and typed amounts work.
+/// Where receipt requests go: the admin chat when there is one (its buttons serve members listed in
+/// `ADMIN_IDS`, see `schema::admin_chat_press`), else each admin's private chat.
 async fn admin_targets(ctx: &Ctx) -> Vec<(i64, Lang)> {
+    if let Some(chat) = ctx.cfg.admin_chat_id {
+        return vec![(chat, ctx.cfg.default_language)];
+    }
     let mut v = Vec::new();
     for id in &ctx.cfg.admin_ids {
         let lang = ctx.store.language_of(*id).await.ok().flatten().unwrap_or(ctx.cfg.default_language);

@@ -35,6 +35,14 @@ impl LookupQuery {
     }
 }
 
+/// One status an order went through, and when it entered it (ms since the epoch). Recorded by
+/// the database itself (migration 0007's triggers), oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    pub status: OrderStatus,
+    pub at: i64,
+}
+
 /// What an admin's refund did.
 #[derive(Debug)]
 pub enum AdminRefund {
@@ -83,6 +91,21 @@ impl Store {
             .await?)
     }
 
+    /// Every status the order went through, oldest first (for /lookup and the panel's order page).
+    pub async fn order_status_history(&self, order_id: i64) -> Result<Vec<StatusChange>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT status, at FROM order_status_history WHERE order_id = ? ORDER BY id")
+                .bind(order_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(s, at)| match OrderStatus::parse(&s) {
+                Some(status) => Ok(StatusChange { status, at }),
+                None => Err(StoreError::Corrupt(format!("order {order_id}: unknown status {s:?} in its history"))),
+            })
+            .collect()
+    }
+
     /// Makes an order still followed due now. `None` when the tracker no longer follows it (final
     /// and told): there is nothing left to check.
     pub async fn recheck_now(&self, order_id: i64) -> Result<Option<Order>, StoreError> {
@@ -124,7 +147,7 @@ impl Store {
         // Due now with the news pending: the tracker tells the customer, then drops the order.
         let refunded: Order = sqlx::query_as(
             "UPDATE orders SET status = 'REFUNDED', hold_state = 'released', notify_pending = 1,
-                next_check_at = ?1, check_failures = 0, finished_at = ?1, updated_at = ?1
+                status_since = ?1, next_check_at = ?1, check_failures = 0, finished_at = ?1, updated_at = ?1
              WHERE id = ?2 AND status = ?3 RETURNING *",
         )
         .bind(now)
@@ -203,6 +226,67 @@ mod tests {
         assert_eq!(s.lookup_orders(&find("rc"), 0).await.unwrap().0.map(|o| o.id), Some(c.id));
         assert_eq!(s.lookup_orders(&find(&format!("#{}", a.id)), 0).await.unwrap().0.map(|o| o.id), Some(a.id));
         assert_eq!(s.lookup_orders(&find("nothing-here"), 0).await.unwrap(), (None, 0));
+    }
+
+    fn statuses(h: &[StatusChange]) -> Vec<OrderStatus> {
+        h.iter().map(|c| c.status).collect()
+    }
+
+    #[tokio::test]
+    async fn each_status_change_is_recorded_once_in_order() {
+        use OrderStatus::*;
+        let (s, _d) = temp_store().await;
+        customer(&s, 7, 5000).await;
+        let a = place(&s, new_order(7, "ha", "036362608")).await;
+        let b = place(&s, new_order(7, "hb", "036362609")).await;
+        let h = s.order_status_history(a.id).await.unwrap();
+        assert_eq!((statuses(&h), h[0].at), (vec![Placed], a.created_at));
+        s.apply_status(a.id, Handling, StatusUpdate::default()).await.unwrap();
+        // Polls that see the same status again add nothing, whichever way they are written.
+        s.apply_status(a.id, Handling, StatusUpdate::default()).await.unwrap();
+        s.refresh_status(a.id, Handling, &StatusUpdate::default()).await.unwrap();
+        s.apply_status(a.id, Queued, StatusUpdate::default()).await.unwrap();
+        s.apply_status(a.id, Queued, StatusUpdate::default()).await.unwrap();
+        s.apply_status(a.id, Handling, StatusUpdate::default()).await.unwrap();
+        let done = s.apply_status(a.id, Fulfilled, StatusUpdate::default()).await.unwrap();
+        let h = s.order_status_history(a.id).await.unwrap();
+        assert_eq!(statuses(&h), vec![Placed, Handling, Queued, Handling, Fulfilled]);
+        assert!(h.windows(2).all(|w| w[0].at <= w[1].at), "{h:?}");
+        assert_eq!(h.last().unwrap().at, done.updated_at);
+        // Another order's rows stay its own; an admin refund is recorded too.
+        s.admin_refund(b.id, 900).await.unwrap();
+        assert_eq!(statuses(&s.order_status_history(b.id).await.unwrap()), vec![Placed, Refunded]);
+        assert!(s.order_status_history(999).await.unwrap().is_empty());
+    }
+
+    /// Orders placed before 0007 get one row: their current status, since when it is known.
+    #[tokio::test]
+    async fn the_upgrade_backfills_one_row_per_order() {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        use std::str::FromStr;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let opts = SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true);
+        let old = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await.unwrap();
+        let mut before = sqlx::migrate!();
+        before.migrations = before.migrations.iter().filter(|m| m.version < 7).cloned().collect();
+        before.run(&old).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO users (id, first_name, balance, held, created_at, last_seen_at) VALUES (5, 'U', 0, 0, 1, 1);
+             INSERT INTO orders (id, ref, user_id, chat_id, card_type, number, value, price, status, hold_state,
+                                 created_at, updated_at, status_since)
+             VALUES (41, 'r41', 5, 5, 'ADSL', '036362608', 1000, 1000, 'FULFILLED', 'captured', 1, 30, 20),
+                    (42, 'r42', 5, 5, 'ADSL', '036362608', 1000, 1000, 'HANDLING', 'captured', 2, 40, NULL);",
+        )
+        .execute(&old)
+        .await
+        .unwrap();
+        old.close().await;
+        let s = Store::open(&url).await.unwrap();
+        let h41 = s.order_status_history(41).await.unwrap();
+        assert_eq!(h41, vec![StatusChange { status: OrderStatus::Fulfilled, at: 20 }]);
+        let h42 = s.order_status_history(42).await.unwrap();
+        assert_eq!(h42, vec![StatusChange { status: OrderStatus::Handling, at: 40 }]);
     }
 
     #[tokio::test]

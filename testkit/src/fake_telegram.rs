@@ -445,11 +445,35 @@ impl FakeTelegram {
         self.user_message(from, caption.map(str::to_owned), media)
     }
 
+    /// Queues a document message (a file the customer sends: a PDF receipt, or anything else)
+    /// with `file_name` and `mime_type`; getFile serves it. Returns the message_id.
+    pub fn send_document(&self, from: &TgUser, file_name: &str, mime_type: &str) -> i32 {
+        let file_id = format!("BQACAgFAKEdoc{}", self.shared.lock().files.len());
+        let mut media = Map::new();
+        media.insert(
+            "document".into(),
+            json!({
+                "file_id": file_id,
+                "file_unique_id": format!("AgAD{file_id}"),
+                "file_name": file_name,
+                "mime_type": mime_type,
+                "file_size": 84000
+            }),
+        );
+        self.shared.lock().files.insert(file_id);
+        self.user_message(from, None, media)
+    }
+
     /// Queues a callback query for `callback_data` on bot message `message_id`
     /// (the query carries the message in its current state). Returns the query id.
     pub fn press(&self, from: &TgUser, message_id: i32, callback_data: &str) -> String {
+        self.press_in(from, from.id, message_id, callback_data)
+    }
+
+    /// As [`press`](Self::press), on a bot message in chat `chat_id` (a group: negative id) by
+    /// member `from`.
+    pub fn press_in(&self, from: &TgUser, chat_id: i64, message_id: i32, callback_data: &str) -> String {
         let mut st = self.shared.lock();
-        let chat_id = from.id;
         let msg = match st.chats.get(&chat_id).and_then(|c| c.msgs.get(&message_id)) {
             Some(m) if !m.deleted => message_json(&st, chat_id, m),
             Some(_) => panic!("press: message {message_id} in chat {chat_id} was deleted"),
@@ -990,8 +1014,9 @@ fn dispatch(st: &mut State, method: &str, body: &Value) -> ApiResult {
             if !st.files.contains(id) {
                 return Err(ApiErr::bad("Bad Request: invalid file_id"));
             }
+            let path = if id.starts_with("BQ") { format!("documents/{id}") } else { format!("photos/{id}.jpg") };
             Ok(json!({ "file_id": id, "file_unique_id": format!("u-{id}"), "file_size": 150000,
-                       "file_path": format!("photos/{id}.jpg") }))
+                       "file_path": path }))
         }
         "close" | "logout" => Ok(json!(true)),
         "sendmessage" => send_message(st, body),

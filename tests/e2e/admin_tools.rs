@@ -135,6 +135,9 @@ async fn lookup_pages_through_orders_and_never_shows_the_code() {
     {
         assert!(m.plain.contains(part), "{part}: {}", m.plain);
     }
+    let open_history: Vec<String> =
+        status_history(&m).into_iter().map(|l| l[l.find(" · ").unwrap()..].to_owned()).collect();
+    assert_eq!(open_history, vec![" · PLACED (processing)", " · HANDLING (processing)"], "{}", m.plain);
     assert!(m.has_button("Recheck now") && m.has_button("Refund") && m.has_button("Next"), "{:?}", m.buttons());
     app.tg.press_button(&app.user(ADMIN, "en"), m.message_id, "Next");
     let page = wait_msg(&app.tg, ADMIN, m.message_id, |m| m.plain.contains("(2 of 2)")).await;
@@ -146,6 +149,25 @@ async fn lookup_pages_through_orders_and_never_shows_the_code() {
         "Balance movements",
     ] {
         assert!(page.plain.contains(part), "{part}: {}", page.plain);
+    }
+    // The statuses it went through, each with its Algiers time, as the database recorded them.
+    let history = store.order_status_history(first.id).await.unwrap();
+    let seen: Vec<OrderStatus> = history.iter().map(|c| c.status).collect();
+    assert_eq!(seen.first(), Some(&OrderStatus::Placed), "{seen:?}");
+    assert_eq!(seen.last(), Some(&OrderStatus::Fulfilled), "{seen:?}");
+    let label = |s: OrderStatus| match s {
+        OrderStatus::Fulfilled => "delivered",
+        _ => "processing",
+    };
+    let want: Vec<String> = history
+        .iter()
+        .map(|c| format!("• {} · {} ({})", netcard_bot::i18n::local_ms(c.at), c.status.as_str(), label(c.status)))
+        .collect();
+    assert_eq!(status_history(&page), want, "{}", page.plain);
+    for line in &want {
+        let date: Vec<u8> = line.bytes().skip("• ".len()).take(16).collect();
+        let shape: String = date.iter().map(|b| if b.is_ascii_digit() { 'd' } else { *b as char }).collect();
+        assert_eq!(shape, "dd/dd/dddd dd:dd", "dd/mm/yyyy HH:MM: {line}");
     }
     let num_trans = first.num_trans.clone().expect("a transaction number");
     assert!(page.plain.contains(&format!("Transaction number: {num_trans}")), "{}", page.plain);
@@ -167,6 +189,12 @@ async fn lookup_pages_through_orders_and_never_shows_the_code() {
     let answers = |tg: &testkit::FakeTelegram| tg.bot_messages(u.id).into_iter().filter(|m| m.plain == unknown).count();
     app.tg.wait_for(WAIT, |tg| (answers(tg) == 2).then_some(())).await;
     assert!(app.tg.bot_messages(u.id).iter().all(|m| !m.plain.contains("Customer:")), "nothing revealed");
+}
+
+/// The lines under "Status history" in a lookup answer.
+fn status_history(m: &BotMessage) -> Vec<String> {
+    let lines = m.plain.lines().skip_while(|l| *l != "Status history").skip(1);
+    lines.take_while(|l| l.starts_with('•')).map(str::to_owned).collect()
 }
 
 /// Waits until the order's status in the table is `status`.
@@ -270,4 +298,6 @@ async fn an_admin_refund_asks_twice_names_the_risk_and_moves_once() {
     let m = lookup(&app, "036000013").await;
     assert!(!m.has_button("Refund"), "{:?}", m.buttons());
     assert!(m.plain.contains("Status: REFUNDED") && m.plain.contains(&format!("admin {ADMIN}")), "{}", m.plain);
+    let history = status_history(&m);
+    assert!(history.last().is_some_and(|l| l.ends_with(" · REFUNDED (refunded)")), "{history:?}");
 }

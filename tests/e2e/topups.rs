@@ -451,3 +451,175 @@ async fn the_not_enough_balance_refusal_offers_a_top_up() {
     let menu = wait_msg(&app.tg, u.id, refused.message_id, |m| m.has_button("Pay online")).await;
     assert!(menu.has_button("Transfer or cash"), "{:?}", menu.buttons());
 }
+
+const GROUP: i64 = -1_000_777;
+
+/// The request (with its buttons) the bot posted in `chat` after `before` of its messages there.
+async fn request_in(app: &TestApp, chat: i64, before: usize) -> BotMessage {
+    next_msg(app, chat, before, |m| m.buttons().iter().any(|b| b.1.as_deref().is_some_and(|d| d.starts_with("tok:"))))
+        .await
+}
+
+#[tokio::test]
+async fn with_an_admin_chat_receipts_go_there_and_only_admins_decide_from_it() {
+    let (app, _ocpay) = start("5", &[("ADMIN_CHAT_ID", "-1000777"), ("ADMIN_IDS", "900,901")]).await;
+    let second = app.customer_with(901, "en", 0).await;
+    let u = app.customer_with(4111, "en", 0).await;
+    let admin = app.user(ADMIN, "en");
+    let stranger = app.user(4119, "en");
+    let store = app.store().await;
+
+    to_receipt(&app, &u, "1 500").await;
+    let before = app.tg.bot_messages(GROUP).len();
+    app.tg.send_photo(&u, None);
+    let request = request_in(&app, GROUP, before).await;
+    assert!(request.plain.contains("Amount declared: 1\u{202f}500\u{a0}DA"), "{}", request.plain);
+    let media: Vec<_> = app.tg.bot_messages(GROUP).into_iter().filter_map(|m| m.media).collect();
+    assert_eq!(media, vec!["photo".to_owned()], "the receipt itself is in the group");
+    for private in [ADMIN, 901] {
+        let seen = app.tg.bot_messages(private);
+        assert!(seen.iter().all(|m| !m.plain.contains("Top-up request") && m.media.is_none()), "{private}: {seen:?}");
+    }
+
+    // A group member who is not an admin: told so, nothing moves.
+    let answered = app.tg.answered_callbacks().len();
+    app.tg.press_in(&stranger, GROUP, request.message_id, "tok:1");
+    let refusal = app.tg.wait_for(WAIT, |tg| tg.answered_callbacks().into_iter().nth(answered)).await;
+    assert_eq!(refusal.1.as_deref(), Some("Only the shop's admins can decide on top-up requests."));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(store.topup(1).await.unwrap().unwrap().status, TopupStatus::Pending);
+    assert_eq!(store.balances(u.id).await.unwrap().balance.get(), 0);
+    assert!(app.tg.bot_messages(GROUP).last().unwrap().has_button("Approve"), "the request still waits");
+
+    // An admin approves from the group, twice at once: credited once, the group's copy says who.
+    app.tg.press_in(&admin, GROUP, request.message_id, "tok:1");
+    app.tg.press_in(&admin, GROUP, request.message_id, "tok:1");
+    let decided = wait_msg(&app.tg, GROUP, request.message_id, |m| m.plain.contains("Approved by")).await;
+    assert!(decided.buttons().is_empty(), "{:?}", decided.buttons());
+    wait_last(&app.tg, u.id, |m| m.plain.contains("Receipt approved") && m.plain.contains("1\u{202f}500")).await;
+
+    // "Other amount" from the group: asked in the admin's private chat, typed there.
+    to_receipt(&app, &u, "2000").await;
+    let before = app.tg.bot_messages(GROUP).len();
+    app.tg.send_photo(&u, None);
+    let request = request_in(&app, GROUP, before).await;
+    let answered = app.tg.answered_callbacks().len();
+    app.tg.press_in(&second, GROUP, request.message_id, "tam:2");
+    let told = app.tg.wait_for(WAIT, |tg| tg.answered_callbacks().into_iter().nth(answered)).await;
+    assert!(told.1.as_deref().is_some_and(|t| t.contains("private chat")), "{told:?}");
+    wait_last(&app.tg, 901, |m| m.plain.contains("Type the amount actually received for request #2")).await;
+    app.tg.send_text(&second, "1 800");
+    wait_last(&app.tg, u.id, |m| m.plain.contains("1\u{202f}800\u{a0}DA received (you declared 2\u{202f}000\u{a0}DA)"))
+        .await;
+    wait_msg(&app.tg, GROUP, request.message_id, |m| m.plain.contains("Approved by") && m.buttons().is_empty()).await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(store.balances(u.id).await.unwrap().balance.get(), 1500 + 1800);
+    let mut credits = topup_credits(&store, u.id).await;
+    credits.sort_by_key(|c| c.0);
+    assert_eq!(credits, vec![(1500, MoneySource::Transfer), (1800, MoneySource::Transfer)]);
+    let approvals = app.tg.bot_messages(u.id).into_iter().filter(|m| m.plain.contains("Receipt approved")).count();
+    assert_eq!(approvals, 2, "told once each");
+    ledger_ok(&app).await;
+}
+
+#[tokio::test]
+async fn a_pdf_receipt_reaches_the_admins_as_a_document_and_other_files_are_refused() {
+    let (app, _ocpay) = start("5", &[]).await;
+    let u = app.customer_with(4121, "en", 0).await;
+    to_receipt(&app, &u, "2500").await;
+    // Not a PDF nor an image: asked again, nothing written.
+    let before = app.tg.bot_messages(u.id).len();
+    app.tg.send_document(&u, "receipt.zip", "application/zip");
+    next_msg(&app, u.id, before, |m| m.plain.contains("Please send the receipt as a photo or a PDF document")).await;
+    assert!(app.store().await.topup(1).await.unwrap().is_none());
+
+    let before_admin = app.tg.bot_messages(ADMIN).len();
+    app.tg.send_document(&u, "reçu CCP.pdf", "application/pdf");
+    let request = request_in(&app, ADMIN, before_admin).await;
+    assert!(request.plain.contains("Amount declared: 2\u{202f}500\u{a0}DA"), "{}", request.plain);
+    let media: Vec<_> = app.tg.bot_messages(ADMIN).into_iter().skip(before_admin).filter_map(|m| m.media).collect();
+    assert_eq!(media, vec!["document".to_owned()], "the PDF itself reaches the admin, as a document");
+    // The document sent on is the customer's own file, which Telegram serves by getFile.
+    let sent = app.tg.calls_to("senddocument").pop().expect("a sendDocument call");
+    let file_id = sent.body.get("document").and_then(|v| v.as_str()).unwrap().to_owned();
+    assert_eq!(app.store().await.topup(1).await.unwrap().unwrap().receipt_file_id.as_deref(), Some(file_id.as_str()));
+    let url = format!("{}/bot{}/getFile", app.tg.api_url(), app.tg.token());
+    let file: serde_json::Value = reqwest::Client::new()
+        .post(url)
+        .json(&serde_json::json!({ "file_id": file_id }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        file.pointer("/result/file_path").and_then(|v| v.as_str()),
+        Some(format!("documents/{file_id}").as_str())
+    );
+
+    app.tg.press_button(&app.user(ADMIN, "en"), request.message_id, "Approve");
+    wait_last(&app.tg, u.id, |m| m.plain.contains("Receipt approved") && m.plain.contains("2\u{202f}500")).await;
+    let store = app.store().await;
+    assert_eq!(store.balances(u.id).await.unwrap().balance.get(), 2500);
+    assert_eq!(topup_credits(&store, u.id).await, vec![(2500, MoneySource::Transfer)]);
+    ledger_ok(&app).await;
+}
+
+/// The bot process killed while OCPay holds its createLink, then started again: the top-up row
+/// (written before the call) is closed as failed once its answer deadline passes, the customer is
+/// told on the message that said "preparing", and createLink is never sent again for it (it has no
+/// idempotency key; the orphan link was never shown, so nobody can pay it, and it expires unused).
+#[tokio::test]
+async fn killed_during_create_link_closes_the_top_up_once_and_never_makes_a_second_link() {
+    let mut v = vars("600");
+    // The request outlasts the moments between the fake seeing it and the kill; the deadline is
+    // the shortest the bot accepts (one request timeout).
+    v.extend_from_slice(&[
+        ("ONECLICK_TIMEOUT_SECS", "3"),
+        ("RECONCILE_GRACE_SECS", "12"),
+        ("TOPUP_LINK_ANSWER_DEADLINE", "3"),
+    ]);
+    let app = TestApp::prepare(&v).await;
+    let ocpay = FakeOcpay::of(&app.oc.base_url());
+    let mut p = crate::support::spawn_bot(&app.vars);
+    app.tg.wait_for(WAIT, |tg| (tg.call_count("getupdates") > 0).then_some(())).await;
+    let u = app.customer_with(4131, "en", 0).await;
+
+    ocpay.fault_next_create(CreateFault::Lost);
+    let m = choose(&app, &u, "tv:online").await;
+    app.tg.press(&u, m.message_id, "ta:2000");
+    app.oc.wait_for(WAIT, |_| (ocpay.create_count() == 1).then_some(())).await;
+    let store = app.store().await;
+    let row = store.topup(1).await.unwrap().expect("the row is written before createLink leaves");
+    assert_eq!((row.status, row.payment_ref.clone()), (TopupStatus::Creating, None), "{row:?}");
+    p.kill();
+    assert_eq!(store.topup(1).await.unwrap().unwrap().status, TopupStatus::Creating, "killed before any answer");
+
+    let mut p2 = crate::support::spawn_bot(&app.vars);
+    let told = wait_msg(&app.tg, u.id, m.message_id, |m| m.plain.contains("could not be made")).await;
+    assert!(pay_url(&told).is_none(), "no URL was ever shown");
+    assert!(told.plain.contains("Nothing was charged"), "{}", told.plain);
+    let row = store.topup(1).await.unwrap().unwrap();
+    assert_eq!((row.status, row.failure_reason.as_deref()), (TopupStatus::Failed, Some("answer_lost")), "{row:?}");
+    assert_eq!((row.payment_ref, row.payment_url), (None, None));
+    // Never asked again, and the orphan link OCPay made is never checked.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(ocpay.create_count(), 1, "no second link for the same top-up");
+    let orphan = ocpay.refs()[0].clone();
+    assert_eq!(ocpay.check_count(&orphan), 0);
+
+    // The customer starts again: a new top-up, a new link, credited once.
+    ocpay.script_next(PayScript::Confirm { after_checks: 0 });
+    let link = open_link(&app, &u).await;
+    let paid = wait_msg(&app.tg, u.id, link.message_id, |m| m.plain.contains("Paid")).await;
+    assert!(paid.plain.contains("New balance: 2\u{202f}000\u{a0}DA"), "{}", paid.plain);
+    assert_eq!(ocpay.create_count(), 2);
+    let failed_told = app.tg.bot_messages(u.id).into_iter().filter(|m| m.plain.contains("could not be made")).count();
+    assert_eq!(failed_told, 1, "told once");
+    assert_eq!(store.balances(u.id).await.unwrap().balance.get(), 2000);
+    assert_eq!(topup_credits(&store, u.id).await, vec![(2000, MoneySource::Online)]);
+    ledger_ok(&app).await;
+    assert!(p2.terminate().await.success(), "{}", p2.logs());
+}
