@@ -23,8 +23,14 @@ pub fn example_number(t: CardType) -> &'static str {
     }
 }
 
+/// The number step names the line to recharge: the fixed line for ADSL, the Idoom 4G LTE line's
+/// own number (not the customer's mobile) for 4G.
 pub fn number_prompt(lang: Lang, t: CardType) -> String {
-    tr!(lang, "order-enter-number", kind = card_type(lang, t), example = example_number(t))
+    let key = match t {
+        CardType::Adsl => "order-enter-number-adsl",
+        CardType::FourG => "order-enter-number-4g",
+    };
+    tr!(lang, key, example = example_number(t))
 }
 
 pub fn phone_error(lang: Lang, t: CardType, e: PhoneError) -> String {
@@ -147,8 +153,56 @@ pub fn order_message(lang: Lang, o: &Order, code: Option<&str>, balance: Option<
     }
 }
 
-/// One line of the order list, used as a button label (plain text, no HTML).
-pub fn order_button(lang: Lang, o: &Order) -> String {
+/// A customer's order-list button: icon, short type, value, Algiers day (`dd/mm`). Short enough
+/// (≤ 32 characters) that a phone does not cut it; the order itself shows the rest.
+pub fn orders_button(lang: Lang, o: &Order) -> String {
+    let kind = match o.card_type {
+        CardType::Adsl => "type-short-adsl",
+        CardType::FourG => "type-short-4g",
+    };
+    tr!(
+        lang,
+        "orders-button",
+        icon = tr!(lang, status_icon(o.status)),
+        kind = tr!(lang, kind),
+        value = card_value(o.value),
+        date = crate::i18n::local_day_ms(o.created_at)
+    )
+}
+
+pub fn status_icon(s: OrderStatus) -> &'static str {
+    match s {
+        OrderStatus::Placed | OrderStatus::Handling => "status-icon-processing",
+        OrderStatus::Queued => "status-icon-queued",
+        OrderStatus::Fulfilled => "status-icon-fulfilled",
+        OrderStatus::Refunded => "status-icon-refunded",
+        OrderStatus::Failed => "status-icon-failed",
+    }
+}
+
+/// Shown to a banned user; with `SUPPORT_CONTACT`, who to talk to. `html`: for a message (the
+/// contact escaped), else for a callback's plain-text notice.
+pub fn banned(lang: Lang, support: &str, html: bool) -> String {
+    if support.is_empty() {
+        return tr!(lang, "banned");
+    }
+    let contact = if html { html_escape(support) } else { support.to_owned() };
+    tr!(lang, "banned-contact", contact = contact)
+}
+
+/// A user's price list, one line per card type and value: what `/setrole` tells them.
+pub fn price_list(lang: Lang, lines: &[(CardType, Dinars, Dinars)]) -> String {
+    lines
+        .iter()
+        .map(|(t, value, price)| {
+            tr!(lang, "reseller-price-line", kind = card_type(lang, *t), value = card_value(*value), price = money(lang, *price))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One line of the order list, for an admin's `/user` (plain text, no HTML).
+pub fn order_line(lang: Lang, o: &Order) -> String {
     tr!(
         lang,
         "orders-line",
