@@ -231,3 +231,43 @@ pub fn ledger_line(lang: Lang, e: &LedgerEntry) -> String {
         after = money(lang, e.balance_after)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_banned_notice_names_the_contact_escaped_for_html_only() {
+        for lang in Lang::ALL {
+            assert_eq!(banned(lang, "", true), tr!(lang, "banned"));
+            assert!(banned(lang, "@a<b", true).contains("@a&lt;b"), "{lang:?}");
+            assert!(banned(lang, "@a<b", false).contains("@a<b"), "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn a_price_list_has_one_line_per_card_in_the_users_currency() {
+        let lines = [(CardType::Adsl, Dinars(1000), Dinars(990)), (CardType::FourG, Dinars(2000), Dinars(1950))];
+        let en = price_list(Lang::En, &lines);
+        assert_eq!(
+            en,
+            "Idoom ADSL 1\u{202f}000\u{a0}DA card: <b>990\u{a0}DA</b>\n\
+             Idoom 4G LTE 2\u{202f}000\u{a0}DA card: <b>1\u{202f}950\u{a0}DA</b>"
+        );
+        let ar = price_list(Lang::Ar, &lines);
+        assert_eq!(ar.lines().count(), 2);
+        assert!(ar.contains("1\u{202f}000\u{a0}د.ج") && ar.contains("1\u{202f}950\u{a0}د.ج") && !ar.contains("DA"), "{ar}");
+        let fr = price_list(Lang::Fr, &lines);
+        assert!(fr.contains("Carte Idoom ADSL de 1\u{202f}000\u{a0}DA\u{a0}: <b>990\u{a0}DA</b>"), "{fr}");
+    }
+
+    #[test]
+    fn every_line_type_has_its_own_prompt_with_its_example() {
+        for lang in Lang::ALL {
+            let (adsl, four_g) = (number_prompt(lang, CardType::Adsl), number_prompt(lang, CardType::FourG));
+            assert_ne!(adsl, four_g, "{lang:?}");
+            assert!(adsl.contains("<code>036362608</code>") && four_g.contains("<code>0661234567</code>"), "{lang:?}");
+            assert!(four_g.contains("Idoom 4G LTE"), "{lang:?}");
+        }
+    }
+}
