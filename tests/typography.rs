@@ -337,8 +337,13 @@ fn every_file_has_the_same_messages_in_the_three_languages() {
 /// whole label (32 characters at most).
 #[test]
 fn order_list_buttons_fit_on_a_phone() {
-    const STATUSES: [&str; 5] =
-        ["status-icon-processing", "status-icon-queued", "status-icon-fulfilled", "status-icon-refunded", "status-icon-failed"];
+    const STATUSES: [&str; 5] = [
+        "status-icon-processing",
+        "status-icon-queued",
+        "status-icon-fulfilled",
+        "status-icon-refunded",
+        "status-icon-failed",
+    ];
     // Above any card OneClickDZ sells (ADSL and 4G go up to a few thousand dinars).
     let longest = Dinars(100_000);
     for lang in Lang::ALL {

@@ -195,7 +195,13 @@ pub fn price_list(lang: Lang, lines: &[(CardType, Dinars, Dinars)]) -> String {
     lines
         .iter()
         .map(|(t, value, price)| {
-            tr!(lang, "reseller-price-line", kind = card_type(lang, *t), value = card_value(*value), price = money(lang, *price))
+            tr!(
+                lang,
+                "reseller-price-line",
+                kind = card_type(lang, *t),
+                value = card_value(*value),
+                price = money(lang, *price)
+            )
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -256,7 +262,10 @@ mod tests {
         );
         let ar = price_list(Lang::Ar, &lines);
         assert_eq!(ar.lines().count(), 2);
-        assert!(ar.contains("1\u{202f}000\u{a0}د.ج") && ar.contains("1\u{202f}950\u{a0}د.ج") && !ar.contains("DA"), "{ar}");
+        assert!(
+            ar.contains("1\u{202f}000\u{a0}د.ج") && ar.contains("1\u{202f}950\u{a0}د.ج") && !ar.contains("DA"),
+            "{ar}"
+        );
         let fr = price_list(Lang::Fr, &lines);
         assert!(fr.contains("Carte Idoom ADSL de 1\u{202f}000\u{a0}DA\u{a0}: <b>990\u{a0}DA</b>"), "{fr}");
     }

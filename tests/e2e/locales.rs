@@ -481,10 +481,7 @@ async fn whole_order_in(x: &Expect, user_id: i64) {
     app.tg.press_button(&u, types.message_id, "ADSL");
     let kind = t0(lang, "type-adsl");
     let prompt = wait_msg(&app.tg, u.id, types.message_id, |m| m.plain.contains(x.number_prompt)).await;
-    assert_eq!(
-        prompt.text,
-        t(lang, "order-enter-number-adsl", &[("example", "036362608".into())])
-    );
+    assert_eq!(prompt.text, t(lang, "order-enter-number-adsl", &[("example", "036362608".into())]));
     assert_eq!(labels(&prompt), [x.back, x.cancel]);
 
     // The values.
