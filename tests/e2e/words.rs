@@ -54,6 +54,15 @@ async fn a_failing_step_tells_the_customer_and_charges_nothing() {
     sqlx::query("ALTER TABLE ledger RENAME TO ledger_gone").execute(store.pool()).await.unwrap();
     let m = say(&app, &v, "/balance", |m| m.text == t0(Lang::Fr, "error-generic")).await;
     assert!(m.plain.contains("n'a pas été débité"), "{}", m.plain);
+
+    // Before any handler: a newcomer who cannot be registered hears it in Telegram's language.
+    sqlx::query("CREATE TRIGGER test_refuse_users BEFORE INSERT ON users BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let w = app.user(7003, "ar");
+    let m = say(&app, &w, "/start", |_| true).await;
+    assert_eq!(m.text, t0(Lang::Ar, "error-generic"));
 }
 
 /// The number prompt names the line: the fixed line for ADSL, the Idoom 4G LTE line for 4G,
