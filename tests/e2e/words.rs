@@ -65,6 +65,24 @@ async fn a_failing_step_tells_the_customer_and_charges_nothing() {
     assert_eq!(m.text, t0(Lang::Ar, "error-generic"));
 }
 
+/// An order placed and held whose message then fails to update is no failure to report: "nothing
+/// was charged" would be untrue. The tracker brings the message up to date.
+#[tokio::test]
+async fn a_placed_order_is_never_reported_as_not_charged() {
+    let app = TestApp::start().await;
+    let u = app.customer_with(7004, "en", 5000).await;
+    let summary = to_confirm(&app.tg, &u, "ADSL", "036362608", 1000).await;
+    app.tg.inject_error("editMessageText", 1, 400, "Bad Request: something unexpected", None);
+    app.tg.press_button(&u, summary.message_id, "Confirm");
+    let receipt = wait_last(&app.tg, u.id, |m| m.plain.contains("delivered")).await;
+    assert_eq!(receipt.message_id, summary.message_id);
+    let generic = t0(Lang::En, "error-generic");
+    assert!(app.tg.bot_messages(u.id).iter().all(|m| m.text != generic), "told 'not charged' after charging");
+    let b = app.store().await.balances(u.id).await.unwrap();
+    assert_eq!((b.balance.get(), b.held.get()), (4000, 0));
+    assert_eq!(app.oc.total_sends(), 1);
+}
+
 /// The number prompt names the line: the fixed line for ADSL, the Idoom 4G LTE line for 4G,
 /// each with its own example.
 #[tokio::test]
