@@ -109,7 +109,8 @@ pub async fn move_confirm(t: &Turn<'_>, pressed: MessageId, action: i64) -> Hand
                 kind = a.kind.as_str(),
                 "wallet changed by admin"
             );
-            let user = ctx.store.user(a.user_id).await?;
+            // The money has moved: nothing after this may surface as "nothing was charged, try again".
+            let user = ctx.store.user(a.user_id).await.ok().flatten();
             let name = user.as_ref().map(|u| u.display_name()).unwrap_or_default();
             if a.kind == AdminMove::Credit
                 && let Some(u) = &user
@@ -137,7 +138,9 @@ pub async fn move_confirm(t: &Turn<'_>, pressed: MessageId, action: i64) -> Hand
             return Ok(());
         }
     };
-    ui::edit_or_send(bot, chat, Some(pressed), text, None).await?;
+    if let Err(e) = ui::edit_or_send(bot, chat, Some(pressed), text, None).await {
+        tracing::warn!(error = %e, action, "could not show the outcome of a credit or debit");
+    }
     Ok(())
 }
 

@@ -83,6 +83,25 @@ async fn a_placed_order_is_never_reported_as_not_charged() {
     assert_eq!(app.oc.total_sends(), 1);
 }
 
+/// The same for an admin's credit: once the money has moved, a failed edit of the preview is not
+/// reported as "nothing was charged, try again" (a second /credit would credit twice).
+#[tokio::test]
+async fn a_credit_made_is_never_reported_as_a_failure() {
+    let app = TestApp::start().await;
+    let u = app.customer_with(7005, "en", 0).await;
+    let admin = app.user(ADMIN, "en");
+    let preview = crate::support::flow::money_preview(&app.tg, &admin, &format!("/credit {} 700", u.id)).await;
+    app.tg.inject_error("editMessageText", 1, 400, "Bad Request: something unexpected", None);
+    app.tg.press_button(&admin, preview.message_id, "Confirm");
+    app.tg.wait_message(u.id, WAIT, |m| m.plain.contains("topped up with 700")).await;
+    let store = app.store().await;
+    assert_eq!(store.balances(u.id).await.unwrap().balance.get(), 700);
+    // Whatever the admin's chat shows next, it is not the generic failure.
+    let later = say(&app, &admin, "/help", |m| m.plain.contains("How it works")).await;
+    let generic = t0(Lang::En, "error-generic");
+    assert!(app.tg.bot_messages(ADMIN).iter().filter(|m| m.message_id < later.message_id).all(|m| m.text != generic));
+}
+
 /// The number prompt names the line: the fixed line for ADSL, the Idoom 4G LTE line for 4G,
 /// each with its own example.
 #[tokio::test]
