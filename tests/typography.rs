@@ -333,23 +333,39 @@ fn every_file_has_the_same_messages_in_the_three_languages() {
     }
 }
 
+/// Every status, both types, the longest card value and a two-digit day: a phone shows the
+/// whole label (32 characters at most).
 #[test]
 fn order_list_buttons_fit_on_a_phone() {
+    const STATUSES: [&str; 5] = [
+        "status-icon-processing",
+        "status-icon-queued",
+        "status-icon-fulfilled",
+        "status-icon-refunded",
+        "status-icon-failed",
+    ];
+    // Above any card OneClickDZ sells (ADSL and 4G go up to a few thousand dinars).
+    let longest = Dinars(100_000);
     for lang in Lang::ALL {
-        for (kind, status) in [("type-short-adsl", "status-icon-refunded"), ("type-short-4g", "status-icon-processing")]
-        {
-            let label = t(
-                lang,
-                "orders-button",
-                &[
-                    ("icon", Arg::Str(t(lang, status, &[]))),
-                    ("kind", Arg::Str(t(lang, kind, &[]))),
-                    ("value", Arg::Str(card_value(Dinars(15_000)))),
-                    ("date", Arg::Str(netcard_bot::i18n::local_day_ms(1_761_699_930_000))),
-                ],
-            );
-            assert!(label.chars().count() <= 32, "{lang:?}: {label:?} is {} characters", label.chars().count());
-            assert!(label.contains("15\u{202f}000\u{a0}") && label.contains("29/10"), "{lang:?}: {label:?}");
+        for kind in ["type-short-adsl", "type-short-4g"] {
+            for status in STATUSES {
+                let icon = t(lang, status, &[]);
+                assert!(!icon.is_empty() && icon != status, "{lang:?} {status}");
+                let label = t(
+                    lang,
+                    "orders-button",
+                    &[
+                        ("icon", Arg::Str(icon)),
+                        ("kind", Arg::Str(t(lang, kind, &[]))),
+                        ("value", Arg::Str(card_value(longest))),
+                        ("date", Arg::Str(netcard_bot::i18n::local_day_ms(1_766_966_330_000))),
+                    ],
+                );
+                assert!(label.chars().count() <= 32, "{lang:?}: {label:?} is {} characters", label.chars().count());
+                let cur = if lang == Lang::Ar { "د.ج" } else { "DA" };
+                assert!(label.contains(&format!("100\u{202f}000\u{a0}{cur}")), "{lang:?}: {label:?}");
+                assert!(label.contains("29/12"), "{lang:?}: {label:?}");
+            }
         }
     }
 }

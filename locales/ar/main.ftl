@@ -8,7 +8,8 @@
 ## Never put a mark inside <code>: it would be copied along with the number or code.
 ## Words: رصيد is the customer's money in the shop, شحن الرصيد adds to it, تعبئة recharges a line with a card.
 ## The currency is always "د.ج" after a no-break space (U+00A0), never "DA". Arrows point the right-to-left way.
-## The admin "bans" (منع) a user; a user "blocks the bot" (حظر البوت) in Telegram.
+## As docs/glossary.md: the admin bans (حظر، محظور) a user; a user stops (أوقف البوت) the bot in Telegram. To the banned user
+## himself the softer "منعك مسؤول المتجر" is used.
 
 amount = { $amount } د.ج
 language-name = العربية
@@ -57,8 +58,6 @@ topup-how-admin = لشحن رصيدك، تواصل مع مسؤول المتجر.
 
 ## Order wizard
 order-choose-type = ما نوع البطاقة التي تحتاجها؟
-order-enter-number = أرسل رقم خط <b>{ $kind }</b> الذي تريد تعبئته: رقم الخط نفسه، وليس رقم هاتفك النقال الشخصي.
-    مثال: <code>{ $example }</code>
 order-recent-numbers = أو اختر رقمًا استعملته من قبل:
 phone-error-digits = ⚠️ رقم الهاتف يتكون من أرقام فقط. يرجى إرسال رقم { $kind } من جديد، مثلًا <code>{ $example }</code>.
 phone-error-adsl-length = ⚠️ رقم ADSL يتكون من 9 أرقام ويبدأ بـ 0 (مع رمز الولاية)، مثلًا <code>{ $example }</code>. يرجى المحاولة من جديد.
@@ -187,14 +186,14 @@ admin-debit-short = ❌ مرفوض: الرصيد المتاح { $available } ف�
 admin-user-profile = 👤 المستخدم <b>{ $name }</b> ({ $username }){"\u200E"} · المعرّف <code>{ $id }</code>
     الدور: { $role } · اللغة: { $language }
     الرصيد: <b>{ $balance }</b> · المحجوز: { $held }
-    ممنوع: { $banned } · يتعذر الوصول إليه: { $unreachable }
+    محظور: { $banned } · يتعذر الوصول إليه: { $unreachable }
     مسجل منذ { $since } · آخر ظهور { $seen }
     آخر الطلبات:
 admin-price-unknown-value = لا يوفر OneClickDZ بطاقة { $kind } بقيمة { $value } د.ج.
 admin-price-below-cost = ❌ مرفوض: { $price } أقل من تكلفة OneClickDZ البالغة { $cost }.
 admin-price-set = ✅ أصبح سعر بطاقة { $kind } بقيمة { $value } د.ج: { $price } لفئة «{ $tier }» (هامش الربح: { $margin }).
-admin-banned = ⛔ تم منع المستخدم { $id } من المتجر.
-admin-unbanned = ✅ تم رفع المنع عن المستخدم { $id }.
+admin-banned = ⛔ تم حظر المستخدم { $id } من المتجر.
+admin-unbanned = ✅ تم رفع الحظر عن المستخدم { $id }.
 
 broadcast-compose = أرسل الرسالة التي تريد بثها (نص، صورة، ملف…). أرسل{"\u200E"} /cancel للإيقاف.
 broadcast-preview = ☝️ هذه معاينة. سيتم إرسالها إلى { $count ->
@@ -216,9 +215,9 @@ broadcast-started = 📣 بدأ البث إلى { $count ->
 broadcast-aborted = تم إلغاء البث؛ لم يتم إرسال أي شيء.
 broadcast-none-running = لا يوجد أي بث جارٍ.
 broadcast-cancelled = ⏹ تم إيقاف البث.
-broadcast-progress = 📣 جارٍ الإرسال… تم الإرسال: { $sent }، فشل: { $failed }، حظروا البوت: { $blocked }، متبقٍ: { $left } (حوالي { $eta } ث).
-broadcast-summary = 📣 انتهى البث — تم الإرسال: { $sent }، فشل: { $failed }، حظروا البوت: { $blocked }، من أصل { $total }.
-broadcast-summary-cancelled = ⏹ تم إيقاف البث — تم الإرسال: { $sent }، فشل: { $failed }، حظروا البوت: { $blocked }، لم يتم الإرسال: { $left }.
+broadcast-progress = 📣 جارٍ الإرسال… تم الإرسال: { $sent }، فشل: { $failed }، أوقفوا البوت: { $blocked }، متبقٍ: { $left } (حوالي { $eta } ث).
+broadcast-summary = 📣 انتهى البث — تم الإرسال: { $sent }، فشل: { $failed }، أوقفوا البوت: { $blocked }، من أصل { $total }.
+broadcast-summary-cancelled = ⏹ تم إيقاف البث — تم الإرسال: { $sent }، فشل: { $failed }، أوقفوا البوت: { $blocked }، لم يتم الإرسال: { $left }.
 usage-broadcast = الاستعمال:{"\u200E"} <code>/broadcast [all|en|fr|ar|resellers]</code>{"\u200E"}
 broadcast-compose-audience = الفئة المستهدفة: <b>{ $audience }</b>. لاختيار فئة أخرى:{"\u200E"} /broadcast all · /broadcast en · /broadcast fr · /broadcast ar · /broadcast resellers
 broadcast-preview-audience = الفئة المستهدفة: { $audience }
@@ -228,7 +227,7 @@ broadcast-audience-resellers = الموزعون
 broadcast-nobody = لا يوجد أي مستلم ({ $audience })؛ لم يتم إرسال أي شيء.
 broadcast-cannot-copy = ❌ لا يستطيع تيليغرام نسخ هذا النوع من الرسائل. أرسل رسالة أخرى، أو{"\u200E"} /cancel.
 
-stats-users = 👥 المستخدمون: { $total } · النشطون خلال 7 أيام: { $active } · يتعذر الوصول إليهم: { $unreachable } · الممنوعون: { $banned }
+stats-users = 👥 المستخدمون: { $total } · النشطون خلال 7 أيام: { $active } · يتعذر الوصول إليهم: { $unreachable } · المحظورون: { $banned }
 stats-orders-header = <b>الطلبات</b> (اليوم / 7 أيام / الكل)
 stats-orders-line = { $status }: { $today } / { $week } / { $all }
 stats-period-today = اليوم
@@ -263,6 +262,6 @@ cmd-setprice = تحديد سعر بطاقة
 cmd-broadcast = مراسلة كل المستخدمين
 cmd-broadcast_cancel = إيقاف البث الجاري
 cmd-stats = الإحصائيات
-cmd-ban = منع مستخدم من المتجر
-cmd-unban = رفع المنع عن مستخدم
+cmd-ban = حظر مستخدم من المتجر
+cmd-unban = رفع الحظر عن مستخدم
 cmd-maintenance = تفعيل الصيانة أو إيقافها

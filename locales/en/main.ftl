@@ -47,8 +47,6 @@ topup-how-admin = To top up your balance, contact the shop's administrator.
 
 ## Order wizard
 order-choose-type = Which card do you need?
-order-enter-number = Send the phone number of the <b>{ $kind }</b> line to recharge: the line's own number, not your personal mobile.
-    Example: <code>{ $example }</code>
 order-recent-numbers = Or tap one you used before:
 phone-error-digits = ⚠️ A phone number contains digits only. Please send the { $kind } number again, e.g. <code>{ $example }</code>.
 phone-error-adsl-length = ⚠️ An ADSL number has 9 digits and starts with 0 (area code included), e.g. <code>{ $example }</code>. Please try again.

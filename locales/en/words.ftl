@@ -5,9 +5,9 @@
 error-generic = ⚠️ Something went wrong. Your balance was not charged. Please try again.
 
 ## The number prompt, one per line type: it names the line to recharge.
-order-enter-number-adsl = Send the <b>fixed-line number</b> of the Idoom ADSL line to recharge (area code included), as text.
+order-enter-number-adsl = Send the <b>landline phone number</b> of the Idoom ADSL line to recharge (area code included), as text.
     Example: <code>{ $example }</code>
-order-enter-number-4g = Send the number of the <b>Idoom 4G LTE line</b> to recharge (the number of the 4G modem's SIM, not your personal mobile), as text.
+order-enter-number-4g = Send the phone number of the <b>Idoom 4G LTE line</b> to recharge (the number of the 4G modem's SIM, not your personal mobile), as text.
     Example: <code>{ $example }</code>
 
 ## With SUPPORT_CONTACT set: who to contact, said each time.

@@ -51,8 +51,6 @@ topup-how-admin = Pour alimenter votre solde, contactez l'administrateur de la b
 
 ## Assistant de commande
 order-choose-type = De quelle carte avez-vous besoin ?
-order-enter-number = Envoyez le numéro de la ligne <b>{ $kind }</b> à recharger : le numéro de la ligne elle-même, pas votre mobile personnel.
-    Exemple : <code>{ $example }</code>
 order-recent-numbers = Ou choisissez un numéro déjà utilisé :
 phone-error-digits = ⚠️ Un numéro de téléphone ne contient que des chiffres. Veuillez renvoyer le numéro { $kind }, par exemple <code>{ $example }</code>.
 phone-error-adsl-length = ⚠️ Un numéro ADSL comporte 9 chiffres et commence par 0 (indicatif de la wilaya compris), par exemple <code>{ $example }</code>. Veuillez réessayer.

@@ -5,7 +5,7 @@
 error-generic = ⚠️ Une erreur s'est produite. Votre solde n'a pas été débité. Veuillez réessayer.
 
 ## La demande du numéro, une par type de ligne : elle nomme la ligne à recharger.
-order-enter-number-adsl = Envoyez le <b>numéro du fixe</b> de la ligne Idoom ADSL à recharger (indicatif de la wilaya compris), sous forme de texte.
+order-enter-number-adsl = Envoyez le numéro de la <b>ligne fixe</b> Idoom ADSL à recharger (indicatif de la wilaya compris), sous forme de texte.
     Exemple : <code>{ $example }</code>
 order-enter-number-4g = Envoyez le numéro de la <b>ligne Idoom 4G LTE</b> à recharger (celui de la puce du modem 4G, pas votre mobile personnel), sous forme de texte.
     Exemple : <code>{ $example }</code>

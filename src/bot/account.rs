@@ -118,7 +118,7 @@ pub async fn orders(t: &Turn<'_>, here: Option<MessageId>, page: i64) -> Handler
     let pages = (total + ORDERS_PER_PAGE - 1) / ORDERS_PER_PAGE;
     let page = page.clamp(0, pages - 1);
     let list = ctx.store.orders_of_user(user.id, page * ORDERS_PER_PAGE, ORDERS_PER_PAGE).await?;
-    let buttons: Vec<(i64, String)> = list.iter().map(|o| (o.id, render::order_button(lang, o))).collect();
+    let buttons: Vec<(i64, String)> = list.iter().map(|o| (o.id, render::orders_button(lang, o))).collect();
     let text = tr!(lang, "orders-title", page = page + 1, pages = pages, total = total);
     ui::edit_or_send(bot, chat, here, text, Some(keyboards::orders_page(lang, &buttons, page, pages))).await?;
     Ok(())
@@ -143,6 +143,8 @@ pub async fn show_order(t: &Turn<'_>, id: i64) -> HandlerResult {
                 (None, Some(super::notify::contact_support(ctx, lang)))
             }
         },
+        // Delivered without a code from OneClickDZ: who to ask, not a bare "unavailable".
+        (None, OrderStatus::Fulfilled) => (None, Some(super::notify::contact_support(ctx, lang))),
         _ => (None, None),
     };
     let balance = ctx.store.balances(user.id).await.ok().map(|b| b.balance);
@@ -158,6 +160,14 @@ pub async fn show_order(t: &Turn<'_>, id: i64) -> HandlerResult {
 pub async fn language_menu(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
     ui::edit_or_send(t.bot, t.chat, here, tr!(t.user.language, "language-choose"), Some(keyboards::languages()))
         .await?;
+    Ok(())
+}
+
+/// The first message to someone whose Telegram language is none of ours: the question in all
+/// three languages, each language named in itself.
+pub async fn language_first(t: &Turn<'_>) -> HandlerResult {
+    t.dlg.update(State::Idle).await?;
+    ui::send(t.bot, t.chat, tr!(t.user.language, "language-choose-first"), Some(keyboards::languages())).await?;
     Ok(())
 }
 

@@ -23,7 +23,7 @@ pub async fn command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> HandlerResult
     let reply = match cmd {
         Command::Credit | Command::Debit => money_command(t, cmd, args).await?,
         Command::Lookup => return super::lookup::command(t, args).await,
-        Command::SetRole => set_role(ctx, lang, args).await?,
+        Command::SetRole => set_role(t, lang, args).await?,
         Command::User => user_profile(ctx, lang, args).await?,
         Command::SetPrice => set_price(ctx, admin, args).await?,
         Command::Ban | Command::Unban => ban(ctx, lang, cmd == Command::Ban, args).await?,
@@ -109,7 +109,8 @@ pub async fn move_confirm(t: &Turn<'_>, pressed: MessageId, action: i64) -> Hand
                 kind = a.kind.as_str(),
                 "wallet changed by admin"
             );
-            let user = ctx.store.user(a.user_id).await?;
+            // The money has moved: nothing after this may surface as "nothing was charged, try again".
+            let user = ctx.store.user(a.user_id).await.ok().flatten();
             let name = user.as_ref().map(|u| u.display_name()).unwrap_or_default();
             if a.kind == AdminMove::Credit
                 && let Some(u) = &user
@@ -137,7 +138,9 @@ pub async fn move_confirm(t: &Turn<'_>, pressed: MessageId, action: i64) -> Hand
             return Ok(());
         }
     };
-    ui::edit_or_send(bot, chat, Some(pressed), text, None).await?;
+    if let Err(e) = ui::edit_or_send(bot, chat, Some(pressed), text, None).await {
+        tracing::warn!(error = %e, action, "could not show the outcome of a credit or debit");
+    }
     Ok(())
 }
 
@@ -158,7 +161,8 @@ fn amount_refused(lang: Lang, e: AmountError, usage_key: &str) -> String {
     format!("{}\n{}", tr!(lang, e.message_key()), tr!(lang, usage_key))
 }
 
-async fn set_role(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, StoreError> {
+async fn set_role(t: &Turn<'_>, lang: Lang, args: &[&str]) -> Result<String, StoreError> {
+    let ctx = t.ctx;
     let role = args.get(1).and_then(|r| Role::parse(r)).filter(|r| *r != Role::Admin);
     let (Some(id), Some(role)) = (user_id_arg(args.first()), role) else {
         return Ok(tr!(lang, "usage-setrole"));
@@ -168,10 +172,45 @@ async fn set_role(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, StoreE
     }
     match ctx.store.set_role(id, role).await {
         Ok(()) => {
+            tell_role(t.bot, ctx, id, role).await;
             Ok(tr!(lang, "admin-role-set", id = id.to_string(), role = tr!(lang, &format!("role-{}", role.as_str()))))
         }
         Err(StoreError::NotFound(_)) => Ok(tr!(lang, "admin-user-unknown", id = id.to_string())),
         Err(e) => Err(e),
+    }
+}
+
+/// Tells the user, in their own chat and language, that they now are (or no longer are) a
+/// reseller, with the prices that now apply to them. A user who blocked the bot is marked
+/// unreachable; the admin's command succeeds either way.
+async fn tell_role(bot: &super::Tg, ctx: &Ctx, id: i64, role: Role) {
+    let lang = ctx.store.language_of(id).await.ok().flatten().unwrap_or(ctx.cfg.default_language);
+    let mut lines = Vec::new();
+    for card_type in [CardType::Adsl, CardType::FourG] {
+        match ctx.catalog.offers(card_type, role.tier(), false).await {
+            Ok((offers, alert)) => {
+                match alert {
+                    crate::catalog::BalanceAlert::None => {}
+                    crate::catalog::BalanceAlert::BecameLow { balance, needed } => {
+                        super::notify::admins_low_balance(bot, ctx, card_type, balance, needed).await
+                    }
+                    crate::catalog::BalanceAlert::Recovered { balance } => {
+                        super::notify::admins_balance_recovered(bot, ctx, balance).await
+                    }
+                }
+                lines.extend(offers.iter().map(|o| (card_type, o.value, o.price)));
+            }
+            Err(e) => tracing::warn!(error = %e, "products unavailable for a price list"),
+        }
+    }
+    let prices = if lines.is_empty() { "—".to_owned() } else { render::price_list(lang, &lines) };
+    let key = if role == Role::Reseller { "reseller-granted" } else { "reseller-revoked" };
+    if let Err(e) = ui::send(bot, ChatId(id), tr!(lang, key, prices = prices), None).await {
+        if ui::is_unreachable(&e) {
+            let _ = ctx.store.set_unreachable(id, true).await;
+        } else {
+            tracing::warn!(error = %e, user = id, "could not tell a user their new role");
+        }
     }
 }
 
@@ -201,7 +240,7 @@ async fn user_profile(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, St
     let orders = ctx.store.orders_of_user(id, 0, 5).await?;
     for o in &orders {
         text.push_str("\n• ");
-        text.push_str(&html_escape(&render::order_button(lang, o)));
+        text.push_str(&html_escape(&render::order_line(lang, o)));
         text.push_str(&format!(" · <code>{}</code>", html_escape(&o.r#ref)));
     }
     Ok(text)

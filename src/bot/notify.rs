@@ -155,7 +155,7 @@ pub async fn order_changed(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<Told, R
             };
             let shown = match &code {
                 Some(c) => Some(c.clone()),
-                None => order.card_code_enc.is_some().then(|| contact_support(ctx, lang)),
+                None => Some(contact_support(ctx, lang)),
             };
             let text = render::order_message(lang, order, shown.as_deref(), None);
             let kb = keyboards::receipt(lang, code.as_deref());
@@ -204,7 +204,7 @@ pub fn contact_support(ctx: &Ctx, lang: Lang) -> String {
     if ctx.cfg.support_contact.is_empty() {
         tr!(lang, "order-code-unavailable")
     } else {
-        tr!(lang, "order-code-unavailable-contact", contact = ctx.cfg.support_contact.clone())
+        tr!(lang, "order-code-unavailable-contact", contact = html_escape(&ctx.cfg.support_contact))
     }
 }
 

@@ -297,7 +297,11 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
             let text = render::order_message(lang, &order, None, None);
             crate::metrics::order_placed();
             t.ctx.placed.placed(order);
-            t.show(Some(msg), text, None).await?;
+            // Placed and held: a failed edit must not reach the router, whose "nothing was charged,
+            // try again" would be untrue here. The tracker updates this message as the order moves.
+            if let Err(e) = t.show(Some(msg), text, None).await {
+                tracing::warn!(error = %e, "could not show the order just placed");
+            }
         }
         PlaceOutcome::Duplicate(order) => tracing::info!(order_ref = %order.r#ref, "duplicate confirm ignored"),
         PlaceOutcome::InsufficientFunds { available } => {

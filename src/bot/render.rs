@@ -23,8 +23,14 @@ pub fn example_number(t: CardType) -> &'static str {
     }
 }
 
+/// The number step names the line to recharge: the fixed line for ADSL, the Idoom 4G LTE line's
+/// own number (not the customer's mobile) for 4G.
 pub fn number_prompt(lang: Lang, t: CardType) -> String {
-    tr!(lang, "order-enter-number", kind = card_type(lang, t), example = example_number(t))
+    let key = match t {
+        CardType::Adsl => "order-enter-number-adsl",
+        CardType::FourG => "order-enter-number-4g",
+    };
+    tr!(lang, key, example = example_number(t))
 }
 
 pub fn phone_error(lang: Lang, t: CardType, e: PhoneError) -> String {
@@ -147,8 +153,62 @@ pub fn order_message(lang: Lang, o: &Order, code: Option<&str>, balance: Option<
     }
 }
 
-/// One line of the order list, used as a button label (plain text, no HTML).
-pub fn order_button(lang: Lang, o: &Order) -> String {
+/// A customer's order-list button: icon, short type, value, Algiers day (`dd/mm`). Short enough
+/// (≤ 32 characters) that a phone does not cut it; the order itself shows the rest.
+pub fn orders_button(lang: Lang, o: &Order) -> String {
+    let kind = match o.card_type {
+        CardType::Adsl => "type-short-adsl",
+        CardType::FourG => "type-short-4g",
+    };
+    tr!(
+        lang,
+        "orders-button",
+        icon = tr!(lang, status_icon(o.status)),
+        kind = tr!(lang, kind),
+        value = card_value(o.value),
+        date = crate::i18n::local_day_ms(o.created_at)
+    )
+}
+
+pub fn status_icon(s: OrderStatus) -> &'static str {
+    match s {
+        OrderStatus::Placed | OrderStatus::Handling => "status-icon-processing",
+        OrderStatus::Queued => "status-icon-queued",
+        OrderStatus::Fulfilled => "status-icon-fulfilled",
+        OrderStatus::Refunded => "status-icon-refunded",
+        OrderStatus::Failed => "status-icon-failed",
+    }
+}
+
+/// Shown to a banned user; with `SUPPORT_CONTACT`, who to talk to. `html`: for a message (the
+/// contact escaped), else for a callback's plain-text notice.
+pub fn banned(lang: Lang, support: &str, html: bool) -> String {
+    if support.is_empty() {
+        return tr!(lang, "banned");
+    }
+    let contact = if html { html_escape(support) } else { support.to_owned() };
+    tr!(lang, "banned-contact", contact = contact)
+}
+
+/// A user's price list, one line per card type and value: what `/setrole` tells them.
+pub fn price_list(lang: Lang, lines: &[(CardType, Dinars, Dinars)]) -> String {
+    lines
+        .iter()
+        .map(|(t, value, price)| {
+            tr!(
+                lang,
+                "reseller-price-line",
+                kind = card_type(lang, *t),
+                value = card_value(*value),
+                price = money(lang, *price)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One line of the order list, for an admin's `/user` (plain text, no HTML).
+pub fn order_line(lang: Lang, o: &Order) -> String {
     tr!(
         lang,
         "orders-line",
@@ -176,4 +236,47 @@ pub fn ledger_line(lang: Lang, e: &LedgerEntry) -> String {
         date = local_time(e.created_at),
         after = money(lang, e.balance_after)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_banned_notice_names_the_contact_escaped_for_html_only() {
+        for lang in Lang::ALL {
+            assert_eq!(banned(lang, "", true), tr!(lang, "banned"));
+            assert!(banned(lang, "@a<b", true).contains("@a&lt;b"), "{lang:?}");
+            assert!(banned(lang, "@a<b", false).contains("@a<b"), "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn a_price_list_has_one_line_per_card_in_the_users_currency() {
+        let lines = [(CardType::Adsl, Dinars(1000), Dinars(990)), (CardType::FourG, Dinars(2000), Dinars(1950))];
+        let en = price_list(Lang::En, &lines);
+        assert_eq!(
+            en,
+            "Idoom ADSL 1\u{202f}000\u{a0}DA card: <b>990\u{a0}DA</b>\n\
+             Idoom 4G LTE 2\u{202f}000\u{a0}DA card: <b>1\u{202f}950\u{a0}DA</b>"
+        );
+        let ar = price_list(Lang::Ar, &lines);
+        assert_eq!(ar.lines().count(), 2);
+        assert!(
+            ar.contains("1\u{202f}000\u{a0}د.ج") && ar.contains("1\u{202f}950\u{a0}د.ج") && !ar.contains("DA"),
+            "{ar}"
+        );
+        let fr = price_list(Lang::Fr, &lines);
+        assert!(fr.contains("Carte Idoom ADSL de 1\u{202f}000\u{a0}DA\u{a0}: <b>990\u{a0}DA</b>"), "{fr}");
+    }
+
+    #[test]
+    fn every_line_type_has_its_own_prompt_with_its_example() {
+        for lang in Lang::ALL {
+            let (adsl, four_g) = (number_prompt(lang, CardType::Adsl), number_prompt(lang, CardType::FourG));
+            assert_ne!(adsl, four_g, "{lang:?}");
+            assert!(adsl.contains("<code>036362608</code>") && four_g.contains("<code>0661234567</code>"), "{lang:?}");
+            assert!(four_g.contains("Idoom 4G LTE"), "{lang:?}");
+        }
+    }
 }

@@ -3,11 +3,13 @@ use super::callback::{Cb, MenuItem};
 use super::commands::{self, Command, Parsed};
 use super::state::{Awaits, Dlg, State};
 use super::turn::Turn;
-use super::{Ctx, HandlerResult, Tg, account, admin, lookup, order_flow, topup, ui};
+use super::{Ctx, HandlerResult, Tg, account, admin, lookup, order_flow, render, topup, ui};
 use crate::domain::Dinars;
 use crate::i18n::Lang;
 use crate::store::{Member, NewUser};
 use crate::tr;
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use teloxide::dispatching::dialogue::ErasedStorage;
 use teloxide::prelude::*;
@@ -27,7 +29,14 @@ pub async fn handle(d: Arc<Deps>, upd: Box<Update>) -> HandlerResult {
         UpdateKind::CallbackQuery(q) if in_admin_chat(q, &d.ctx) => admin_chat_press(q, &d).await,
         UpdateKind::Message(_) | UpdateKind::CallbackQuery(_) => {
             let Some(who) = gate(&upd, &d).await else { return Ok(()) };
-            route(&upd, &d.bot, &d.ctx, who).await
+            let lang = who.user.language;
+            // The one place handler failures (errors and panics) are caught: the user hears of it.
+            let res = AssertUnwindSafe(route(&upd, &d.bot, &d.ctx, who)).catch_unwind().await;
+            if !matches!(res, Ok(Ok(()))) {
+                ui::tell_failure(&d.bot, &upd, lang).await;
+            }
+            // The dispatcher logs the error or the panic.
+            res.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         }
         _ => Ok(()),
     }
@@ -38,6 +47,8 @@ struct Sender {
     user: Member,
     dlg: Dlg,
     state: State,
+    /// A first `/start` from someone whose Telegram language is none of ours.
+    first_unknown_language: bool,
 }
 
 /// A press on a message in `ADMIN_CHAT_ID` (a group), where receipt requests go when it is set.
@@ -125,21 +136,29 @@ async fn gate(upd: &Update, d: &Deps) -> Option<Sender> {
     if !private || from.is_bot {
         return None;
     }
-    let user = match ctx.store.touch_user(&new_user(from, ctx)).await {
+    // Asked only of a `/start` in a language we do not speak, before the account exists.
+    let first_unknown_language = from.language_code.as_deref().and_then(Lang::from_code).is_none()
+        && matches!(&upd.kind, UpdateKind::Message(m)
+            if matches!(m.text().and_then(commands::parse), Some(Parsed::Known(Command::Start, _))))
+        && matches!(ctx.store.user(from.id.0 as i64).await, Ok(None));
+    let new = new_user(from, ctx);
+    let user = match ctx.store.touch_user(&new).await {
         Ok(u) => u,
         Err(e) => {
             tracing::error!(error = %e, "could not register user");
+            ui::tell_failure(bot, upd, new.language).await;
             return None;
         }
     };
     if user.banned && !ctx.cfg.is_admin(user.id) {
-        let text = tr!(user.language, "banned");
+        let support = &ctx.cfg.support_contact;
         match &upd.kind {
             UpdateKind::CallbackQuery(q) => {
+                let text = render::banned(user.language, support, false);
                 let _ = bot.answer_callback_query(q.id.clone()).text(text).await;
             }
             _ => {
-                let _ = ui::send(bot, ChatId(user.id), text, None).await;
+                let _ = ui::send(bot, ChatId(user.id), render::banned(user.language, support, true), None).await;
             }
         }
         return None;
@@ -147,17 +166,21 @@ async fn gate(upd: &Update, d: &Deps) -> Option<Sender> {
     // As teloxide's `enter_dialogue`: the chat's state, the default when it has none.
     let dlg = Dlg::new(d.storage.clone(), upd.chat()?.id);
     match dlg.get_or_default().await {
-        Ok(state) => Some(Sender { user, dlg, state }),
+        Ok(state) => Some(Sender { user, dlg, state, first_unknown_language }),
         Err(e) => {
             tracing::error!(error = %e, "could not read the dialogue");
+            ui::tell_failure(bot, upd, user.language).await;
             None
         }
     }
 }
 
 async fn route(upd: &Update, bot: &Tg, ctx: &Ctx, who: Sender) -> HandlerResult {
-    let Sender { user, dlg, state } = who;
+    let Sender { user, dlg, state, first_unknown_language } = who;
     match &upd.kind {
+        UpdateKind::Message(msg) if first_unknown_language => {
+            account::language_first(&Turn { bot, ctx, user: &user, dlg: &dlg, chat: msg.chat.id }).await
+        }
         UpdateKind::Message(msg) => on_message(bot, msg, ctx, user, dlg, state).await,
         UpdateKind::CallbackQuery(q) => on_callback(bot, q, ctx, user, dlg, state).await,
         _ => Ok(()),

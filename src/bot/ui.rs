@@ -80,3 +80,19 @@ pub fn is_unreachable(e: &RequestError) -> bool {
         )
     )
 }
+
+/// A handler failed: the user is told in their language that nothing was charged and to try
+/// again, instead of silence. A pressed button's query is answered too (it usually is already,
+/// before the work began; then Telegram refuses the second answer, which changes nothing).
+pub async fn tell_failure(bot: &Tg, upd: &teloxide::types::Update, lang: crate::i18n::Lang) {
+    use teloxide::types::UpdateKind;
+    let text = crate::tr!(lang, "error-generic");
+    if let UpdateKind::CallbackQuery(q) = &upd.kind {
+        let _ = bot.answer_callback_query(q.id.clone()).text(text.clone()).await;
+    }
+    if let Some(chat) = upd.chat()
+        && let Err(e) = send(bot, chat.id, text, Some(super::keyboards::main_menu(lang))).await
+    {
+        tracing::debug!(error = %e, "could not tell the user about a failure");
+    }
+}

@@ -109,8 +109,7 @@ async fn a_card_code_that_cannot_be_decrypted_sends_the_customer_to_support_and_
         .unwrap();
 
     let list = say(&app, &u, "/orders", |m| m.plain.contains("Your orders")).await;
-    let button = format!("#{}", order.id);
-    app.tg.press_button(&u, list.message_id, &button);
+    app.tg.press(&u, list.message_id, &format!("o:{}", order.id));
     let shown = app
         .tg
         .wait_for(WAIT, |tg| {

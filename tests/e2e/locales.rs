@@ -413,7 +413,7 @@ const AR: Expect = Expect {
     code: "ar",
     greeting_word: "مرحبًا",
     choose_type: "ما نوع البطاقة التي تحتاجها؟",
-    number_prompt: "أرسل رقم خط",
+    number_prompt: "أرسل رقم الهاتف الثابت",
     choose_value: "اختر قيمة البطاقة",
     value_button: "بطاقة 1000\u{a0}د.ج · 1\u{202f}000\u{a0}د.ج",
     summary_title: "تحقق من طلبك",
@@ -481,10 +481,7 @@ async fn whole_order_in(x: &Expect, user_id: i64) {
     app.tg.press_button(&u, types.message_id, "ADSL");
     let kind = t0(lang, "type-adsl");
     let prompt = wait_msg(&app.tg, u.id, types.message_id, |m| m.plain.contains(x.number_prompt)).await;
-    assert_eq!(
-        prompt.text,
-        t(lang, "order-enter-number", &[("kind", kind.as_str().into()), ("example", "036362608".into())])
-    );
+    assert_eq!(prompt.text, t(lang, "order-enter-number-adsl", &[("example", "036362608".into())]));
     assert_eq!(labels(&prompt), [x.back, x.cancel]);
 
     // The values.
@@ -570,7 +567,13 @@ async fn an_unsupported_language_gets_the_default_and_the_language_menu_switches
     let app = TestApp::start().await;
     let u = app.user(3001, "de");
     app.tg.send_text(&u, "/start");
-    let greeting = app.tg.wait_message(u.id, WAIT, |_| true).await;
+    // First contact in a language the shop does not speak: the question in all three.
+    let first = app.tg.wait_message(u.id, WAIT, |_| true).await;
+    assert_eq!(first.text, t0(Lang::En, "language-choose-first"));
+    assert_eq!(labels(&first), ["العربية", "Français", "English"]);
+    // Not answered: the next /start greets in the default language.
+    app.tg.send_text(&u, "/start");
+    let greeting = wait_last(&app.tg, u.id, |m| m.message_id != first.message_id).await;
     assert_eq!(greeting.text, t(Lang::En, "menu-greeting", &[("name", "User3001".into())]));
 
     app.tg.send_text(&u, "/language");
@@ -608,7 +611,10 @@ async fn the_default_language_comes_from_the_configuration() {
     let app = TestApp::start_with(&[("DEFAULT_LANGUAGE", "fr")]).await;
     let u = app.user(3002, "de");
     app.tg.send_text(&u, "/start");
-    let greeting = app.tg.wait_message(u.id, WAIT, |_| true).await;
+    let first = app.tg.wait_message(u.id, WAIT, |_| true).await;
+    assert_eq!(first.text, t0(Lang::En, "language-choose-first"));
+    app.tg.send_text(&u, "/start");
+    let greeting = wait_last(&app.tg, u.id, |m| m.message_id != first.message_id).await;
     assert_eq!(greeting.text, t(Lang::Fr, "menu-greeting", &[("name", "User3002".into())]));
     // A supported language_code still wins over the default.
     let v = app.user(3003, "ar-DZ");

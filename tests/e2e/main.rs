@@ -14,3 +14,4 @@ mod support;
 mod topups;
 mod tracking;
 mod wallet;
+mod words;

@@ -325,8 +325,10 @@ async fn order_history_shows_the_code_again_to_its_owner_only() {
     app.tg.send_text(&u, "/cancel");
     app.tg.send_text(&u, "/orders");
     let list = wait_last(&app.tg, u.id, |m| m.plain.contains("Your orders")).await;
-    let (label, data) = list.buttons().into_iter().find(|b| b.0.starts_with('#')).unwrap();
-    assert!(label.contains("delivered") && label.contains("1\u{202f}000"), "{label}");
+    // Order buttons are short: status icon, type, value, day (the order number is on the order).
+    let (label, data) =
+        list.buttons().into_iter().find(|b| b.1.as_deref().is_some_and(|d| d.starts_with("o:"))).unwrap();
+    assert!(label.starts_with("✅ ADSL 1\u{202f}000\u{a0}DA"), "{label}");
     app.tg.press(&u, list.message_id, data.as_deref().unwrap());
     let again = wait_last(&app.tg, u.id, |m| m.message_id != id && m.text.contains(&code)).await;
     assert_eq!(again.copy_text_buttons(), vec![code.clone()]);
@@ -369,13 +371,14 @@ async fn order_history_is_paged() {
     }
     app.tg.send_text(&u, "/orders");
     let first = wait_last(&app.tg, u.id, |m| m.plain.contains("page 1 of 2")).await;
-    let ids: Vec<_> = first.buttons().into_iter().filter(|b| b.0.starts_with('#')).collect();
+    let order_button = |b: &(String, Option<String>)| b.1.as_deref().is_some_and(|d| d.starts_with("o:"));
+    let ids: Vec<_> = first.buttons().into_iter().filter(order_button).collect();
     assert_eq!(ids.len(), 5);
-    assert!(ids[0].0.starts_with("#7"), "newest first: {ids:?}");
+    assert_eq!(ids[0].1.as_deref(), Some("o:7"), "newest first: {ids:?}");
     assert!(!first.has_button("Previous"));
     app.tg.press_button(&u, first.message_id, "Next");
     let second = wait_msg(&app.tg, u.id, first.message_id, |m| m.plain.contains("page 2 of 2")).await;
-    let ids: Vec<_> = second.buttons().into_iter().filter(|b| b.0.starts_with('#')).collect();
+    let ids: Vec<_> = second.buttons().into_iter().filter(order_button).collect();
     assert_eq!(ids.len(), 2);
     assert!(second.has_button("Previous") && !second.has_button("Next"));
 }
