@@ -9,6 +9,7 @@ mod locales;
 mod ops;
 mod orders;
 mod pricing;
+mod reminders;
 mod startup;
 mod strict;
 mod support;
