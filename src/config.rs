@@ -233,16 +233,20 @@ impl Config {
         let renewal_reminder = match get("RENEWAL_REMINDER_DAYS") {
             None => Some(Duration::from_secs(30 * 86_400)),
             Some(s) => {
-                let days = s.parse::<f64>().ok().filter(|d| d.is_finite() && *d >= 0.0 && *d <= 3650.0).ok_or_else(
-                    || err("RENEWAL_REMINDER_DAYS", "must be a number of days from 0 (off) to 3650, e.g. 30"),
-                )?;
+                let days =
+                    s.parse::<f64>().ok().filter(|d| d.is_finite() && *d >= 0.0 && *d <= 3650.0).ok_or_else(|| {
+                        err("RENEWAL_REMINDER_DAYS", "must be a number of days from 0 (off) to 3650, e.g. 30")
+                    })?;
                 (days > 0.0).then(|| Duration::from_secs_f64(days * 86_400.0))
             }
         };
         let reminder_hours = match get("REMINDER_HOURS") {
             None => ReminderHours { start: 9, end: 21 },
             Some(s) => ReminderHours::parse(&s).ok_or_else(|| {
-                err("REMINDER_HOURS", "must be two hours of the day in Algiers time, START-END, e.g. 9-21 (0-24: all day)")
+                err(
+                    "REMINDER_HOURS",
+                    "must be two hours of the day in Algiers time, START-END, e.g. 9-21 (0-24: all day)",
+                )
             })?,
         };
         Ok(Config {

@@ -4,6 +4,7 @@ use super::turn::Turn;
 use super::{Ctx, HandlerResult, Tg, keyboards, order_flow, render, ui};
 use crate::domain::{OrderStatus, PhoneNumber};
 use crate::i18n::{Lang, card_value, html_escape};
+use crate::store::Order;
 use crate::store::reminders::Reminder;
 use crate::tr;
 use crate::workers::notifier::Copied;
@@ -14,18 +15,14 @@ use teloxide::types::ChatId;
 /// the value list when that value is not on offer now). Anything else moves nothing and says so.
 pub async fn buy_again(t: &Turn<'_>, order_id: i64) -> HandlerResult {
     let lang = t.user.language;
-    let order = match t.ctx.store.order(order_id).await? {
-        Some(o) if o.user_id == t.user.id => o,
-        // Someone else's order reads the same as a missing one: it reveals nothing.
-        _ => {
-            ui::send(t.bot, t.chat, tr!(lang, "order-not-found"), None).await?;
+    let order = t.ctx.store.order(order_id).await?;
+    let order = match may_buy_again(order.as_ref(), t.user.id) {
+        Ok(o) => o,
+        Err(refusal) => {
+            ui::send(t.bot, t.chat, tr!(lang, refusal), None).await?;
             return Ok(());
         }
     };
-    if order.status != OrderStatus::Fulfilled {
-        ui::send(t.bot, t.chat, tr!(lang, "buy-again-not-delivered"), None).await?;
-        return Ok(());
-    }
     match PhoneNumber::parse(order.card_type, &order.number) {
         Ok(number) => order_flow::summary_for(t, order.card_type, number, order.value).await,
         // A number stored before today's rules: the wizard asks for it again.
@@ -33,6 +30,17 @@ pub async fn buy_again(t: &Turn<'_>, order_id: i64) -> HandlerResult {
             ui::send(t.bot, t.chat, render::phone_error(lang, order.card_type, e), None).await?;
             Ok(())
         }
+    }
+}
+
+/// The order Buy again may buy once more, or the refusal's text: only the customer's own
+/// delivered orders. Someone else's order reads the same as a missing one: it reveals nothing.
+/// (The router already refuses a button that is not on the pressed message; this holds anyway.)
+fn may_buy_again(order: Option<&Order>, user_id: i64) -> Result<&Order, &'static str> {
+    match order {
+        Some(o) if o.user_id == user_id && o.status == OrderStatus::Fulfilled => Ok(o),
+        Some(o) if o.user_id == user_id => Err("buy-again-not-delivered"),
+        _ => Err("order-not-found"),
     }
 }
 
@@ -95,7 +103,57 @@ pub async fn send_reminder(bot: &Tg, ctx: &Ctx, r: &Reminder) -> Copied {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{CardType, Dinars};
+    use crate::domain::{CardType, Dinars, HoldState};
+
+    fn o(user_id: i64, status: OrderStatus) -> Order {
+        Order {
+            id: 1,
+            r#ref: "r1".into(),
+            user_id,
+            chat_id: user_id,
+            message_id: None,
+            card_type: CardType::Adsl,
+            number: "036362608".into(),
+            value: Dinars(1000),
+            price: Dinars(1000),
+            cost: None,
+            status,
+            hold_state: HoldState::Captured,
+            topup_id: None,
+            topup_ref: None,
+            card_code_enc: None,
+            num_trans: None,
+            date_traitement: None,
+            upstream_status: None,
+            failure_reason: None,
+            send_attempted_at: Some(1),
+            next_check_at: None,
+            fast_until: None,
+            check_failures: 0,
+            notify_pending: false,
+            was_queued: false,
+            created_at: 1,
+            updated_at: 1,
+            finished_at: Some(1),
+            send_ended_at: None,
+            upstream_seen: true,
+            not_found_count: 0,
+            alerted: 0,
+            status_since: Some(1),
+            followup_at: None,
+        }
+    }
+
+    #[test]
+    fn buy_again_takes_only_the_customers_own_delivered_orders() {
+        let mine = o(5, OrderStatus::Fulfilled);
+        assert_eq!(may_buy_again(Some(&mine), 5).map(|o| o.id), Ok(1));
+        assert_eq!(may_buy_again(Some(&mine), 6).map(|o| o.id), Err("order-not-found"), "someone else's");
+        assert_eq!(may_buy_again(None, 5).map(|o| o.id), Err("order-not-found"));
+        for status in [OrderStatus::Placed, OrderStatus::Queued, OrderStatus::Refunded, OrderStatus::Failed] {
+            assert_eq!(may_buy_again(Some(&o(5, status)), 5).map(|o| o.id), Err("buy-again-not-delivered"));
+        }
+    }
 
     #[test]
     fn a_reminder_names_the_line_the_card_and_its_day_in_algiers() {

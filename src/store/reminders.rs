@@ -99,7 +99,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let card_type: String = row.try_get("card_type")?;
-        let card_type = CardType::parse(&card_type).ok_or_else(|| StoreError::Corrupt(format!("card type {card_type}")))?;
+        let card_type =
+            CardType::parse(&card_type).ok_or_else(|| StoreError::Corrupt(format!("card type {card_type}")))?;
         let reminder = Reminder {
             order_id,
             user_id: row.try_get("user_id")?,
@@ -150,10 +151,12 @@ impl Store {
 
     /// A claimed reminder that was not sent (Telegram asked to wait first) goes back to pending.
     pub async fn unclaim_reminder(&self, order_id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE reminders SET status = 'pending', decided_at = NULL WHERE order_id = ? AND status = 'sending'")
-            .bind(order_id)
-            .execute(&self.writer)
-            .await?;
+        sqlx::query(
+            "UPDATE reminders SET status = 'pending', decided_at = NULL WHERE order_id = ? AND status = 'sending'",
+        )
+        .bind(order_id)
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 

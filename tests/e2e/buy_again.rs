@@ -35,7 +35,8 @@ async fn buy_again_from_the_receipt_orders_the_same_card_at_todays_price_with_on
 
     app.tg.press_button(&u, receipt.message_id, "Buy again");
     let summary = next_msg(&app, u.id, receipt.message_id, |m| m.has_button("Confirm")).await;
-    for needle in [NUMBER, "1\u{202f}000\u{a0}DA", "Price: 1\u{202f}100\u{a0}DA", "Balance after: 2\u{202f}900\u{a0}DA"] {
+    for needle in [NUMBER, "1\u{202f}000\u{a0}DA", "Price: 1\u{202f}100\u{a0}DA", "Balance after: 2\u{202f}900\u{a0}DA"]
+    {
         assert!(summary.plain.contains(needle), "summary lacks {needle:?}: {}", summary.plain);
     }
     assert!(summary.has_button("Back") && summary.has_button("Cancel"), "{:?}", summary.buttons());
@@ -63,8 +64,9 @@ async fn buy_again_from_the_order_list_and_back_goes_to_the_values() {
     let app = TestApp::start().await;
     let u = app.customer_with(1702, "en", 5000).await;
     delivered(&app, &u).await;
-    let list = say(&app, &u, "/orders", |m| m.buttons().iter().any(|b| b.1.as_deref().is_some_and(|d| d.starts_with("o:"))))
-        .await;
+    let list =
+        say(&app, &u, "/orders", |m| m.buttons().iter().any(|b| b.1.as_deref().is_some_and(|d| d.starts_with("o:"))))
+            .await;
     let data = list.buttons().into_iter().find_map(|b| b.1.filter(|d| d.starts_with("o:"))).unwrap();
     app.tg.press(&u, list.message_id, &data);
     let detail = next_msg(&app, u.id, list.message_id, |m| m.has_button("Buy again")).await;

@@ -76,7 +76,9 @@ async fn a_reminder_comes_once_after_the_delay_with_buy_again_and_stop() {
     app.tg.press_button(&u, r.message_id, "Buy again");
     let summary = app
         .tg
-        .wait_for(WAIT, |tg| tg.bot_messages(u.id).into_iter().find(|m| m.message_id > r.message_id && m.has_button("Confirm")))
+        .wait_for(WAIT, |tg| {
+            tg.bot_messages(u.id).into_iter().find(|m| m.message_id > r.message_id && m.has_button("Confirm"))
+        })
         .await;
     assert!(summary.plain.contains(NUMBER) && summary.plain.contains("1\u{202f}000\u{a0}DA"), "{}", summary.plain);
 }
@@ -105,7 +107,9 @@ async fn stop_and_reminders_off_are_kept_and_reminders_on_brings_them_back() {
     app.tg.press_button(&u, r.message_id, "Stop reminders");
     let stopped = app
         .tg
-        .wait_for(WAIT, |tg| tg.bot_messages(u.id).into_iter().find(|m| m.message_id > r.message_id && m.plain.contains("off")))
+        .wait_for(WAIT, |tg| {
+            tg.bot_messages(u.id).into_iter().find(|m| m.message_id > r.message_id && m.plain.contains("off"))
+        })
         .await;
     assert!(stopped.plain.contains("/reminders on"), "says how to turn them back on: {}", stopped.plain);
     say(&app, &u, "/reminders", |m| m.plain.contains("Renewal reminders are off")).await;
