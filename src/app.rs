@@ -143,6 +143,7 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
         )),
         tokio::spawn(crate::workers::books::run(notifier.clone(), ctx.clone(), stop_rx.clone())),
         tokio::spawn(crate::workers::topups::run(notifier.clone(), ctx.clone(), stop_rx.clone())),
+        tokio::spawn(crate::workers::reminders::run(notifier.clone(), ctx.clone(), stop_rx.clone())),
         tokio::spawn(crate::workers::broadcaster::run(notifier, ctx.clone(), stop_rx.clone())),
     ];
 

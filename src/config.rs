@@ -70,6 +70,31 @@ pub struct Config {
     pub panel_session_secs: u32,
     /// Wallet top-ups (`TOPUP_*`, `OCPAY_FEE_MODE`); off unless `TOPUP_METHODS` names a method.
     pub topup: crate::topup_config::TopupConfig,
+    /// How long after a delivery its renewal reminder is due (`RENEWAL_REMINDER_DAYS`); `None`: off.
+    pub renewal_reminder: Option<Duration>,
+    /// The hours of the day (Algiers time) reminders may go out.
+    pub reminder_hours: ReminderHours,
+}
+
+/// Hours of the day in Algiers time, `start` included, `end` excluded (`0-24`: all day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderHours {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl ReminderHours {
+    fn parse(s: &str) -> Option<ReminderHours> {
+        let (a, b) = s.split_once('-')?;
+        let (start, end) = (a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?);
+        (start < end && end <= 24).then_some(ReminderHours { start, end })
+    }
+}
+
+impl std::fmt::Display for ReminderHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.start, self.end)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,8 +236,30 @@ impl Config {
                 format!("must be at least ONECLICK_TIMEOUT_SECS ({} s)", oneclick_timeout.as_secs_f64()),
             ));
         }
+        // Days, fractions accepted (tests use a few seconds' worth); 0 switches reminders off.
+        let renewal_reminder = match get("RENEWAL_REMINDER_DAYS") {
+            None => Some(Duration::from_secs(30 * 86_400)),
+            Some(s) => {
+                let days =
+                    s.parse::<f64>().ok().filter(|d| d.is_finite() && *d >= 0.0 && *d <= 3650.0).ok_or_else(|| {
+                        err("RENEWAL_REMINDER_DAYS", "must be a number of days from 0 (off) to 3650, e.g. 30")
+                    })?;
+                (days > 0.0).then(|| Duration::from_secs_f64(days * 86_400.0))
+            }
+        };
+        let reminder_hours = match get("REMINDER_HOURS") {
+            None => ReminderHours { start: 9, end: 21 },
+            Some(s) => ReminderHours::parse(&s).ok_or_else(|| {
+                err(
+                    "REMINDER_HOURS",
+                    "must be two hours of the day in Algiers time, START-END, e.g. 9-21 (0-24: all day)",
+                )
+            })?,
+        };
         Ok(Config {
             topup,
+            renewal_reminder,
+            reminder_hours,
             not_sent_rechecks,
             handling_alert_after: secs(&get, "HANDLING_ALERT_SECS", 3600.0)?,
             queued_alert_after: secs(&get, "QUEUED_ALERT_SECS", 172_800.0)?,
@@ -425,6 +472,8 @@ mod tests {
                 None => "3 × ONECLICK_TIMEOUT_SECS + 30".to_owned(),
                 Some(d) => secs(d),
             },
+            "RENEWAL_REMINDER_DAYS" => c.renewal_reminder.map_or(0.0, |d| d.as_secs_f64() / 86_400.0).to_string(),
+            "REMINDER_HOURS" => c.reminder_hours.to_string(),
             // Read by the log subscriber in main, not by `Config`.
             "RUST_LOG" => DEFAULT_LOG_FILTER.to_owned(),
             _ => return None,
@@ -505,12 +554,33 @@ mod tests {
             ("TOPUP_LINK_ANSWER_DEADLINE", "soon"),
             // Below the request timeout (15 s by default): it would close links still being made.
             ("TOPUP_LINK_ANSWER_DEADLINE", "10"),
+            ("RENEWAL_REMINDER_DAYS", "-1"),
+            ("RENEWAL_REMINDER_DAYS", "monthly"),
+            ("REMINDER_HOURS", "21-9"),
+            ("REMINDER_HOURS", "9-25"),
+            ("REMINDER_HOURS", "9"),
         ];
         for (var, value) in cases {
             let mut pairs = BASE.to_vec();
             pairs.push((var, value));
             assert_eq!(cfg(&pairs).unwrap_err().var, var, "{var}={value}");
         }
+    }
+
+    #[test]
+    fn renewal_reminders_take_days_with_fractions_and_zero_switches_them_off() {
+        let with = |pairs: &[(&'static str, &'static str)]| {
+            let mut all = BASE.to_vec();
+            all.extend_from_slice(pairs);
+            cfg(&all).unwrap()
+        };
+        let c = with(&[]);
+        assert_eq!(c.renewal_reminder, Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(c.reminder_hours, ReminderHours { start: 9, end: 21 });
+        assert_eq!(with(&[("RENEWAL_REMINDER_DAYS", "0")]).renewal_reminder, None);
+        let secs = with(&[("RENEWAL_REMINDER_DAYS", "0.0000231481")]).renewal_reminder.unwrap();
+        assert!((secs.as_secs_f64() - 2.0).abs() < 0.01, "{secs:?}");
+        assert_eq!(with(&[("REMINDER_HOURS", "0-24")]).reminder_hours, ReminderHours { start: 0, end: 24 });
     }
 
     #[test]

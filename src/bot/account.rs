@@ -31,6 +31,8 @@ pub async fn help(t: &Turn<'_>, here: Option<MessageId>) -> HandlerResult {
     let mut text = tr!(lang, "help-text");
     text.push_str("\n\n");
     text.push_str(&render::topup_hint(lang, &ctx.cfg.support_contact));
+    text.push_str("\n\n");
+    text.push_str(&tr!(lang, "help-reminders"));
     if ctx.cfg.is_admin(user.id) {
         text.push_str("\n\n");
         text.push_str(&tr!(lang, "help-admin"));
@@ -150,7 +152,7 @@ pub async fn show_order(t: &Turn<'_>, id: i64) -> HandlerResult {
     let balance = ctx.store.balances(user.id).await.ok().map(|b| b.balance);
     let text = render::order_message(lang, &order, shown.as_deref(), balance);
     let kb = match order.status {
-        OrderStatus::Fulfilled => keyboards::receipt(lang, code.as_deref()),
+        OrderStatus::Fulfilled => keyboards::receipt(lang, order.id, code.as_deref()),
         _ => keyboards::back_to_menu(lang),
     };
     ui::send(bot, chat, text, Some(kb)).await?;

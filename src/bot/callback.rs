@@ -38,6 +38,10 @@ pub enum Cb {
     Refund(i64),
     RefundConfirm(i64),
     RefundKeep(i64),
+    /// The card of this delivered order once more: straight to its summary (receipt, reminder).
+    BuyAgain(i64),
+    /// Under a renewal reminder: no more reminders.
+    RemindersOff,
 }
 
 /// What a lookup query may hold on a button: what `LookupQuery::parse` accepts, short enough for
@@ -101,6 +105,8 @@ impl Cb {
             | Cb::Refund(_)
             | Cb::RefundConfirm(_)
             | Cb::RefundKeep(_) => false,
+            // Work on any message that carries them: the order id says what to buy again.
+            Cb::BuyAgain(_) | Cb::RemindersOff => false,
         }
     }
 
@@ -132,6 +138,8 @@ impl Cb {
             Cb::TopupApprove(id) => format!("tok:{id}"),
             Cb::TopupReject(id) => format!("tno:{id}"),
             Cb::TopupOther(id) => format!("tam:{id}"),
+            Cb::BuyAgain(id) => format!("ba:{id}"),
+            Cb::RemindersOff => "rm:off".into(),
         }
     }
 
@@ -186,6 +194,8 @@ impl Cb {
             "tok" => Cb::TopupApprove(num()?),
             "tno" => Cb::TopupReject(num()?),
             "tam" => Cb::TopupOther(num()?),
+            "ba" => Cb::BuyAgain(num()?),
+            "rm" if arg == "off" => Cb::RemindersOff,
             _ => return None,
         })
     }
@@ -196,7 +206,7 @@ mod tests {
     use super::*;
 
     /// One payload of each variant.
-    fn all() -> [Cb; 28] {
+    fn all() -> [Cb; 30] {
         [
             Cb::Menu(MenuItem::Order),
             Cb::Menu(MenuItem::Main),
@@ -226,6 +236,8 @@ mod tests {
             Cb::TopupApprove(7),
             Cb::TopupReject(7),
             Cb::TopupOther(7),
+            Cb::BuyAgain(i64::MAX),
+            Cb::RemindersOff,
         ]
     }
 
@@ -261,6 +273,10 @@ mod tests {
             "tv:card",
             "tok:-1",
             "tu:1",
+            "ba:",
+            "ba:-3",
+            "rm",
+            "rm:on",
             "m:nope",
             &"n:".repeat(40),
         ] {
@@ -282,10 +298,11 @@ mod tests {
                 Cb::MoveConfirm(_) | Cb::MoveCancel(_) | Cb::LookupPage(..) | Cb::Recheck(_) => false,
                 Cb::Refund(_) | Cb::RefundConfirm(_) | Cb::RefundKeep(_) => false,
                 Cb::Topup | Cb::TopupApprove(_) | Cb::TopupReject(_) | Cb::TopupOther(_) => false,
+                Cb::BuyAgain(_) | Cb::RemindersOff => false,
             };
             assert_eq!(cb.is_step(), step, "{cb:?}");
             seen.insert(std::mem::discriminant(&cb));
         }
-        assert_eq!(seen.len(), 26, "every variant has a sample");
+        assert_eq!(seen.len(), 28, "every variant has a sample");
     }
 }

@@ -9,6 +9,8 @@ pub enum Command {
     Help,
     Cancel,
     Topup,
+    /// `/reminders on|off`: renewal reminders.
+    Reminders,
     // Admin only: for anyone else these behave like an unknown command.
     Credit,
     Debit,
@@ -27,11 +29,12 @@ pub enum Command {
 }
 
 impl Command {
-    pub const CUSTOMER: [Command; 8] = [
+    pub const CUSTOMER: [Command; 9] = [
         Command::Order,
         Command::Balance,
         Command::Topup,
         Command::Orders,
+        Command::Reminders,
         Command::Language,
         Command::Help,
         Command::Cancel,
@@ -78,6 +81,7 @@ impl Command {
             Command::Panel => "panel",
             Command::Topup => "topup",
             Command::Topups => "topups",
+            Command::Reminders => "reminders",
         }
     }
 

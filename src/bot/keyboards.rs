@@ -72,8 +72,9 @@ pub fn confirm(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![vec![button(tr!(lang, "btn-confirm"), Cb::Confirm)], back_cancel_row(lang)])
 }
 
-/// Under a receipt: a real Copy button for the code, then the way on.
-pub fn receipt(lang: Lang, code: Option<&str>) -> InlineKeyboardMarkup {
+/// Under a receipt: a real Copy button for the code, Buy again (this order's card once more),
+/// then the way on.
+pub fn receipt(lang: Lang, order: i64, code: Option<&str>) -> InlineKeyboardMarkup {
     let mut rows = Vec::new();
     if let Some(code) = code.filter(|c| !c.is_empty() && c.chars().count() <= 256) {
         rows.push(vec![InlineKeyboardButton::copy_text_button(
@@ -81,11 +82,20 @@ pub fn receipt(lang: Lang, code: Option<&str>) -> InlineKeyboardMarkup {
             CopyTextButton { text: code.to_owned() },
         )]);
     }
+    rows.push(vec![button(tr!(lang, "btn-buy-again"), Cb::BuyAgain(order))]);
     rows.push(vec![
         button(tr!(lang, "btn-new-order"), Cb::Menu(MenuItem::Order)),
         button(tr!(lang, "btn-orders"), Cb::Menu(MenuItem::Orders)),
     ]);
     InlineKeyboardMarkup::new(rows)
+}
+
+/// Under a renewal reminder.
+pub fn reminder(lang: Lang, order: i64) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![
+        vec![button(tr!(lang, "btn-buy-again"), Cb::BuyAgain(order))],
+        vec![button(tr!(lang, "btn-stop-reminders"), Cb::RemindersOff)],
+    ])
 }
 
 pub fn orders_page(lang: Lang, ids: &[(i64, String)], page: i64, pages: i64) -> InlineKeyboardMarkup {

@@ -11,6 +11,7 @@ pub mod notify;
 pub mod order_flow;
 pub mod panel_link;
 pub mod render;
+pub mod reorder;
 pub mod requests;
 pub mod schema;
 pub mod setup;

@@ -47,6 +47,10 @@ impl Notifier for TgNotifier {
         }
     }
 
+    async fn renewal_reminder(&self, reminder: &crate::store::reminders::Reminder) -> Copied {
+        super::reorder::send_reminder(&self.bot, &self.ctx, reminder).await
+    }
+
     async fn broadcast_progress(&self, v: BroadcastView<'_>) -> Result<i32, Undelivered> {
         let key = match v.phase {
             Phase::Sending => "broadcast-progress",
@@ -158,7 +162,7 @@ pub async fn order_changed(bot: &Tg, ctx: &Ctx, order: &Order) -> Result<Told, R
                 None => Some(contact_support(ctx, lang)),
             };
             let text = render::order_message(lang, order, shown.as_deref(), None);
-            let kb = keyboards::receipt(lang, code.as_deref());
+            let kb = keyboards::receipt(lang, order.id, code.as_deref());
             if order.was_queued || old.is_none() {
                 let sent = ui::send(bot, chat, text, Some(kb)).await;
                 if let (Ok(_), Some(old)) = (&sent, old) {

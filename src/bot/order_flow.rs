@@ -83,20 +83,20 @@ impl Turn<'_> {
     /// the turn has been answered already.
     async fn offer_or_values(
         &self,
-        here: MessageId,
+        here: Option<MessageId>,
         draft: Draft,
         value: Dinars,
         fresh: bool,
     ) -> Result<Option<(Draft, Offer)>, BotError> {
         let Some(offers) = self.offers(draft.card_type, fresh).await else {
-            self.finish(Some(here), tr!(self.user.language, "service-unavailable")).await?;
+            self.finish(here, tr!(self.user.language, "service-unavailable")).await?;
             return Ok(None);
         };
         match offers.iter().find(|o| o.value == value) {
             Some(offer) => Ok(Some((draft, *offer))),
             None => {
                 let notice = tr!(self.user.language, "order-value-gone", value = crate::i18n::card_value(value));
-                self.show_values(Some(here), draft, &offers, Some(notice)).await?;
+                self.show_values(here, draft, &offers, Some(notice)).await?;
                 Ok(None)
             }
         }
@@ -171,7 +171,13 @@ impl Turn<'_> {
         Ok(())
     }
 
-    async fn show_summary(&self, msg: MessageId, draft: Draft, offer: Offer, notice: Option<String>) -> HandlerResult {
+    async fn show_summary(
+        &self,
+        here: Option<MessageId>,
+        draft: Draft,
+        offer: Offer,
+        notice: Option<String>,
+    ) -> HandlerResult {
         let balance = self.ctx.store.balances(self.user.id).await?.balance;
         let mut text = notice.map(|n| n + "\n\n").unwrap_or_default();
         let lang = self.user.language;
@@ -183,7 +189,7 @@ impl Turn<'_> {
             offer.price,
             balance,
         ));
-        let msg = self.show(Some(msg), text, Some(keyboards::confirm(lang))).await?;
+        let msg = self.show(here, text, Some(keyboards::confirm(lang))).await?;
         let order_ref = new_order_ref(self.user.id, now_ms(), rand::random());
         let state = State::Confirming {
             msg,
@@ -257,8 +263,21 @@ pub async fn value_chosen(
     if t.closed(Some(msg)).await? {
         return Ok(());
     }
-    if let Some((draft, offer)) = t.offer_or_values(msg, Draft { card_type, number }, value, false).await? {
-        t.show_summary(msg, draft, offer, None).await?;
+    if let Some((draft, offer)) = t.offer_or_values(Some(msg), Draft { card_type, number }, value, false).await? {
+        t.show_summary(Some(msg), draft, offer, None).await?;
+    }
+    Ok(())
+}
+
+/// Straight to the summary of a known card in a new message (Buy again): the same steps as a
+/// value tapped in the wizard, so Confirm, Back and Cancel work as in any order; the value list
+/// with a notice when that value is not on offer now.
+pub async fn summary_for(t: &Turn<'_>, card_type: CardType, number: PhoneNumber, value: Dinars) -> HandlerResult {
+    if t.closed(None).await? {
+        return Ok(());
+    }
+    if let Some((draft, offer)) = t.offer_or_values(None, Draft { card_type, number }, value, false).await? {
+        t.show_summary(None, draft, offer, None).await?;
     }
     Ok(())
 }
@@ -273,11 +292,11 @@ pub async fn confirm(t: &Turn<'_>, msg: MessageId, state: State) -> HandlerResul
         return Ok(());
     }
     // Stock and prices are checked afresh: the summary may have been on screen for a while.
-    let Some((draft, offer)) = t.offer_or_values(msg, Draft { card_type, number }, value, true).await? else {
+    let Some((draft, offer)) = t.offer_or_values(Some(msg), Draft { card_type, number }, value, true).await? else {
         return Ok(());
     };
     if offer.price != price {
-        return t.show_summary(msg, draft, offer, Some(tr!(lang, "order-price-changed"))).await;
+        return t.show_summary(Some(msg), draft, offer, Some(tr!(lang, "order-price-changed"))).await;
     }
     let new = NewOrder {
         r#ref: order_ref,

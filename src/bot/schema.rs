@@ -3,7 +3,7 @@ use super::callback::{Cb, MenuItem};
 use super::commands::{self, Command, Parsed};
 use super::state::{Awaits, Dlg, State};
 use super::turn::Turn;
-use super::{Ctx, HandlerResult, Tg, account, admin, lookup, order_flow, render, topup, ui};
+use super::{Ctx, HandlerResult, Tg, account, admin, lookup, order_flow, render, reorder, topup, ui};
 use crate::domain::Dinars;
 use crate::i18n::Lang;
 use crate::store::{Member, NewUser};
@@ -213,6 +213,7 @@ async fn on_message(bot: &Tg, msg: &Message, ctx: &Ctx, user: Member, dlg: Dlg, 
             Command::Panel => super::panel_link::command(&t).await,
             Command::Topup => topup::begin(&t, None).await,
             Command::Topups => topup::admin_list(&t).await,
+            Command::Reminders => reorder::reminders_command(&t, &args).await,
             admin_cmd => admin::command(&t, admin_cmd, &args).await,
         };
     }
@@ -276,6 +277,8 @@ async fn on_callback(bot: &Tg, q: &CallbackQuery, ctx: &Ctx, user: Member, dlg: 
         (Cb::Cancel, state) if state.is_topup() => topup::cancel(&t, here).await,
         (Cb::Cancel, _) => order_flow::cancel(&t, here).await,
         (Cb::Topup, _) => topup::begin(&t, here).await,
+        (Cb::BuyAgain(order), _) => reorder::buy_again(&t, order).await,
+        (Cb::RemindersOff, _) => reorder::stop_reminders(&t).await,
         (Cb::TopupVia(online), State::TopupChoosing { .. }) => topup::method_chosen(&t, pressed, online).await,
         (Cb::TopupAmount(a), State::TopupAmount { online, .. }) => {
             topup::amount_chosen(&t, pressed, online, Dinars(a)).await

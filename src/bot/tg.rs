@@ -68,6 +68,17 @@ impl Tg {
         self.paced(Lane::Customer, || req.send_ref()).await.map(|sent| sent.id())
     }
 
+    /// An HTML message nobody is waiting for (a renewal reminder): goes only in a slot no reply wants.
+    pub async fn send_html_background(
+        &self,
+        chat: ChatId,
+        text: String,
+        kb: Option<InlineKeyboardMarkup>,
+    ) -> Result<MessageId, RequestError> {
+        let req = requests::html_message(&self.bot, chat, text, kb);
+        self.paced(Lane::Background, || req.send_ref()).await.map(|sent| sent.id())
+    }
+
     /// Whether sends are paced under Telegram's limit (`TELEGRAM_THROTTLE`, on in production).
     pub fn is_paced(&self) -> bool {
         self.pacer.is_some()

@@ -10,6 +10,7 @@ pub mod lookup;
 pub mod orders;
 pub mod panel;
 pub mod prices;
+pub mod reminders;
 pub mod settings;
 pub mod stats;
 pub mod topups;

@@ -4,6 +4,7 @@ pub mod books;
 pub mod broadcaster;
 pub mod health;
 pub mod notifier;
+pub mod reminders;
 pub mod topups;
 pub mod tracker;
 

@@ -3,6 +3,7 @@
 //! how it looks in Telegram (`bot::notify` implements this trait). Workers know nothing else of
 //! the bot and no Telegram type.
 use crate::i18n::Lang;
+use crate::store::reminders::Reminder;
 use crate::store::topups::Topup;
 use crate::store::{BroadcastJob, BroadcastProgress, Order};
 use std::future::Future;
@@ -65,7 +66,7 @@ pub enum Alert<'a> {
     TopupOnlineExpired(&'a Topup),
 }
 
-/// How one broadcast copy went.
+/// How one broadcast copy (or renewal reminder) went.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Copied {
     Sent,
@@ -117,4 +118,8 @@ pub trait Notifier: Clone + Send + Sync + 'static {
     /// Shows the broadcast's progress; returns the id of the message now showing it (a new one
     /// when the old one could not be edited).
     fn broadcast_progress(&self, view: BroadcastView<'_>) -> impl Future<Output = Result<i32, Undelivered>> + Send;
+
+    /// Sends a renewal reminder (the line, its last card, Buy again, Stop reminders), in the
+    /// lane that yields to customers' replies.
+    fn renewal_reminder(&self, reminder: &Reminder) -> impl Future<Output = Copied> + Send;
 }

@@ -528,7 +528,10 @@ async fn whole_order_in(x: &Expect, user_id: i64) {
     assert!(receipt.text.contains(&t0(lang, "howto-adsl")));
     assert!(receipt.text_history.iter().any(|h| h.contains(x.processing)), "{:#?}", receipt.text_history);
     assert_eq!(receipt.copy_text_buttons(), vec![code.clone()]);
-    assert_eq!(labels(&receipt), [x.copy.to_owned(), t0(lang, "btn-new-order"), t0(lang, "btn-orders")]);
+    assert_eq!(
+        labels(&receipt),
+        [x.copy.to_owned(), t0(lang, "btn-buy-again"), t0(lang, "btn-new-order"), t0(lang, "btn-orders")]
+    );
 
     // Nothing in English along the way.
     for m in app.tg.bot_messages(u.id) {

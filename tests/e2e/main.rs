@@ -1,6 +1,7 @@
 //! One integration-test binary: the real bot against fake Telegram and OneClickDZ servers.
 mod admin_tools;
 mod books;
+mod buy_again;
 mod crash;
 mod fakes_selftest;
 mod http;
@@ -8,6 +9,7 @@ mod locales;
 mod ops;
 mod orders;
 mod pricing;
+mod reminders;
 mod startup;
 mod strict;
 mod support;
