@@ -88,8 +88,10 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
     let mut resync_at = tokio::time::Instant::now();
     let mut follower = list::Follower::new(ctx.cfg.oneclick_list_window);
     let mut pacer = Pacer::default();
+    // Checks held back by the pacer, with their slot booked.
+    let mut paced: HashSet<i64> = HashSet::new();
     let mut plan = Plan { follow: Follow::Single, poll_every: ctx.cfg.order_poll, singles_per_min: f64::INFINITY };
-    let mut planned_at = i64::MIN;
+    let mut planned_at = 0;
     // A list read in flight: the orders it looks for, and its answer.
     let mut reading: Option<(Vec<i64>, JoinHandle<Result<list::Read, crate::oneclick::OneClickError>>)> = None;
     let poll_ms = ctx.cfg.order_poll.as_millis() as i64;
@@ -143,22 +145,30 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
             }
             let row = schedule.take_row(id);
             if let Some(r) = &row {
-                if plan.follow == Follow::List && follower.can_follow(r, now) {
+                if plan.follow == Follow::List && follower.usable(now) && follower.can_follow(r, now) {
                     follower.cover(row.unwrap());
                     continue;
                 }
-                if is_check(r)
-                    && let Err(at) = pacer.take(now, plan.singles_per_min)
-                {
-                    schedule.set_with_row(id, Some(at), row);
-                    continue;
+                // A check whose slot was booked when it was held back goes now.
+                if is_check(r) && !paced.remove(&id) {
+                    let at = pacer.book(now, plan.singles_per_min);
+                    if at > now {
+                        paced.insert(id);
+                        schedule.set_with_row(id, Some(at), row);
+                        continue;
+                    }
                 }
             }
             if !runner.start(&mut tasks, id, row, None).await {
                 break;
             }
         }
-        if reading.is_none() && plan.follow == Follow::List && !follower.covered.is_empty() && now >= follower.next_at {
+        if reading.is_none()
+            && plan.follow == Follow::List
+            && follower.usable(now)
+            && !follower.covered.is_empty()
+            && now >= follower.next_at
+        {
             let (wanted, left) = follower.wanted(now);
             for row in left {
                 schedule.set_with_row(row.id, Some(now), Some(row));
@@ -191,15 +201,12 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
                 let now = now_ms();
                 match done {
                     Ok(Ok(mut read)) => {
+                        // A change the list brought is settled and told now with the item in hand;
+                        // an order it cannot serve is checked by id now.
                         for (row, answer) in follower.judge(&ids, &mut read) {
-                            if answer.is_some() {
-                                // A change the list brought: settled and told now, no request needed.
-                                let id = row.id;
-                                if !runner.start(&mut tasks, id, Some(row), answer).await {
-                                    schedule.set(id, Some(now));
-                                }
-                            } else {
-                                schedule.set_with_row(row.id, Some(now), Some(row));
+                            let id = row.id;
+                            if !runner.start(&mut tasks, id, Some(row), answer).await {
+                                schedule.set(id, Some(now));
                             }
                         }
                     }
@@ -207,6 +214,8 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
                         for row in follower.failed(now, &e, poll_ms) {
                             schedule.set_with_row(row.id, Some(now), Some(row));
                         }
+                        // Checks by id from now on, until the list is tried again.
+                        planned_at = 0;
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "order list read panicked");

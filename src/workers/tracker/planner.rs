@@ -76,26 +76,24 @@ pub(super) fn plan(i: &Inputs) -> Plan {
 }
 
 /// Paces single checks at the plan's rate (GCRA in milliseconds; a small burst so a few orders
-/// never wait): a check that would go faster is rescheduled to the moment it may go.
+/// never wait): each check books the next slot, so checks held back go in turn, oldest first.
 #[derive(Debug, Default)]
 pub(super) struct Pacer {
     tat: i64,
 }
 
 impl Pacer {
-    /// `Ok` if a check may go at `now` at `per_min` (taking its slot), else when it may.
-    pub(super) fn take(&mut self, now: i64, per_min: f64) -> Result<(), i64> {
+    /// Books a slot for a check wanted at `now` at `per_min`; returns when it may go (`now` if
+    /// at once).
+    pub(super) fn book(&mut self, now: i64, per_min: f64) -> i64 {
         if !per_min.is_finite() || per_min <= 0.0 {
-            return Ok(());
+            return now;
         }
         let spacing = (60_000.0 / per_min).ceil() as i64;
         let burst = ((per_min / 6.0) as i64).max(3);
-        let earliest = self.tat - spacing * (burst - 1);
-        if earliest > now {
-            return Err(earliest);
-        }
-        self.tat = self.tat.max(now) + spacing;
-        Ok(())
+        let at = now.max(self.tat - spacing * (burst - 1));
+        self.tat = self.tat.max(at) + spacing;
+        at
     }
 }
 
@@ -189,12 +187,15 @@ mod tests {
         // 60 a minute: one a second, a burst of 10.
         let now = 1_000_000;
         for _ in 0..10 {
-            assert_eq!(p.take(now, 60.0), Ok(()));
+            assert_eq!(p.book(now, 60.0), now);
         }
-        assert_eq!(p.take(now, 60.0), Err(now + 1000));
-        assert_eq!(p.take(now + 1000, 60.0), Ok(()));
-        assert_eq!(p.take(now + 1000, 60.0), Err(now + 2000));
+        // Held back: each in turn, one a second, none sharing a slot.
+        assert_eq!(p.book(now, 60.0), now + 1000);
+        assert_eq!(p.book(now, 60.0), now + 2000);
+        assert_eq!(p.book(now + 500, 60.0), now + 3000);
+        // Later, once the rate has caught up: at once again.
+        assert_eq!(p.book(now + 60_000, 60.0), now + 60_000);
         let mut free = Pacer::default();
-        assert!((0..1000).all(|_| free.take(now, f64::INFINITY).is_ok()));
+        assert!((0..1000).all(|_| free.book(now, f64::INFINITY) == now));
     }
 }
