@@ -31,7 +31,7 @@ pub(super) enum Verdict {
     /// Still as we have it: nothing to write, followed on.
     Unchanged,
     /// Changed: the step takes this answer as if check-id had given it.
-    Adopt(Topup),
+    Adopt(Box<Topup>),
     /// FULFILLED without the code delivery needs (or anything the list cannot be trusted with):
     /// one check-id for this order.
     CheckSingly,
@@ -46,7 +46,7 @@ pub(super) fn verdict(row: &Order, item: Option<&Topup>) -> Verdict {
         TopupStatus::Fulfilled if item.card_code.is_none() => Verdict::CheckSingly,
         // An undocumented status already recorded: the step has seen it (and alerted) once.
         TopupStatus::Other(s) if row.upstream_status.as_deref() == Some(s.as_str()) => Verdict::Unchanged,
-        _ => Verdict::Adopt(item.clone()),
+        _ => Verdict::Adopt(Box::new(item.clone())),
     }
 }
 
@@ -158,7 +158,7 @@ impl Follower {
                     }
                 }
                 Verdict::CheckSingly => out.extend(self.release([*id]).into_iter().map(|o| (o, None))),
-                Verdict::Adopt(t) => out.extend(self.release([*id]).into_iter().map(|o| (o, Some(t.clone())))),
+                Verdict::Adopt(t) => out.extend(self.release([*id]).into_iter().map(|o| (o, Some((*t).clone())))),
             }
         }
         // Orders that are gone for good need not be remembered.
@@ -272,15 +272,20 @@ mod tests {
         let cases: Vec<(&str, &Order, Option<Topup>, Verdict)> = vec![
             ("absent", &r, None, Verdict::Missing),
             ("still handling", &r, Some(item(T::Handling, false)), Verdict::Unchanged),
-            ("fulfilled with its code", &r, Some(item(T::Fulfilled, true)), Verdict::Adopt(item(T::Fulfilled, true))),
+            (
+                "fulfilled with its code",
+                &r,
+                Some(item(T::Fulfilled, true)),
+                Verdict::Adopt(Box::new(item(T::Fulfilled, true))),
+            ),
             ("fulfilled without a code", &r, Some(item(T::Fulfilled, false)), Verdict::CheckSingly),
-            ("queued", &r, Some(item(T::Queued, false)), Verdict::Adopt(item(T::Queued, false))),
-            ("refunded", &r, Some(item(T::Refunded, false)), Verdict::Adopt(item(T::Refunded, false))),
+            ("queued", &r, Some(item(T::Queued, false)), Verdict::Adopt(Box::new(item(T::Queued, false)))),
+            ("refunded", &r, Some(item(T::Refunded, false)), Verdict::Adopt(Box::new(item(T::Refunded, false)))),
             (
                 "a new undocumented status",
                 &r,
                 Some(item(T::Other("PENDING".into()), false)),
-                Verdict::Adopt(item(T::Other("PENDING".into()), false)),
+                Verdict::Adopt(Box::new(item(T::Other("PENDING".into()), false))),
             ),
             (
                 "the same undocumented status",

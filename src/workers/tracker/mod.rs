@@ -31,6 +31,9 @@ const RESYNC_EVERY: Duration = Duration::from_secs(30);
 /// How often the plan is worked out again (ms).
 const REPLAN_EVERY_MS: i64 = 1000;
 
+/// A list read in flight.
+type ListRead = JoinHandle<Result<list::Read, crate::oneclick::OneClickError>>;
+
 /// What a step needs, shared by every step the loop starts.
 struct Runner<N> {
     n: N,
@@ -93,7 +96,7 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
     let mut plan = Plan { follow: Follow::Single, poll_every: ctx.cfg.order_poll, singles_per_min: f64::INFINITY };
     let mut planned_at = 0;
     // A list read in flight: the orders it looks for, and its answer.
-    let mut reading: Option<(Vec<i64>, JoinHandle<Result<list::Read, crate::oneclick::OneClickError>>)> = None;
+    let mut reading: Option<(Vec<i64>, ListRead)> = None;
     let poll_ms = ctx.cfg.order_poll.as_millis() as i64;
     tracing::info!(list = ctx.cfg.oneclick_list, "order tracker started");
     loop {
