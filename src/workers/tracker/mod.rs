@@ -26,6 +26,11 @@ use tokio::task::{JoinHandle, JoinSet};
 
 /// Orders processed at once; the OneClickDZ limiter is the real bound on throughput.
 const PARALLEL: usize = 32;
+/// Sends waiting for the budget at once: enough to use every slot the limiter gives them, few
+/// enough that a burst of sends never holds every step (a delivery the list found needs none).
+const SENDS_AT_ONCE: usize = 4;
+/// A step that finds no free place is looked at again this much later (ms).
+const BUSY_RETRY_MS: i64 = 200;
 /// How often the schedule is read again from the table, the truth it mirrors.
 const RESYNC_EVERY: Duration = Duration::from_secs(30);
 /// How often the plan is worked out again (ms).
@@ -41,30 +46,45 @@ struct Runner<N> {
     inbox: Arc<Inbox>,
     inflight: Arc<Mutex<HashSet<i64>>>,
     permits: Arc<Semaphore>,
+    sends: Arc<Semaphore>,
 }
 
 impl<N: Notifier> Runner<N> {
-    /// Starts the order's step (with `answer`, a list item, instead of a status check); false if
-    /// a step of that order is already running or the tracker is stopping.
-    async fn start(&self, tasks: &mut JoinSet<()>, id: i64, row: Option<Order>, answer: Option<Topup>) -> bool {
-        if !self.inflight.lock().unwrap().insert(id) {
-            return false;
-        }
-        let Ok(permit) = self.permits.clone().acquire_owned().await else {
-            return false;
+    /// Starts the order's step (with `answer`, a list item, instead of a status check). Never
+    /// waits: with no free place (or a step of that order running) the row is handed back.
+    fn start(
+        &self,
+        tasks: &mut JoinSet<()>,
+        id: i64,
+        row: Option<Order>,
+        answer: Option<Topup>,
+    ) -> Result<(), Option<Order>> {
+        let is_send = row.as_ref().is_some_and(|r| r.status == OrderStatus::Placed && r.send_attempted_at.is_none());
+        let send_permit = match is_send {
+            true => match self.sends.clone().try_acquire_owned() {
+                Ok(p) => Some(p),
+                Err(_) => return Err(row),
+            },
+            false => None,
         };
+        let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+            return Err(row);
+        };
+        if !self.inflight.lock().unwrap().insert(id) {
+            return Err(row);
+        }
         let (n, ctx, inbox, inflight) = (self.n.clone(), self.ctx.clone(), self.inbox.clone(), self.inflight.clone());
         tasks.spawn(async move {
             let next = steps::step(&n, &ctx, id, row, answer).await;
             inflight.lock().unwrap().remove(&id);
-            drop(permit);
+            drop((permit, send_permit));
             inbox.report(match next {
                 Ok((at, row)) => Report { id, at, row },
                 // Unknown: look again soon; the resync corrects the time if it is wrong.
                 Err(_) => Report { id, at: Some(now_ms() + 1000), row: None },
             });
         });
-        true
+        Ok(())
     }
 }
 
@@ -85,6 +105,7 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
         inbox: inbox.clone(),
         inflight: Arc::default(),
         permits: Arc::new(Semaphore::new(PARALLEL)),
+        sends: Arc::new(Semaphore::new(SENDS_AT_ONCE)),
     };
     let mut tasks = JoinSet::new();
     let mut schedule = Schedule::default();
@@ -117,13 +138,21 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
                 }
             }
         }
+        let now = now_ms();
         for Report { id, at, row } in inbox.take() {
             // A step in flight reports its order's time when it ends.
-            if !runner.inflight.lock().unwrap().contains(&id) {
-                schedule.set_with_row(id, at, row);
+            if runner.inflight.lock().unwrap().contains(&id) {
+                continue;
+            }
+            match row {
+                // Just sent (or looked at): the list follows it from its next read on.
+                Some(r) if plan.follow == Follow::List && follower.usable(now) && follower.can_follow(&r, now) => {
+                    schedule.set_with_row(id, None, None);
+                    follower.cover(r);
+                }
+                row => schedule.set_with_row(id, at, row),
             }
         }
-        let now = now_ms();
         if now - planned_at >= REPLAN_EVERY_MS {
             planned_at = now;
             let (customers, steady) = ctx.catalog.client().budget_view();
@@ -162,8 +191,8 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
                     }
                 }
             }
-            if !runner.start(&mut tasks, id, row, None).await {
-                break;
+            if let Err(row) = runner.start(&mut tasks, id, row, None) {
+                schedule.set_with_row(id, Some(now + BUSY_RETRY_MS), row);
             }
         }
         if reading.is_none()
@@ -208,8 +237,9 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
                         // an order it cannot serve is checked by id now.
                         for (row, answer) in follower.judge(&ids, &mut read) {
                             let id = row.id;
-                            if !runner.start(&mut tasks, id, Some(row), answer).await {
-                                schedule.set(id, Some(now));
+                            if let Err(row) = runner.start(&mut tasks, id, Some(row), answer) {
+                                // No free place now: looked at again shortly (checked by id).
+                                schedule.set_with_row(id, Some(now + BUSY_RETRY_MS), row);
                             }
                         }
                     }
