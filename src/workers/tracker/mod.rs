@@ -51,27 +51,28 @@ struct Runner<N> {
 
 impl<N: Notifier> Runner<N> {
     /// Starts the order's step (with `answer`, a list item, instead of a status check). Never
-    /// waits: with no free place (or a step of that order running) the row is handed back.
-    fn start(
+    /// waits: with no free place (or a step of that order running) the row is handed back
+    /// (`Some(row)`); `None` once started.
+    fn try_start(
         &self,
         tasks: &mut JoinSet<()>,
         id: i64,
         row: Option<Order>,
         answer: Option<Topup>,
-    ) -> Result<(), Option<Order>> {
+    ) -> Option<Option<Order>> {
         let is_send = row.as_ref().is_some_and(|r| r.status == OrderStatus::Placed && r.send_attempted_at.is_none());
         let send_permit = match is_send {
             true => match self.sends.clone().try_acquire_owned() {
                 Ok(p) => Some(p),
-                Err(_) => return Err(row),
+                Err(_) => return Some(row),
             },
             false => None,
         };
         let Ok(permit) = self.permits.clone().try_acquire_owned() else {
-            return Err(row);
+            return Some(row);
         };
         if !self.inflight.lock().unwrap().insert(id) {
-            return Err(row);
+            return Some(row);
         }
         let (n, ctx, inbox, inflight) = (self.n.clone(), self.ctx.clone(), self.inbox.clone(), self.inflight.clone());
         tasks.spawn(async move {
@@ -84,7 +85,7 @@ impl<N: Notifier> Runner<N> {
                 Err(_) => Report { id, at: Some(now_ms() + 1000), row: None },
             });
         });
-        Ok(())
+        None
     }
 }
 
@@ -191,7 +192,7 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
                     }
                 }
             }
-            if let Err(row) = runner.start(&mut tasks, id, row, None) {
+            if let Some(row) = runner.try_start(&mut tasks, id, row, None) {
                 schedule.set_with_row(id, Some(now + BUSY_RETRY_MS), row);
             }
         }
@@ -237,7 +238,7 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
                         // an order it cannot serve is checked by id now.
                         for (row, answer) in follower.judge(&ids, &mut read) {
                             let id = row.id;
-                            if let Err(row) = runner.start(&mut tasks, id, Some(row), answer) {
+                            if let Some(row) = runner.try_start(&mut tasks, id, Some(row), answer) {
                                 // No free place now: looked at again shortly (checked by id).
                                 schedule.set_with_row(id, Some(now + BUSY_RETRY_MS), row);
                             }
