@@ -60,7 +60,8 @@ impl<N: Notifier> Runner<N> {
         row: Option<Order>,
         answer: Option<Topup>,
     ) -> Option<Option<Order>> {
-        let is_send = row.as_ref().is_some_and(|r| r.status == OrderStatus::Placed && r.send_attempted_at.is_none());
+        // A step without its row (at start, after a failed step) may be a send: counted as one.
+        let is_send = row.as_ref().is_none_or(|r| r.status == OrderStatus::Placed && r.send_attempted_at.is_none());
         let send_permit = match is_send {
             true => match self.sends.clone().try_acquire_owned() {
                 Ok(p) => Some(p),
