@@ -35,6 +35,10 @@ pub struct Config {
     pub oneclick_base_url: String,
     pub oneclick_requests_per_minute: u32,
     pub oneclick_timeout: Duration,
+    /// Follow several open orders with `/v3/internet/list` (off: one check per order).
+    pub oneclick_list: bool,
+    /// Orders sent longer ago than this are followed by their own checks, not the list.
+    pub oneclick_list_window: Duration,
     pub database_url: String,
     pub admin_ids: Vec<i64>,
     pub admin_chat_id: Option<i64>,
@@ -181,6 +185,11 @@ impl Config {
             Some("off") | Some("false") | Some("0") => false,
             Some(_) => return Err(err("TELEGRAM_THROTTLE", "must be on or off")),
         };
+        let oneclick_list = match get("ONECLICK_LIST").as_deref() {
+            None | Some("on") | Some("true") | Some("1") => true,
+            Some("off") | Some("false") | Some("0") => false,
+            Some(_) => return Err(err("ONECLICK_LIST", "must be on or off")),
+        };
         let webhook_url = web_url(&get, "WEBHOOK_URL")?;
         let http_listen = match get("HTTP_LISTEN") {
             None => None,
@@ -276,6 +285,8 @@ impl Config {
             oneclick_base_url,
             oneclick_requests_per_minute: int(&get, "ONECLICK_REQUESTS_PER_MINUTE", 120, 1, 100_000)?,
             oneclick_timeout,
+            oneclick_list,
+            oneclick_list_window: secs(&get, "ONECLICK_LIST_WINDOW_SECS", 300.0)?,
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/netcard.db".to_owned()),
             admin_ids,
             admin_chat_id,
@@ -426,6 +437,8 @@ mod tests {
             "ONECLICK_BASE_URL" => c.oneclick_base_url.clone(),
             "ONECLICK_REQUESTS_PER_MINUTE" => c.oneclick_requests_per_minute.to_string(),
             "ONECLICK_TIMEOUT_SECS" => secs(c.oneclick_timeout),
+            "ONECLICK_LIST" => (if c.oneclick_list { "on" } else { "off" }).to_owned(),
+            "ONECLICK_LIST_WINDOW_SECS" => secs(c.oneclick_list_window),
             "DATABASE_URL" => c.database_url.clone(),
             "ADMIN_IDS" => unset(c.admin_ids.is_empty(), "none (warning at start)"),
             "ADMIN_CHAT_ID" => unset(c.admin_chat_id.is_none(), "each admin"),
@@ -542,6 +555,8 @@ mod tests {
             ("DEFAULT_LANGUAGE", "de"),
             ("CARD_ENCRYPTION_KEY", "abcd"),
             ("TELEGRAM_THROTTLE", "maybe"),
+            ("ONECLICK_LIST", "sometimes"),
+            ("ONECLICK_LIST_WINDOW_SECS", "0"),
             ("TELOXIDE_API_URL", "not a url"),
             ("WEBHOOK_URL", "ftp://bot.example.com/tg"),
             ("WEBHOOK_URL", "bot.example.com/tg"),

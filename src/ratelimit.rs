@@ -11,6 +11,10 @@
 //! that slot first, so spare waiters never delay booked ones, and since both lanes move the same
 //! schedule, together they never exceed the rate. A 429 pause holds both.
 //!
+//! `acquire_tracker` sits between the two (OneClickDZ only): the order tracker's list pages, one
+//! request that follows many orders, take free slots before the spare lane (sends, single checks)
+//! but never a slot a customer booked.
+//!
 //! The slot arithmetic is a pure function of "now" (`reserve`, `take_spare`) so it is tested
 //! without sleeping (tokio's `test-util` clock is not enabled in this crate).
 
@@ -28,6 +32,8 @@ pub enum Lane {
     /// Work nobody watches as it happens (order sends and polls, broadcast copies): takes only
     /// slots no customer request booked (`acquire_spare`).
     Background,
+    /// The tracker's list pages: free slots like `Background`, but ahead of it.
+    Tracker,
 }
 
 pub struct RateLimiter {
@@ -45,6 +51,10 @@ struct State {
     paused_until: Option<Instant>,
     /// Bumped by every `pause_until`, so sleepers can tell a pause began while they waited.
     pause_generation: u64,
+    /// `Tracker` requests waiting now: the spare lane leaves them the next free slot.
+    tracker_waiting: u32,
+    /// When the customer lane's requests of the last minute were let through, for the planner.
+    customer_recent: std::collections::VecDeque<Instant>,
 }
 
 impl RateLimiter {
@@ -70,7 +80,13 @@ impl RateLimiter {
             interval,
             tolerance,
             burst,
-            state: Mutex::new(State { tat: Instant::now(), paused_until: None, pause_generation: 0 }),
+            state: Mutex::new(State {
+                tat: Instant::now(),
+                paused_until: None,
+                pause_generation: 0,
+                tracker_waiting: 0,
+                customer_recent: std::collections::VecDeque::new(),
+            }),
         }
     }
 
@@ -83,12 +99,51 @@ impl RateLimiter {
         match lane {
             Lane::Customer => self.acquire().await,
             Lane::Background => self.acquire_spare().await,
+            Lane::Tracker => self.acquire_tracker().await,
+        }
+    }
+
+    /// Customer-lane requests booked in the last minute (what the planner leaves them).
+    pub fn customer_last_minute(&self) -> usize {
+        let mut st = self.lock();
+        prune_minute(&mut st.customer_recent, Instant::now());
+        st.customer_recent.len()
+    }
+
+    /// The steady rate this limiter keeps to after its burst, per minute (0: unlimited).
+    pub fn steady_per_minute(&self) -> f64 {
+        self.interval.map_or(0.0, |i| 60.0 / i.as_secs_f64())
+    }
+
+    /// Like `acquire_spare`, but ahead of it: while this waits, spare-lane requests leave it the
+    /// next free slot. Customers' booked slots still come first.
+    pub async fn acquire_tracker(&self) {
+        struct Waiting<'a>(&'a RateLimiter);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                let mut st = self.0.lock();
+                st.tracker_waiting = st.tracker_waiting.saturating_sub(1);
+            }
+        }
+        self.lock().tracker_waiting += 1;
+        let _waiting = Waiting(self);
+        while let Err(at) = self.take_free(Instant::now(), true) {
+            tokio::time::sleep_until(at).await;
         }
     }
 
     /// Waits until this request may go. Dropping the future while it waits gives up the slot
     /// without returning it, which only errs on the slow side.
     pub async fn acquire(&self) {
+        {
+            let now = Instant::now();
+            let mut st = self.lock();
+            prune_minute(&mut st.customer_recent, now);
+            // Bounded: only the last minute's count matters, and a limiter never lets more pass.
+            if st.customer_recent.len() < 100_000 {
+                st.customer_recent.push_back(now);
+            }
+        }
         loop {
             let (at, generation) = self.reserve(Instant::now());
             if at > Instant::now() {
@@ -155,6 +210,11 @@ impl RateLimiter {
     /// or not conforming: no). If not, returns the earliest moment one could be, which a booked
     /// request may still take first.
     fn take_spare(&self, now: Instant) -> Result<(), Instant> {
+        self.take_free(now, false)
+    }
+
+    /// `take_spare` for either free-slot lane; `tracker` goes ahead of the spare one.
+    fn take_free(&self, now: Instant, tracker: bool) -> Result<(), Instant> {
         let mut st = self.lock();
         if let Some(p) = st.paused_until {
             if p > now {
@@ -164,6 +224,10 @@ impl RateLimiter {
         }
         let Some(interval) = self.interval else { return Ok(()) };
         let earliest = st.tat.checked_sub(self.tolerance).unwrap_or(now);
+        if !tracker && st.tracker_waiting > 0 {
+            // The next free slot is the tracker's; look again one slot after it.
+            return Err(earliest.max(now) + interval);
+        }
         if earliest > now {
             return Err(earliest);
         }
@@ -181,6 +245,12 @@ impl RateLimiter {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // The state stays consistent even if a holder panicked; keep going.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn prune_minute(q: &mut std::collections::VecDeque<Instant>, now: Instant) {
+    while q.front().is_some_and(|t| now.saturating_duration_since(*t) >= Duration::from_secs(60)) {
+        q.pop_front();
     }
 }
 
@@ -439,6 +509,37 @@ mod tests {
         assert!(reply_at < spare_at, "reply {:?}, spare {:?}", reply_at - start, spare_at - start);
         assert!(spare_at - start >= ms(195), "{:?}", spare_at - start);
         assert!(spare_at - start < Duration::from_secs(2), "{:?}", spare_at - start);
+    }
+
+    #[test]
+    fn the_tracker_lane_goes_before_the_spare_lane_and_after_bookings() {
+        // 100 ms apart, no burst.
+        let l = RateLimiter::with_burst(600, 1);
+        let t0 = l.lock().tat;
+        assert_eq!(l.take_spare(t0), Ok(()));
+        l.lock().tracker_waiting = 1;
+        // A spare request at the next free slot yields it to the waiting tracker request...
+        assert_eq!(l.take_spare(t0 + ms(100)), Err(t0 + ms(200)));
+        assert_eq!(l.take_free(t0 + ms(100), true), Ok(()));
+        // ...a booked one does not: it books the next slot and the tracker waits behind it.
+        assert_eq!(l.reserve(t0 + ms(150)).0, t0 + ms(200));
+        assert_eq!(l.take_free(t0 + ms(200), true), Err(t0 + ms(300)));
+        l.lock().tracker_waiting = 0;
+        assert_eq!(l.take_spare(t0 + ms(300)), Ok(()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn customer_requests_of_the_last_minute_are_counted() {
+        let l = RateLimiter::new(0);
+        for _ in 0..3 {
+            l.acquire().await;
+        }
+        l.acquire_spare().await;
+        l.acquire_tracker().await;
+        assert_eq!(l.customer_last_minute(), 3);
+        tokio::time::sleep(Duration::from_secs(61)).await;
+        assert_eq!(l.customer_last_minute(), 0);
+        assert_eq!(l.lock().tracker_waiting, 0, "a tracker request leaves no trace");
     }
 
     #[tokio::test]

@@ -5,9 +5,11 @@
 //!     cargo bench --bench load -- --quick      # scaled down, ~2 min
 //!
 //! Options: --only a,b (sections: startup, orders, footprint, paced, steady, echo, store,
-//! delivery, broadcast, budget), --customers N, --users N, --at-once N (orders run: customers at
+//! delivery, broadcast, budget, burst), --customers N, --users N, --at-once N (orders run: customers at
 //! once), --rounds N (order runs on fresh bots for the throughput goal, judged on their median;
-//! 3, or 1 with --quick), --steady-secs S, --broadcast-secs S, --budget-secs S, --no-pin.
+//! 3, or 1 with --quick), --steady-secs S, --broadcast-secs S, --budget-secs S, --no-pin;
+//! burst (issue 18): --burst-orders N (300), --burst-secs S (150, the measured window),
+//! --burst-list on|off|both (both: the list-based tracker, then per-order checks as before).
 //! Environment: BENCH_RUST_LOG sets the bot's RUST_LOG (default info, as in production);
 //! BENCH_DIR the folder for the databases (default the system temp dir); BENCH_KEEP=1 keeps it;
 //! BENCH_BOT_ENV="K=V ..." adds variables to the bot's environment; BENCH_BOT_BIN runs another build
@@ -50,6 +52,9 @@ struct Opts {
     /// Orders runs: customers at once (default all).
     slots: Option<usize>,
     budget_secs: f64,
+    burst_orders: usize,
+    burst_secs: f64,
+    burst_list: String,
     only: Option<Vec<String>>,
     pin: bool,
 }
@@ -73,6 +78,9 @@ impl Opts {
             rounds: if quick { 1 } else { 3 },
             slots: None,
             budget_secs: if quick { 30.0 } else { 65.0 },
+            burst_orders: 300,
+            burst_secs: 150.0,
+            burst_list: "both".into(),
             only: None,
             pin: true,
         };
@@ -83,6 +91,9 @@ impl Opts {
                 "--customers" => o.customers = val().parse().expect("--customers N"),
                 "--users" => o.users = val().parse().expect("--users N"),
                 "--budget-secs" => o.budget_secs = val().parse().expect("--budget-secs S"),
+                "--burst-orders" => o.burst_orders = val().parse().expect("--burst-orders N"),
+                "--burst-secs" => o.burst_secs = val().parse().expect("--burst-secs S"),
+                "--burst-list" => o.burst_list = val(),
                 "--broadcast-secs" => o.broadcast_secs = val().parse().expect("--broadcast-secs S"),
                 "--steady-secs" => o.steady_secs = val().parse().expect("--steady-secs S"),
                 "--only" => o.only = Some(val().split(',').map(str::to_owned).collect()),
@@ -92,7 +103,7 @@ impl Opts {
                 _ => {}
             }
         }
-        o.users = o.users.max(o.customers).max(o.budget_orders);
+        o.users = o.users.max(o.customers).max(o.budget_orders).max(o.burst_orders + BURST_CUSTOMERS);
         o
     }
 
@@ -103,6 +114,18 @@ impl Opts {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!(
+            "{}",
+            include_str!("main.rs")
+                .lines()
+                .take_while(|l| l.starts_with("//!"))
+                .map(|l| l.trim_start_matches("//!").trim_start())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        return;
+    }
     if args.iter().any(|a| a == "--echo-bot") {
         echo::main();
         return;
@@ -217,7 +240,7 @@ async fn bench(o: Opts, pinned: bool) {
     eprintln!("{head}");
 
     let t = Instant::now();
-    let credited = o.customers.max(o.budget_orders);
+    let credited = o.customers.max(o.budget_orders).max(o.burst_orders + BURST_CUSTOMERS);
     let template = proc::make_template(&dir, o.users, credited).await;
     eprintln!("seeded {} users ({} with a wallet) in {:.1} s", o.users, credited, t.elapsed().as_secs_f64());
     let env = Env { bin, me, dir, template, core: pinned.then_some(0), tck };
@@ -309,6 +332,15 @@ async fn bench(o: Opts, pinned: bool) {
     if o.runs("budget") {
         eprintln!("\n== OneClickDZ request budget");
         budget(&env, &o, &mut r).await;
+    }
+
+    if o.runs("burst") {
+        for list in ["on", "off"] {
+            if o.burst_list == list || o.burst_list == "both" {
+                eprintln!("\n== burst: {} orders in flight, ONECLICK_LIST={list}", o.burst_orders);
+                burst(&env, &o, &mut r, list).await;
+            }
+        }
     }
 
     println!("\n{head}\n");
@@ -1168,4 +1200,173 @@ async fn budget(env: &Env, o: &Opts, r: &mut Report) {
         oc.total_sends(),
         o.budget_orders
     ));
+}
+
+/// Customers checking their number during the burst (issue 18), one every `BURST_CUSTOMER_EVERY`.
+const BURST_CUSTOMERS: usize = 30;
+const BURST_CUSTOMER_EVERY: Duration = Duration::from_secs(5);
+
+/// Issue 18: `burst_orders` orders placed at once (written as Confirm writes them, before the bot
+/// starts: through the chat, 300 customers' own number checks alone would take 2.5 minutes of
+/// the budget), each fulfilled upstream 3-45 s after its send, with production settings (120
+/// requests a minute, 5 s polling); customers check their numbers meanwhile. Measured over the
+/// first `burst_secs`: card shown minus fulfilled upstream, the customers' wait, requests in any
+/// 60 s and 429s (the fake enforces 120 a minute as the real API does).
+async fn burst(env: &Env, o: &Opts, r: &mut Report, list: &str) {
+    let (tg, oc) = fakes().await;
+    oc.set_budget_per_minute(Some(120));
+    oc.seed(18);
+    oc.script(NUMBER, Script::FulfillAfter { min_ms: 3000, max_ms: 45_000 });
+    let dir = env.run_dir(&format!("burst-{list}"));
+    let db = proc::copy_db(&env.template, &dir);
+    let mut chats = Vec::new();
+    {
+        use netcard_bot::domain::CardType;
+        use netcard_bot::domain::order::new_order_ref;
+        use netcard_bot::store::{NewOrder, Store, now_ms};
+        let store = Store::open(&db).await.expect("open run database");
+        for i in 0..o.burst_orders {
+            let uid = user_id(i);
+            let order = NewOrder {
+                r#ref: new_order_ref(uid, now_ms(), rand::random()),
+                user_id: uid,
+                chat_id: uid,
+                message_id: None,
+                card_type: CardType::Adsl,
+                number: NUMBER.to_owned(),
+                value: Dinars(1000),
+                price: Dinars(1000),
+                cost: Some(Dinars(980)),
+                fast_window_ms: 300_000,
+            };
+            store.place_order_with_hold(&order).await.expect("order");
+            tg.user(uid, "en");
+            chats.push(uid);
+        }
+        store.close().await;
+    }
+    let mut vars = base_env(&tg, &oc, &db);
+    // Production budget and polling (unset: 120 a minute, 5 s); only the list switch differs.
+    set(&mut vars, &[("ONECLICK_LIST", list)]);
+    let mut bot = BotProc::spawn(&env.bin, &[], &vars, &dir, env.core);
+    let t0 = bot.spawned;
+    proc::wait_ready(&tg, &mut bot, 0).await;
+    let window = Duration::from_secs_f64(o.burst_secs);
+    // Customers: /order, ADSL, then the number; the wait is until the value menu shows.
+    let mut waits = Vec::new();
+    let mut next = Instant::now();
+    for i in 0..BURST_CUSTOMERS {
+        if t0.elapsed() + BURST_CUSTOMER_EVERY > window {
+            break;
+        }
+        tokio::time::sleep(next.saturating_duration_since(Instant::now())).await;
+        next += BURST_CUSTOMER_EVERY;
+        let u = tg.user(user_id(o.burst_orders + i), "en");
+        tg.send_text(&u, "/order");
+        let Some(m) = wait_tg(&tg, Duration::from_secs(20), |tg| {
+            tg.last_bot_message(u.id).filter(|m| m.has_button("ADSL") && m.has_button("4G"))
+        })
+        .await
+        else {
+            continue;
+        };
+        tg.press_button(&u, m.message_id, "ADSL");
+        if wait_tg(&tg, Duration::from_secs(20), |tg| {
+            tg.bot_messages(u.id).into_iter().find(|x| x.message_id == m.message_id && x.plain.contains("phone number"))
+        })
+        .await
+        .is_none()
+        {
+            continue;
+        }
+        let asked = Instant::now();
+        tg.send_text(&u, NUMBER);
+        let label = "1000\u{a0}DA";
+        if wait_tg(&tg, Duration::from_secs(60), |tg| tg.last_bot_message(u.id).filter(|m| m.has_button(label)))
+            .await
+            .is_some()
+        {
+            waits.push(asked.elapsed());
+        }
+        tg.send_text(&u, "/cancel");
+    }
+    tokio::time::sleep(window.saturating_sub(t0.elapsed())).await;
+    let reqs = oc.requests();
+    let refs = oc.topup_refs();
+    let calls = tg.calls();
+    bot.stop().await;
+    let idx = CallIndex::new(&calls);
+    let end = t0 + window;
+    let mut shown = Vec::new();
+    let mut fulfilled = 0;
+    for rf in &refs {
+        let Some(at) = oc.fulfilled_at(rf).filter(|t| *t <= end) else { continue };
+        fulfilled += 1;
+        if let Some(x) = idx.first_after(chat_of_ref(rf), at, |m| m == "sendmessage" || m == "editmessagetext") {
+            shown.push(x.saturating_duration_since(at));
+        }
+    }
+    shown.sort();
+    let times: Vec<Instant> = reqs.iter().map(|x| x.2).filter(|t| *t <= end).collect();
+    let max60 = testkit::fake_oneclick::max_in_window(&times, Duration::from_secs(60));
+    let mut by_ep: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, path, at) in &reqs {
+        if *at <= end {
+            let ep = path
+                .split('?')
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("/v3/")
+                .split('/')
+                .take(2)
+                .collect::<Vec<_>>()
+                .join("/");
+            *by_ep.entry(ep).or_default() += 1;
+        }
+    }
+    let eps: Vec<String> = by_ep.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    waits.sort();
+    let p95 = pct(&shown, 95.0);
+    let max = shown.last().copied().unwrap_or_default();
+    r.row(
+        format!(
+            "Burst, ONECLICK_LIST={list}: {} orders at once, 120/min, 5 s polls, first {:.0} s: sent / fulfilled upstream / card shown",
+            o.burst_orders,
+            window.as_secs_f64()
+        ),
+        format!("{} / {fulfilled} / {}", oc.total_sends(), shown.len()),
+        "",
+        None,
+    );
+    r.row(
+        format!("  burst ({list}): card shown − fulfilled upstream, p50 / p95 / max"),
+        format!("{} / {} / {}", ms(pct(&shown, 50.0)), ms(p95), ms(max)),
+        "p95 <= 7 s, max <= 15 s",
+        Some(shown.len() == fulfilled && p95 <= Duration::from_secs(7) && max <= Duration::from_secs(15)),
+    );
+    r.row(
+        format!("  burst ({list}): {} customers' number check, whole answer p50 / p99 / max", waits.len()),
+        lat3(&waits),
+        "budget wait <= 1 s at p99",
+        Some(!waits.is_empty() && pct(&waits, 99.0) <= Duration::from_secs(1)),
+    );
+    r.row(
+        format!("  burst ({list}): most OneClickDZ requests in any 60 s; 429s; by endpoint"),
+        format!("{max60}; {}; {}", oc.rate_limited(), eps.join(", ")),
+        "<= 120, no 429",
+        Some(max60 <= 120 && oc.rate_limited() == 0),
+    );
+}
+
+async fn wait_tg<T>(tg: &FakeTelegram, limit: Duration, mut f: impl FnMut(&FakeTelegram) -> Option<T>) -> Option<T> {
+    let end = Instant::now() + limit;
+    loop {
+        if let Some(v) = f(tg) {
+            return Some(v);
+        }
+        if Instant::now() >= end {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }

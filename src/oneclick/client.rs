@@ -213,6 +213,37 @@ impl OneClickClient {
         self.get(self.url(&["internet", "list"], &[("page", &page), ("pageSize", &size)])).await
     }
 
+    /// `GET /v3/internet/list?page=&pageSize=&from=&to=` for the order tracker: in its own lane
+    /// (ahead of sends and single checks, behind customers). `window` is (from, to) in ms since the
+    /// epoch, sent as ISO 8601 and always together (the docs require both or neither).
+    pub async fn list_window(
+        &self,
+        page: u32,
+        page_size: u32,
+        window: Option<(i64, i64)>,
+    ) -> Result<TopupPage, OneClickError> {
+        let page = page.max(1).to_string();
+        let size = page_size.clamp(1, 100).to_string();
+        let iso = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms)
+                .unwrap_or_default()
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        };
+        let bounds = window.map(|(from, to)| (iso(from), iso(to)));
+        let mut query: Vec<(&str, &str)> = vec![("page", &page), ("pageSize", &size)];
+        if let Some((from, to)) = &bounds {
+            query.push(("from", from));
+            query.push(("to", to));
+        }
+        self.get_in(Lane::Tracker, self.url(&["internet", "list"], &query)).await
+    }
+
+    /// The shared limiter's view for the tracker's planner: customer requests of the last
+    /// minute and the steady rate per minute.
+    pub fn budget_view(&self) -> (usize, f64) {
+        (self.inner.limiter.customer_last_minute(), self.inner.limiter.steady_per_minute())
+    }
+
     /// A POST in the customer lane, sent once and never retried: OCPay's createLink has no
     /// idempotency key, so a second attempt would make a second link.
     pub(super) async fn post_once<T: FromData>(&self, segments: &[&str], body: Vec<u8>) -> Result<T, OneClickError> {

@@ -43,6 +43,19 @@ pub enum Script {
     /// FULFILLED (with a code) after `after_checks` checks, then REFUNDED on the next check: a move
     /// the API should never make.
     FulfillThenRefund { after_checks: u32 },
+    /// HANDLING until a moment drawn (evenly, from the fake's seeded generator) between `min_ms`
+    /// and `max_ms` after the send, then FULFILLED with a code, whoever looks (check or list):
+    /// the operator's own pace, independent of how often the bot asks.
+    FulfillAfter { min_ms: u64, max_ms: u64 },
+}
+
+/// A broken `/v3/internet/list` (see `break_list`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFault {
+    /// 500 INTERNAL_ERROR.
+    ServerError,
+    /// 200 with a body the docs do not describe (`data.rows` instead of `data.items`).
+    WrongShape,
 }
 
 impl Default for Script {
@@ -78,6 +91,12 @@ struct Topup {
     created_at: String,
     /// Until then check-id, check-ref and list do not see it (a send still being processed).
     hidden_until: Option<Instant>,
+    /// When it was created (for list's `from` / `to`), ms since the epoch.
+    created_ms: i64,
+    /// `FulfillAfter`: when it becomes FULFILLED.
+    fulfil_at: Option<Instant>,
+    /// When it became FULFILLED upstream (the moment, not when somebody looked).
+    fulfilled_at: Option<Instant>,
 }
 
 /// Injections still to fire: (remaining uses, payload), applied front first.
@@ -115,6 +134,13 @@ struct State {
     seq: u64,
     codes_issued: u64,
     id_base: u64,
+    /// The rolling window the budget is counted over (60 s unless a test scales it).
+    budget_window_len: Duration,
+    /// Whether list items carry `card_code` (and the card fields) like check-id does.
+    list_card_codes: bool,
+    list_fault: Option<ListFault>,
+    /// A small seeded generator for `FulfillAfter` (reproducible runs).
+    rng: u64,
 }
 
 struct Shared {
@@ -181,6 +207,10 @@ impl FakeOneClick {
             request_counts: HashMap::new(),
             seq: 0,
             codes_issued: 0,
+            budget_window_len: Duration::from_secs(60),
+            list_card_codes: true,
+            list_fault: None,
+            rng: 0x9E37_79B9_7F4A_7C15,
             // Ids look like MongoDB ObjectIds: a time prefix then a counter.
             id_base: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
         };
@@ -262,8 +292,10 @@ impl FakeOneClick {
 
     /// Current status of that order (without counting as a check).
     pub fn status_of(&self, r#ref: &str) -> Option<String> {
-        let st = self.shared.lock();
-        st.by_ref.get(r#ref).map(|&i| st.topups[i].status.clone())
+        let mut st = self.shared.lock();
+        let idx = *st.by_ref.get(r#ref)?;
+        advance_timed(&mut st, idx);
+        Some(st.topups[idx].status.clone())
     }
 
     /// Status checks (check-id + check-ref) made on that order.
@@ -348,6 +380,46 @@ impl FakeOneClick {
         let mut st = self.shared.lock();
         st.budget = budget;
         st.budget_window.clear();
+        st.budget_window_len = Duration::from_secs(60);
+    }
+
+    /// A budget of `budget` requests per rolling `window`, for tests that scale time down.
+    pub fn set_budget_per_window(&self, budget: u32, window: Duration) {
+        let mut st = self.shared.lock();
+        st.budget = Some(budget);
+        st.budget_window.clear();
+        st.budget_window_len = window;
+    }
+
+    /// Whether list items carry `card_code`, `num_trans` and `date_traitement` (default: yes, as
+    /// check-id does). The docs do not say; the bot must cope with both.
+    pub fn set_list_card_codes(&self, on: bool) {
+        self.shared.lock().list_card_codes = on;
+    }
+
+    /// Breaks `/v3/internet/list` (Some) or mends it (None).
+    pub fn break_list(&self, fault: Option<ListFault>) {
+        self.shared.lock().list_fault = fault;
+    }
+
+    /// Seeds the generator `Script::FulfillAfter` draws its delays from.
+    pub fn seed(&self, seed: u64) {
+        self.shared.lock().rng = seed | 1;
+    }
+
+    /// When that order became FULFILLED upstream, if it has.
+    pub fn fulfilled_at(&self, r#ref: &str) -> Option<Instant> {
+        let mut st = self.shared.lock();
+        let idx = *st.by_ref.get(r#ref)?;
+        advance_timed(&mut st, idx);
+        st.topups[idx].fulfilled_at
+    }
+
+    /// The most requests that arrived within any `window` (half-open), over the whole run.
+    pub fn max_requests_in(&self, window: Duration) -> usize {
+        let st = self.shared.lock();
+        let times: Vec<Instant> = st.requests.iter().map(|r| r.2).collect();
+        max_in_window(&times, window)
     }
 
     /// Requests refused by the budget so far.
@@ -530,7 +602,7 @@ async fn handle(
 fn over_budget(st: &mut State) -> Option<u64> {
     let budget = st.budget? as usize;
     let now = Instant::now();
-    let minute = Duration::from_secs(60);
+    let minute = st.budget_window_len;
     while st.budget_window.front().is_some_and(|t| now.duration_since(*t) >= minute) {
         st.budget_window.pop_front();
     }
@@ -655,21 +727,99 @@ fn route(
             let data = topup_json(&st.topups[idx]);
             ok(st, data, None)
         }
-        "list" => {
-            let page = query.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
-            let size = query.get("pageSize").and_then(|p| p.parse::<usize>().ok()).unwrap_or(20).clamp(1, 100);
-            let shown: Vec<&Topup> = st.topups.iter().filter(|t| visible(t)).collect();
-            let total = shown.len();
-            let items: Vec<Value> =
-                shown.iter().rev().skip((page - 1) * size).take(size).map(|t| topup_json(t)).collect();
-            let data = json!({
-                "items": items,
-                "pagination": { "page": page, "pageSize": size, "totalPages": total.div_ceil(size), "totalResults": total }
-            });
-            ok(st, data, None)
-        }
+        "list" => list(st, query),
         _ => (500, json!({ "success": false, "error": { "code": "INTERNAL_ERROR", "message": "unrouted" } })),
     }
+}
+
+/// `GET /v3/internet/list?page=&pageSize=&from=&to=`: newest first, `from` / `to` (ISO 8601,
+/// inclusive) on the creation time. A look at every listed top-up, so timed scripts advance.
+fn list(st: &mut State, query: &HashMap<String, String>) -> Reply {
+    match st.list_fault {
+        Some(ListFault::ServerError) => return err(st, 500, "INTERNAL_ERROR", "Internal server error", None),
+        Some(ListFault::WrongShape) => {
+            return ok(st, json!({ "rows": [{ "id": 1 }], "count": 1 }), None);
+        }
+        None => {}
+    }
+    let page = query.get("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let size = query.get("pageSize").and_then(|p| p.parse::<usize>().ok()).unwrap_or(20).clamp(1, 100);
+    let bound = |k: &str| -> Result<Option<i64>, ()> {
+        match query.get(k) {
+            None => Ok(None),
+            Some(v) => chrono::DateTime::parse_from_rfc3339(v).map(|d| Some(d.timestamp_millis())).map_err(|_| ()),
+        }
+    };
+    let (Ok(from), Ok(to)) = (bound("from"), bound("to")) else {
+        return validation(st, "\"from\" and \"to\" must be ISO 8601 dates", "from");
+    };
+    if from.is_some() != to.is_some() {
+        return validation(st, "\"from\" and \"to\" must be given together", "from");
+    }
+    let shown: Vec<usize> = (0..st.topups.len())
+        .rev()
+        .filter(|&i| visible(&st.topups[i]))
+        .filter(|&i| {
+            from.is_none_or(|f| st.topups[i].created_ms >= f) && to.is_none_or(|t| st.topups[i].created_ms <= t)
+        })
+        .collect();
+    let total = shown.len();
+    let picked: Vec<usize> = shown.into_iter().skip((page - 1) * size).take(size).collect();
+    let with_codes = st.list_card_codes;
+    let items: Vec<Value> = picked
+        .into_iter()
+        .map(|i| {
+            advance_timed(st, i);
+            let mut v = topup_json(&st.topups[i]);
+            if !with_codes && let Some(o) = v.as_object_mut() {
+                for k in ["card_code", "num_trans", "date_traitement"] {
+                    o.remove(k);
+                }
+            }
+            v
+        })
+        .collect();
+    let data = json!({
+        "items": items,
+        "pagination": { "page": page, "pageSize": size, "totalPages": total.div_ceil(size), "totalResults": total }
+    });
+    ok(st, data, None)
+}
+
+/// The most of `times` (in arrival order) within any half-open `window`.
+pub fn max_in_window(times: &[Instant], window: Duration) -> usize {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    let (mut best, mut k) = (0, 0);
+    for i in 0..sorted.len() {
+        while k < sorted.len() && sorted[k].duration_since(sorted[i]) < window {
+            k += 1;
+        }
+        best = best.max(k - i);
+    }
+    best
+}
+
+/// A `FulfillAfter` top-up whose moment has come is FULFILLED, dated at that moment.
+fn advance_timed(st: &mut State, idx: usize) {
+    let t = &st.topups[idx];
+    if t.forced || t.status != "HANDLING" {
+        return;
+    }
+    if let Some(at) = t.fulfil_at.filter(|at| Instant::now() >= *at) {
+        apply_status(st, idx, "FULFILLED");
+        st.topups[idx].fulfilled_at = Some(at);
+    }
+}
+
+fn next_rand(st: &mut State) -> u64 {
+    // xorshift64*: reproducible from the seed, good enough for spreading delays.
+    let mut x = st.rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    st.rng = x;
+    x.wrapping_mul(0x2545_F491_4F6C_DD1D)
 }
 
 fn send(st: &mut State, body: Option<&Value>) -> Reply {
@@ -720,6 +870,14 @@ fn send(st: &mut State, body: Option<&Value>) -> Reply {
     let id = format!("{:08x}{:016x}", st.id_base & 0xffff_ffff, st.seq);
     let topup_ref = format!("API-{ACCOUNT_USERNAME}-{ref}");
     let script = st.scripts.get(&number).copied().unwrap_or_default();
+    let fulfil_at = match script {
+        Script::FulfillAfter { min_ms, max_ms } => {
+            let span = max_ms.saturating_sub(min_ms) + 1;
+            let delay = min_ms + next_rand(st) % span;
+            Some(Instant::now() + Duration::from_millis(delay))
+        }
+        _ => None,
+    };
     let topup = Topup {
         id: id.clone(),
         r#ref: r#ref.clone(),
@@ -737,6 +895,9 @@ fn send(st: &mut State, body: Option<&Value>) -> Reply {
         date_traitement: None,
         created_at: now_iso(),
         hidden_until: None,
+        created_ms: chrono::Utc::now().timestamp_millis(),
+        fulfil_at,
+        fulfilled_at: None,
     };
     let idx = st.topups.len();
     st.topups.push(topup);
@@ -769,6 +930,7 @@ fn visible(t: &Topup) -> bool {
 
 /// A status check advances the top-up's script.
 fn on_check(st: &mut State, idx: usize) {
+    advance_timed(st, idx);
     let t = &mut st.topups[idx];
     t.checks += 1;
     if t.forced {
@@ -809,6 +971,7 @@ fn apply_status(st: &mut State, idx: usize, status: &str) {
             t.card_code = Some(format!("{CARD_CODE_PREFIX}{n:012}"));
             t.num_trans = Some(format!("AT-TEST-{n}"));
             t.date_traitement = Some(now_iso());
+            t.fulfilled_at = Some(Instant::now());
         }
         "REFUNDED" if !st.topups[idx].refunded => {
             st.topups[idx].refunded = true;

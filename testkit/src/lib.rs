@@ -12,7 +12,7 @@ pub mod prometheus;
 pub mod source_scan;
 
 pub use fake_ocpay::{CreateFault, FakeOcpay, PayScript};
-pub use fake_oneclick::{FakeOneClick, Script};
+pub use fake_oneclick::{FakeOneClick, ListFault, Script};
 pub use fake_telegram::{BotMessage, Call, CommandSet, CopyRecord, FakeTelegram, FloodLimits, TgUser, Webhook};
 pub use process::BotProcess;
 

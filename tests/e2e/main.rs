@@ -1,6 +1,7 @@
 //! One integration-test binary: the real bot against fake Telegram and OneClickDZ servers.
 mod admin_tools;
 mod books;
+mod budget;
 mod buy_again;
 mod crash;
 mod fakes_selftest;

@@ -78,6 +78,11 @@ impl Schedule {
         };
     }
 
+    /// Kept rows matching `f` (orders scheduled with their row known).
+    pub(super) fn count_rows(&self, f: impl Fn(&Order) -> bool) -> usize {
+        self.rows.values().filter(|r| f(r)).count()
+    }
+
     /// The row kept for this order, handed over once.
     pub(super) fn take_row(&mut self, id: i64) -> Option<Order> {
         self.rows.remove(&id)

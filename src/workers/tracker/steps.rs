@@ -129,11 +129,14 @@ pub(super) fn adopt_move(from: OrderStatus, upstream: &TopupStatus, has_code: bo
 
 /// Takes the order's step if it is still due (reading the order unless its row is known), and
 /// returns when it is due next, with its row as the step left it if the step went through.
+/// `answer`: OneClickDZ's view of the order already in hand (a list item), taken instead of a
+/// status check, under the same rules.
 pub(super) async fn step<N: Notifier>(
     n: &N,
     ctx: &Ctx,
     id: i64,
     known: Option<Order>,
+    answer: Option<Topup>,
 ) -> Result<(Option<i64>, Option<Order>), StoreError> {
     let order = match known {
         Some(order) => order,
@@ -147,7 +150,7 @@ pub(super) async fn step<N: Notifier>(
         other => return Ok((other, Some(order))),
     };
     let span = tracing::info_span!("order", order_ref = %order.r#ref);
-    let (next, row) = match process(n, ctx, order).instrument(span.clone()).await {
+    let (next, row) = match process(n, ctx, order, answer).instrument(span.clone()).await {
         Ok(order) => (order.next_check_at, Some(order)),
         Err(e) => {
             span.in_scope(|| tracing::error!(error = %e, "order step failed"));
@@ -162,7 +165,7 @@ pub(super) async fn step<N: Notifier>(
 /// One step for one order, then the customer is told if the status changed.
 /// Every path returns the order as it now is in the table, so its `next_check_at` is the truth
 /// and the next step can start from it.
-async fn process<N: Notifier>(n: &N, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
+async fn process<N: Notifier>(n: &N, ctx: &Ctx, order: Order, answer: Option<Topup>) -> Result<Order, StoreError> {
     let order = match order.status {
         OrderStatus::Placed if order.send_attempted_at.is_none() => send(n, ctx, order).await?,
         OrderStatus::Placed => reconcile(n, ctx, order).await?,
@@ -170,7 +173,7 @@ async fn process<N: Notifier>(n: &N, ctx: &Ctx, order: Order) -> Result<Order, S
             Some(t) if t <= now_ms() && !order.notify_pending => follow_up(n, ctx, order).await?,
             _ => order,
         },
-        _ => poll(n, ctx, order).await?,
+        _ => poll(n, ctx, order, answer).await?,
     };
     alert_if_open_too_long(n, ctx, &order).await;
     if order.notify_pending {
@@ -374,11 +377,12 @@ async fn alert_if_open_too_long<N: Notifier>(n: &N, ctx: &Ctx, order: &Order) {
     }
 }
 
-async fn poll<N: Notifier>(n: &N, ctx: &Ctx, order: Order) -> Result<Order, StoreError> {
+async fn poll<N: Notifier>(n: &N, ctx: &Ctx, order: Order, answer: Option<Topup>) -> Result<Order, StoreError> {
     let client = ctx.catalog.client();
-    let res = match &order.topup_id {
-        Some(id) => client.check_id(id).await,
-        None => client.check_ref(&order.r#ref).await,
+    let res = match (answer, &order.topup_id) {
+        (Some(topup), _) => Ok(topup),
+        (None, Some(id)) => client.check_id(id).await,
+        (None, None) => client.check_ref(&order.r#ref).await,
     };
     match res {
         Ok(topup) => adopt(n, ctx, order, topup).await,
