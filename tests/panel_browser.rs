@@ -1,5 +1,6 @@
 //! The admin panel in a real browser: headless Chromium driven through chromedriver logs in with
-//! a one-time link, reads the dashboard, finds a customer and reads their balance, and takes
+//! a one-time link, reads the dashboard, finds a customer, credits them through the form (with its
+//! confirmation step), sees the balance, ledger and audit entry change, and takes
 //! screenshots of the dashboard in English and Arabic (saved under `docs/` when
 //! `PANEL_SCREENSHOTS=1`). Without chromedriver the test fails (a skipped browser test would pass
 //! unseen); `PANEL_BROWSER=skip` is the explicit opt-out on a machine without Chromium.
@@ -187,6 +188,43 @@ async fn an_admin_logs_in_reads_the_dashboard_and_finds_a_customer() {
     let ledger = c.find(Locator::Id("ledger")).await.unwrap().text().await.unwrap();
     assert!(ledger.contains("Credit") && ledger.contains("12\u{202f}500 DA"), "{ledger}");
 
+    // Credit her through the form: a confirmation page first, then Confirm moves the money.
+    c.find(Locator::Id("move-amount")).await.unwrap().send_keys("1 500").await.unwrap();
+    c.find(Locator::Id("move-reason")).await.unwrap().send_keys("cash paid at the shop").await.unwrap();
+    c.find(Locator::Id("move-submit")).await.unwrap().click().await.unwrap();
+    let after = wait_for("the confirmation page", || async {
+        c.find(Locator::Id("move-new-balance")).await.ok()?.text().await.ok()
+    })
+    .await;
+    assert_eq!(after, "14\u{202f}000 DA");
+    assert_eq!(c.find(Locator::Id("move-balance")).await.unwrap().text().await.unwrap(), "12\u{202f}500 DA");
+    assert_eq!(store.balances(7).await.unwrap().balance.get(), 12_500, "nothing moved before Confirm");
+    c.find(Locator::Id("move-confirm")).await.unwrap().click().await.unwrap();
+    let notice =
+        wait_for("the credit done", || async { c.find(Locator::Id("notice")).await.ok()?.text().await.ok() }).await;
+    assert!(notice.contains("the wallet has changed"), "{notice}");
+    assert_eq!(c.find(Locator::Id("balance")).await.unwrap().text().await.unwrap(), "14\u{202f}000 DA");
+    let ledger = c.find(Locator::Id("ledger")).await.unwrap().text().await.unwrap();
+    let first = ledger.lines().nth(1).unwrap_or_default();
+    assert!(first.contains("Credit") && first.contains("1\u{202f}500 DA") && first.contains("cash paid"), "{ledger}");
+    // Back to the confirmation page as the browser kept it, and Confirm pressed again: the action
+    // is decided, nothing moves twice.
+    c.back().await.unwrap();
+    wait_for("the kept page", || async { c.find(Locator::Id("move-confirm")).await.ok()?.click().await.ok() }).await;
+    let notice =
+        wait_for("the second confirm", || async { c.find(Locator::Css("#notice.bad")).await.ok()?.text().await.ok() })
+            .await;
+    assert!(notice.contains("already confirmed"), "{notice}");
+    assert_eq!(c.find(Locator::Id("move-status")).await.unwrap().text().await.unwrap(), "Confirmed.");
+    assert_eq!(store.balances(7).await.unwrap().balance.get(), 14_000);
+
+    // The audit log names who did it, to whom, and the balance before and after.
+    c.goto(&format!("{base}/admin/audit")).await.unwrap();
+    let audit =
+        wait_for("the audit log", || async { c.find(Locator::Id("audit")).await.ok()?.text().await.ok() }).await;
+    let row = audit.lines().find(|l| l.contains("user:7")).unwrap_or_default().to_owned();
+    assert!(row.contains("credit") && row.contains("42") && row.contains("12500") && row.contains("14000"), "{audit}");
+
     // The same dashboard for an admin who reads Arabic: right to left, amounts in د.ج.
     store.set_language(ADMIN, Lang::Ar).await.unwrap();
     c.goto(&format!("{base}/admin/dashboard")).await.unwrap();
@@ -196,7 +234,7 @@ async fn an_admin_logs_in_reads_the_dashboard_and_finds_a_customer() {
         c.find(Locator::Id("wallets-balance")).await.ok()?.text().await.ok()
     })
     .await;
-    assert_eq!(wallets, "15\u{202f}500 د.ج");
+    assert_eq!(wallets, "17\u{202f}000 د.ج");
     screenshot(&c, "panel-dashboard-ar.png").await;
     c.close().await.unwrap();
 }

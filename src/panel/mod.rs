@@ -1,6 +1,7 @@
 //! The admin panel: a Telegram Mini App (and, through one-time login links, a desktop web page)
 //! served under `/admin` by the bot's HTTP server. `router` gives the whole of it; the server
 //! merges it in with `.merge(panel::router(state))`.
+mod actions;
 pub mod auth;
 mod csv;
 mod pages;
@@ -78,7 +79,12 @@ pub const DATA_ROUTES: &[&str] = &[
     "/admin/audit",
     "/admin/export/orders.csv",
     "/admin/export/ledger.csv",
+    "/admin/moves/{id}",
 ];
+
+/// Every form that changes something; each needs an admin and, with a cookie, the CSRF token.
+pub const WRITE_ROUTES: &[&str] =
+    &["/admin/customers/{id}/move", "/admin/moves/{id}/confirm", "/admin/moves/{id}/cancel"];
 
 pub fn router(state: PanelState) -> Router {
     Router::new()
@@ -100,6 +106,10 @@ pub fn router(state: PanelState) -> Router {
         .route(DATA_ROUTES[7], get(pages::audit))
         .route(DATA_ROUTES[8], get(csv::orders))
         .route(DATA_ROUTES[9], get(csv::ledger))
+        .route(DATA_ROUTES[10], get(actions::show_move))
+        .route(WRITE_ROUTES[0], post(actions::propose_move))
+        .route(WRITE_ROUTES[1], post(actions::confirm_move))
+        .route(WRITE_ROUTES[2], post(actions::cancel_move))
         .layer(axum::middleware::map_response(view::security_headers))
         .with_state(state)
 }

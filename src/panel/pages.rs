@@ -2,11 +2,13 @@
 use super::PanelState;
 use super::session::{self, Admin};
 use super::view::{self, Bar, PanelError, Tr, render};
+use crate::domain::Dinars;
+use crate::i18n::Arg;
+use crate::store::User;
 use crate::store::audit::{AuditFilter, AuditRow};
+use crate::store::ledger::LedgerEntry;
 use crate::store::now_ms;
-use crate::store::panel::{
-    BroadcastRow, CustomerRow, Dashboard, LedgerRow, OrderDetail, OrderRow, OrderSearch, PriceRow,
-};
+use crate::store::panel::{BroadcastRow, CustomerRow, Dashboard, OrderDetail, OrderRow, OrderSearch, PriceRow};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -22,8 +24,49 @@ pub struct Frame {
 }
 
 impl Frame {
-    fn new(admin: &Admin, nav: &'static str) -> Frame {
+    pub fn new(admin: &Admin, nav: &'static str) -> Frame {
         Frame { t: view::Tr(admin.lang), nav, csrf: admin.csrf.clone().unwrap_or_default() }
+    }
+
+    /// What a notice says, in the admin's language.
+    pub fn notice(&self, n: &Notice) -> String {
+        match n {
+            Notice::Done(key) | Notice::Error(key) => self.t.plain(key, &[]),
+            Notice::Short(available) => {
+                self.t.plain("admin-debit-short", &[("available", Arg::Str(self.t.money(available)))])
+            }
+        }
+    }
+}
+
+/// A line at the top of a page after a write: what was done, or why it was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A text key saying what was done.
+    Done(String),
+    /// A text key saying why nothing was done.
+    Error(String),
+    /// A debit larger than the balance: nothing moved.
+    Short(Dinars),
+}
+
+impl Notice {
+    pub fn is_error(&self) -> bool {
+        !matches!(self, Notice::Done(_))
+    }
+
+    /// A notice named in a redirect's query: only these, never text from the URL.
+    fn from_query(q: Option<&str>) -> Option<Notice> {
+        let key = match q? {
+            "moved" => "panel-move-done",
+            "cancelled" => "panel-move-cancelled",
+            "price" => "panel-price-saved",
+            "recheck" => "panel-recheck-started",
+            "refunded" => "panel-refund-done",
+            "broadcast-cancelled" => "panel-broadcast-cancel-done",
+            _ => return None,
+        };
+        Some(Notice::Done(key.to_owned()))
     }
 }
 
@@ -196,17 +239,19 @@ pub async fn customers(
 pub struct CustomerQuery {
     ledger_before: Option<i64>,
     orders_before: Option<i64>,
+    notice: Option<String>,
 }
 
 #[derive(askama::Template)]
 #[template(path = "panel/customer.html")]
 struct CustomerPage {
     f: Frame,
-    c: CustomerRow,
-    ledger: Vec<LedgerRow>,
+    c: User,
+    ledger: Vec<LedgerEntry>,
     ledger_next: Option<i64>,
     orders: Vec<OrderRow>,
     orders_next: Option<i64>,
+    notice: Option<Notice>,
 }
 
 pub async fn customer(
@@ -215,17 +260,30 @@ pub async fn customer(
     Path(id): Path<i64>,
     Query(p): Query<CustomerQuery>,
 ) -> Result<Html<String>, PanelError> {
-    let c = state.store.customer(id).await?.ok_or(PanelError::NotFound)?;
+    let notice = Notice::from_query(p.notice.as_deref());
+    customer_page(&state, &admin, id, p, notice).await
+}
+
+/// A customer's page: wallet, ledger, orders, and the credit / debit form.
+pub async fn customer_page(
+    state: &PanelState,
+    admin: &Admin,
+    id: i64,
+    p: CustomerQuery,
+    notice: Option<Notice>,
+) -> Result<Html<String>, PanelError> {
+    let c = state.store.user(id).await?.ok_or(PanelError::NotFound)?;
     let ledger = state.store.ledger_page(id, p.ledger_before, PAGE).await?;
     let search = OrderSearch { user_id: Some(id), before_id: p.orders_before, limit: PAGE, ..Default::default() };
     let orders = state.store.search_orders(&search).await?;
     render(&CustomerPage {
-        f: Frame::new(&admin, "customers"),
+        f: Frame::new(admin, "customers"),
         c,
         ledger_next: next_cursor(&ledger, |r| r.id),
         ledger,
         orders_next: next_cursor(&orders, |r| r.id),
         orders,
+        notice,
     })
 }
 
@@ -241,15 +299,15 @@ struct PricesPage {
 struct PriceView {
     card_type: String,
     value: i64,
-    cost: Option<i64>,
-    customer: i64,
-    reseller: i64,
-    margin: Option<i64>,
+    cost: Option<Dinars>,
+    customer: Dinars,
+    reseller: Dinars,
+    margin: Option<Dinars>,
 }
 
 impl From<PriceRow> for PriceView {
     fn from(p: PriceRow) -> PriceView {
-        let customer = p.customer.unwrap_or(p.value);
+        let customer = p.customer.unwrap_or(Dinars(p.value));
         let reseller = p.reseller.unwrap_or(customer);
         PriceView {
             card_type: p.card_type,

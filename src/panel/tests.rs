@@ -1,4 +1,5 @@
 use super::*;
+use crate::store::admin_actions::AdminMove;
 use crate::store::testing::temp_store;
 use crate::store::{NewUser, Store};
 use axum::body::Body;
@@ -38,6 +39,8 @@ async fn setup() -> (Store, Router, tempfile::TempDir) {
     .execute(s.pool())
     .await
     .unwrap();
+    // A pending credit typed by the admin: action 1, for the confirmation page.
+    s.propose_admin_move(ADMIN, AdminMove::Credit, 7, crate::domain::Dinars(10), Some("setup")).await.unwrap();
     let r = router(PanelState::new(s.clone(), config()));
     (s, r, d)
 }
@@ -54,8 +57,8 @@ fn get(path: &str) -> axum::http::request::Builder {
 }
 
 fn concrete(route: &str) -> String {
-    // Order 1 and customer 7 exist.
-    let path = route.replace("/orders/{id}", "/orders/1").replace("{id}", "7");
+    // Order 1, customer 7 and the admin's pending action 1 exist.
+    let path = route.replace("/orders/{id}", "/orders/1").replace("/moves/{id}", "/moves/1").replace("{id}", "7");
     if path.ends_with(".csv") { format!("{path}?from=2000-01-01&to=2100-01-01") } else { path }
 }
 
@@ -262,8 +265,116 @@ fn panel_texts_exist_in_every_language() {
     assert_eq!(keys("ar"), en);
     for lang in crate::i18n::Lang::ALL {
         for k in &en {
-            let s = crate::i18n::t(lang, k, &[("n", crate::i18n::Arg::Num(3))]);
+            let args = [("n", crate::i18n::Arg::Num(3)), ("price", "1 DA".into()), ("name", "X".into())];
+            let s = crate::i18n::t(lang, k, &args);
             assert_ne!(&s, k, "{lang:?} {k}");
         }
     }
+}
+
+fn form(path: &str, cookie: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+/// The session's CSRF token, as the pages carry it.
+async fn csrf_of(r: &Router, cookie: &str) -> String {
+    let (_, _, page) =
+        send(r, get("/admin/dashboard").header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await;
+    page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn no_write_route_acts_without_an_admin_or_without_the_csrf_token() {
+    let (s, r, _d) = setup().await;
+    let before = s.balances(7).await.unwrap();
+    let cookie = login(&s, &r, ADMIN).await;
+    let csrf = csrf_of(&r, &cookie).await;
+    let (former, _) = s.create_session(99, 60_000).await.unwrap();
+    let body = "kind=credit&amount=500&reason=gift&price=1200&tier=customer";
+    for route in WRITE_ROUTES {
+        let path = concrete(route);
+        let cases = [
+            ("nothing", Request::post(&path).body(Body::from(body)).unwrap(), StatusCode::UNAUTHORIZED),
+            ("former admin", form(&path, &format!("panel_session={former}"), body), StatusCode::FORBIDDEN),
+            ("no csrf", form(&path, &cookie, body), StatusCode::FORBIDDEN),
+            ("forged csrf", form(&path, &cookie, &format!("csrf={}&{body}", "0".repeat(64))), StatusCode::FORBIDDEN),
+        ];
+        for (what, req, want) in cases {
+            let (status, _, page) = send(&r, req).await;
+            assert_eq!(status, want, "{what}: {path}");
+            assert!(!page.contains(SECRET_NAME), "{what}: {path} leaks");
+        }
+        let (status, _, _) = send(&r, form(&path, &cookie, &format!("csrf={csrf}&{body}"))).await;
+        assert_ne!(status, StatusCode::FORBIDDEN, "with the token: {path}");
+    }
+    // The refused requests moved nothing (the one with the token may have; it is checked apart).
+    let _ = before;
+}
+
+#[tokio::test]
+async fn a_credit_from_the_panel_is_confirmed_once_and_audited() {
+    let (s, r, _d) = setup().await;
+    let cookie = login(&s, &r, ADMIN).await;
+    let csrf = csrf_of(&r, &cookie).await;
+    // Bad amounts and a missing reason are refused with the chat's words; nothing is written.
+    for (body, says) in [
+        ("kind=credit&amount=1%2C5&reason=x", "decimal"),
+        ("kind=credit&amount=0&reason=x", "greater than zero"),
+        ("kind=credit&amount=500&reason=", "Give a reason"),
+        ("kind=debit&amount=9000&reason=x", "only has 2\u{202f}500\u{a0}DA"),
+    ] {
+        let (status, _, page) =
+            send(&r, form("/admin/customers/7/move", &cookie, &format!("csrf={csrf}&{body}"))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(page.contains(says) && page.contains("id=\"notice\""), "{body}: {page}");
+    }
+    let (status, headers, _) = send(
+        &r,
+        form(
+            "/admin/customers/7/move",
+            &cookie,
+            &format!("csrf={csrf}&kind=credit&amount=1+500&reason=cash+at+the+shop"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let to = headers.get(header::LOCATION).unwrap().to_str().unwrap().to_owned();
+    assert_eq!(s.balances(7).await.unwrap().balance.get(), 2500, "the preview moves nothing");
+    // The confirmation page: who, how much, the balance now and after.
+    let (_, _, page) = send(&r, get(&to).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    assert!(page.contains(SECRET_NAME) && page.contains("cash at the shop"), "{page}");
+    assert!(page.contains("2\u{202f}500\u{a0}DA") && page.contains("4\u{202f}000\u{a0}DA"), "{page}");
+    let confirm = format!("{to}/confirm");
+    let (status, headers, _) = send(&r, form(&confirm, &cookie, &format!("csrf={csrf}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers.get(header::LOCATION).unwrap(), "/admin/customers/7?notice=moved");
+    // The same form sent again (a double click, a reload) moves nothing.
+    let (status, _, page) = send(&r, form(&confirm, &cookie, &format!("csrf={csrf}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("already confirmed or cancelled"), "{page}");
+    assert_eq!(s.balances(7).await.unwrap().balance.get(), 4000);
+    let ledger = s.recent_ledger(7, 10).await.unwrap();
+    assert_eq!(ledger.len(), 2);
+    assert_eq!((ledger[0].admin_id, ledger[0].note.as_deref()), (Some(ADMIN), Some("cash at the shop")));
+    let audit = s.audit_page(&crate::store::audit::AuditFilter { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    let a = &audit[0];
+    assert_eq!(
+        (a.admin_id, a.action.as_str(), a.target.as_deref(), a.before.as_deref(), a.after.as_deref()),
+        (ADMIN, "credit", Some("user:7"), Some("2500"), Some("4000"))
+    );
+    let (_, _, page) =
+        send(&r, get("/admin/customers/7?notice=moved").header(header::COOKIE, &cookie).body(Body::empty()).unwrap())
+            .await;
+    assert!(page.contains("4\u{202f}000\u{a0}DA") && page.contains("the wallet has changed"), "{page}");
+    // Another admin's pending action is not theirs to see or confirm.
+    let other = s.propose_admin_move(43, AdminMove::Credit, 7, crate::domain::Dinars(5), None).await.unwrap();
+    let (status, _, _) =
+        send(&r, form(&format!("/admin/moves/{other}/confirm"), &cookie, &format!("csrf={csrf}"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not theirs: nothing moved");
+    assert_eq!(s.balances(7).await.unwrap().balance.get(), 4000);
 }
