@@ -121,6 +121,7 @@ pub async fn start(
     store: &Store,
     bot: &teloxide::Bot,
     oneclick_ok: bool,
+    shop: Arc<dyn crate::panel::ShopOps>,
 ) -> Result<(Http, UpdateSource), StartError> {
     let readiness = Arc::new(Readiness::new());
     readiness.telegram_reached();
@@ -172,7 +173,7 @@ pub async fn start(
         })
     });
     let app = router(store.clone(), readiness, Some(probe), inbox)
-        .merge(crate::panel::router(crate::panel::PanelState::new(store.clone(), panel_config(cfg))));
+        .merge(crate::panel::router(crate::panel::PanelState::new(store.clone(), panel_config(cfg)).with_shop(shop)));
     if cfg.public_url.is_none() {
         tracing::info!("PUBLIC_URL is unset: the admin panel has no link to give out");
     }

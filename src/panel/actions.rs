@@ -6,8 +6,9 @@ use super::PanelState;
 use super::pages::{self, Frame, Notice};
 use super::session::Admin;
 use super::view::{PanelError, render};
-use crate::domain::Dinars;
 use crate::domain::money::parse_amount_and_note;
+use crate::domain::pricing::check_price_against_cost;
+use crate::domain::{CardType, Dinars, PriceTier};
 use crate::store::admin_actions::{AdminMove, ConfirmOutcome};
 use crate::store::panel::MoveRow;
 use axum::extract::{Form, Path, State};
@@ -144,4 +145,57 @@ pub async fn cancel_move(
     } else {
         Ok(move_page(&state, &admin, id, Some(Notice::Error("panel-move-already".into()))).await?.into_response())
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct PriceForm {
+    #[serde(default)]
+    csrf: String,
+    card_type: String,
+    value: i64,
+    tier: String,
+    #[serde(default)]
+    price: String,
+}
+
+/// One price edited in place: read and checked as `/setprice` does (the chat's amount parser,
+/// the fresh OneClickDZ cost, `check_price_against_cost`), then `Store::set_price`, which audits.
+pub async fn set_price(
+    State(state): State<PanelState>,
+    admin: Admin,
+    Form(f): Form<PriceForm>,
+) -> Result<Response, PanelError> {
+    admin.check_csrf(&f.csrf)?;
+    let tier = match f.tier.as_str() {
+        "customer" => Some(PriceTier::Customer),
+        "reseller" => Some(PriceTier::Reseller),
+        _ => None,
+    };
+    let (Some(t), Some(tier)) = (CardType::parse(&f.card_type), tier) else {
+        return Err(PanelError::BadRequest);
+    };
+    let refuse = |n: Notice| async { Ok(pages::prices_page(&state, &admin, Some(n)).await?.into_response()) };
+    let price = match Dinars::parse_positive(&f.price) {
+        Ok(p) => p,
+        Err(e) => return refuse(Notice::Error(e.message_key().into())).await,
+    };
+    let Some(shop) = &state.shop else { return refuse(Notice::Error("panel-costs-unavailable".into())).await };
+    let Some(costs) = shop.costs(t, true).await else {
+        return refuse(Notice::Error("panel-costs-unavailable".into())).await;
+    };
+    let Some(&(_, cost)) = costs.iter().find(|(v, _)| *v == f.value) else {
+        return refuse(Notice::Error("panel-price-not-sold".into())).await;
+    };
+    if let Err(cost) = check_price_against_cost(price, cost) {
+        return refuse(Notice::BelowCost { price, cost }).await;
+    }
+    state.store.set_price(t, f.value, tier, price.get(), admin.id).await?;
+    tracing::info!(
+        admin = admin.id,
+        card = t.as_api(),
+        value = f.value,
+        tier = tier.as_str(),
+        "price set in the panel"
+    );
+    Ok(Redirect::to("/admin/prices?notice=price").into_response())
 }

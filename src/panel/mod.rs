@@ -8,9 +8,11 @@ mod pages;
 mod session;
 mod view;
 
-use crate::store::Store;
+use crate::domain::{CardType, Dinars};
+use crate::store::{Order, Store};
 use axum::Router;
 use axum::routing::{get, post};
+use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
 pub use session::Admin;
@@ -54,16 +56,59 @@ impl PanelConfig {
     }
 }
 
+/// What the panel needs of the running shop beyond the database: OneClickDZ's costs and balance
+/// (through the catalog the bot uses, with its cache and rate limit) and the hand-off to the order
+/// tracker. `Ctx` provides it in the bot; tests give a fake.
+pub trait ShopOps: Send + Sync {
+    /// The current OneClickDZ cost of each value of a card type; `fresh` skips the cache (as
+    /// `/setprice` does before it accepts a price).
+    fn costs(&self, t: CardType, fresh: bool) -> BoxFuture<'_, Option<Vec<(i64, Dinars)>>>;
+    /// What the OneClickDZ account holds, if it can be read now.
+    fn upstream_balance(&self) -> BoxFuture<'_, Option<Dinars>>;
+    /// Hands an order to the tracker now (after a recheck or a refund), as `/lookup` does.
+    fn to_tracker(&self, order: Order);
+}
+
+impl ShopOps for crate::shop::Ctx {
+    fn costs(&self, t: CardType, fresh: bool) -> BoxFuture<'_, Option<Vec<(i64, Dinars)>>> {
+        Box::pin(async move {
+            match self.catalog.products(t, fresh).await {
+                // Rounded up as `/setprice` does: a margin is never overstated.
+                Ok(p) => Some(p.iter().map(|p| (p.value, Dinars::from_upstream_ceil(p.cost))).collect()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "products unavailable for the panel");
+                    None
+                }
+            }
+        })
+    }
+
+    fn upstream_balance(&self) -> BoxFuture<'_, Option<Dinars>> {
+        Box::pin(async move { self.catalog.upstream_balance(false).await.ok().map(Dinars) })
+    }
+
+    fn to_tracker(&self, order: Order) {
+        self.placed.placed(order);
+    }
+}
+
 #[derive(Clone)]
 pub struct PanelState {
     pub store: Store,
     pub config: Arc<PanelConfig>,
     throttle: Arc<auth::LoginThrottle>,
+    /// `None` without a running shop (then prices cannot be changed, nor orders rechecked).
+    shop: Option<Arc<dyn ShopOps>>,
 }
 
 impl PanelState {
     pub fn new(store: Store, config: PanelConfig) -> PanelState {
-        PanelState { store, config: Arc::new(config), throttle: Default::default() }
+        PanelState { store, config: Arc::new(config), throttle: Default::default(), shop: None }
+    }
+
+    pub fn with_shop(mut self, shop: Arc<dyn ShopOps>) -> PanelState {
+        self.shop = Some(shop);
+        self
     }
 }
 
@@ -84,7 +129,7 @@ pub const DATA_ROUTES: &[&str] = &[
 
 /// Every form that changes something; each needs an admin and, with a cookie, the CSRF token.
 pub const WRITE_ROUTES: &[&str] =
-    &["/admin/customers/{id}/move", "/admin/moves/{id}/confirm", "/admin/moves/{id}/cancel"];
+    &["/admin/customers/{id}/move", "/admin/moves/{id}/confirm", "/admin/moves/{id}/cancel", "/admin/prices"];
 
 pub fn router(state: PanelState) -> Router {
     Router::new()
@@ -110,6 +155,7 @@ pub fn router(state: PanelState) -> Router {
         .route(WRITE_ROUTES[0], post(actions::propose_move))
         .route(WRITE_ROUTES[1], post(actions::confirm_move))
         .route(WRITE_ROUTES[2], post(actions::cancel_move))
+        .route(WRITE_ROUTES[3], post(actions::set_price))
         .layer(axum::middleware::map_response(view::security_headers))
         .with_state(state)
 }

@@ -2,7 +2,7 @@
 use super::PanelState;
 use super::session::{self, Admin};
 use super::view::{self, Bar, PanelError, Tr, render};
-use crate::domain::Dinars;
+use crate::domain::{CardType, Dinars};
 use crate::i18n::Arg;
 use crate::store::User;
 use crate::store::audit::{AuditFilter, AuditRow};
@@ -35,6 +35,10 @@ impl Frame {
             Notice::Short(available) => {
                 self.t.plain("admin-debit-short", &[("available", Arg::Str(self.t.money(available)))])
             }
+            Notice::BelowCost { price, cost } => self.t.plain(
+                "admin-price-below-cost",
+                &[("price", Arg::Str(self.t.money(price))), ("cost", Arg::Str(self.t.money(cost)))],
+            ),
         }
     }
 }
@@ -48,6 +52,8 @@ pub enum Notice {
     Error(String),
     /// A debit larger than the balance: nothing moved.
     Short(Dinars),
+    /// A price below what OneClickDZ charges: refused as `/setprice` refuses it.
+    BelowCost { price: Dinars, cost: Dinars },
 }
 
 impl Notice {
@@ -292,6 +298,9 @@ pub async fn customer_page(
 struct PricesPage {
     f: Frame,
     rows: Vec<PriceView>,
+    notice: Option<Notice>,
+    /// OneClickDZ's costs could be read: prices can be changed.
+    editable: bool,
 }
 
 /// A card's prices as they apply: without an override a card sells at face value, and a
@@ -299,30 +308,82 @@ struct PricesPage {
 struct PriceView {
     card_type: String,
     value: i64,
-    cost: Option<Dinars>,
-    customer: Dinars,
-    reseller: Dinars,
+    /// What OneClickDZ charges now, when it can be read.
+    cost_now: Option<Dinars>,
+    /// What OneClickDZ charged for the last order of this card.
+    last_cost: Option<Dinars>,
+    /// The customer and reseller prices, by tier name, as the row edits them.
+    tiers: [(&'static str, Dinars); 2],
     margin: Option<Dinars>,
 }
 
-impl From<PriceRow> for PriceView {
-    fn from(p: PriceRow) -> PriceView {
+impl PriceView {
+    fn new(p: PriceRow, cost_now: Option<Dinars>) -> PriceView {
         let customer = p.customer.unwrap_or(Dinars(p.value));
         let reseller = p.reseller.unwrap_or(customer);
         PriceView {
             card_type: p.card_type,
             value: p.value,
-            cost: p.last_cost,
-            customer,
-            reseller,
-            margin: p.last_cost.map(|c| customer - c),
+            cost_now,
+            last_cost: p.last_cost,
+            tiers: [("customer", customer), ("reseller", reseller)],
+            margin: cost_now.or(p.last_cost).map(|c| customer - c),
         }
     }
 }
 
-pub async fn prices(State(state): State<PanelState>, admin: Admin) -> Result<Html<String>, PanelError> {
-    let rows = state.store.price_rows().await?.into_iter().map(PriceView::from).collect();
-    render(&PricesPage { f: Frame::new(&admin, "prices"), rows })
+pub async fn prices(
+    State(state): State<PanelState>,
+    admin: Admin,
+    Query(p): Query<NoticeQuery>,
+) -> Result<Html<String>, PanelError> {
+    prices_page(&state, &admin, Notice::from_query(p.notice.as_deref())).await
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+/// The prices of every card the shop has priced or sold, and every card OneClickDZ sells now.
+pub async fn prices_page(
+    state: &PanelState,
+    admin: &Admin,
+    notice: Option<Notice>,
+) -> Result<Html<String>, PanelError> {
+    let mut rows = state.store.price_rows().await?;
+    let mut costs = std::collections::HashMap::new();
+    let mut editable = state.shop.is_some();
+    if let Some(shop) = &state.shop {
+        for t in CardType::ALL {
+            match shop.costs(t, false).await {
+                Some(list) => {
+                    for (value, cost) in list {
+                        costs.insert((t.as_api(), value), cost);
+                        if !rows.iter().any(|r| r.card_type == t.as_api() && r.value == value) {
+                            rows.push(PriceRow {
+                                card_type: t.as_api().to_owned(),
+                                value,
+                                customer: None,
+                                reseller: None,
+                                last_cost: None,
+                            });
+                        }
+                    }
+                }
+                None => editable = false,
+            }
+        }
+    }
+    rows.sort_by(|a, b| (&a.card_type, a.value).cmp(&(&b.card_type, b.value)));
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let now = costs.get(&(r.card_type.as_str(), r.value)).copied();
+            PriceView::new(r, now)
+        })
+        .collect();
+    render(&PricesPage { f: Frame::new(admin, "prices"), rows, notice, editable })
 }
 
 #[derive(askama::Template)]

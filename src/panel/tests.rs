@@ -1,9 +1,11 @@
 use super::*;
+use crate::domain::{CardType, Dinars};
 use crate::store::admin_actions::AdminMove;
 use crate::store::testing::temp_store;
 use crate::store::{NewUser, Store};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use futures_util::future::BoxFuture;
 use tower::ServiceExt;
 
 const TOKEN: &str = "42:test-bot-token";
@@ -294,7 +296,7 @@ async fn no_write_route_acts_without_an_admin_or_without_the_csrf_token() {
     let cookie = login(&s, &r, ADMIN).await;
     let csrf = csrf_of(&r, &cookie).await;
     let (former, _) = s.create_session(99, 60_000).await.unwrap();
-    let body = "kind=credit&amount=500&reason=gift&price=1200&tier=customer";
+    let body = "kind=credit&amount=500&reason=gift&card_type=ADSL&value=1000&price=1200&tier=customer";
     for route in WRITE_ROUTES {
         let path = concrete(route);
         let cases = [
@@ -377,4 +379,84 @@ async fn a_credit_from_the_panel_is_confirmed_once_and_audited() {
         send(&r, form(&format!("/admin/moves/{other}/confirm"), &cookie, &format!("csrf={csrf}"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "not theirs: nothing moved");
     assert_eq!(s.balances(7).await.unwrap().balance.get(), 4000);
+}
+
+/// OneClickDZ as the panel sees it: fixed costs, a balance, and the orders handed to the tracker.
+#[derive(Default)]
+struct FakeShop {
+    down: std::sync::atomic::AtomicBool,
+    fresh_reads: std::sync::atomic::AtomicUsize,
+    tracked: std::sync::Mutex<Vec<i64>>,
+}
+
+impl ShopOps for FakeShop {
+    fn costs(&self, t: CardType, fresh: bool) -> BoxFuture<'_, Option<Vec<(i64, Dinars)>>> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if fresh {
+            self.fresh_reads.fetch_add(1, Relaxed);
+        }
+        let list = match t {
+            CardType::Adsl => vec![(1000, Dinars(980)), (2000, Dinars(1950))],
+            CardType::FourG => vec![(500, Dinars(490))],
+        };
+        let down = self.down.load(Relaxed);
+        Box::pin(async move { (!down).then_some(list) })
+    }
+
+    fn upstream_balance(&self) -> BoxFuture<'_, Option<Dinars>> {
+        Box::pin(async { Some(Dinars(1_000)) })
+    }
+
+    fn to_tracker(&self, order: crate::store::Order) {
+        self.tracked.lock().unwrap().push(order.id);
+    }
+}
+
+fn with_shop(s: &Store) -> (Router, std::sync::Arc<FakeShop>) {
+    let shop = std::sync::Arc::new(FakeShop::default());
+    (router(PanelState::new(s.clone(), config()).with_shop(shop.clone())), shop)
+}
+
+#[tokio::test]
+async fn prices_are_edited_in_place_and_never_below_cost() {
+    let (s, _r, _d) = setup().await;
+    let (r, shop) = with_shop(&s);
+    let cookie = login(&s, &r, ADMIN).await;
+    let csrf = csrf_of(&r, &cookie).await;
+    let (_, _, page) =
+        send(&r, get("/admin/prices").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    // Every card OneClickDZ sells is listed with its cost now and the margin at the price.
+    assert!(page.contains("id=\"price-4G-500\""), "{page}");
+    let row = page.split("id=\"price-ADSL-1000\"").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(row.contains("980\u{a0}DA") && row.contains("20\u{a0}DA") && row.contains("value=\"1000\""), "{row}");
+    let post = |price: &str, value: i64| {
+        form("/admin/prices", &cookie, &format!("csrf={csrf}&card_type=ADSL&value={value}&tier=customer&price={price}"))
+    };
+    let (status, _, page) = send(&r, post("950", 1000)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Refused: 950\u{a0}DA is below the OneClickDZ cost of 980\u{a0}DA"), "{page}");
+    let (_, _, page) = send(&r, post("1,05", 1000)).await;
+    assert!(page.contains("decimal"), "the chat's parser: {page}");
+    let (_, _, page) = send(&r, post("1500", 3000)).await;
+    assert!(page.contains("does not sell this card"), "{page}");
+    assert!(s.price_table(CardType::Adsl).await.unwrap().is_empty(), "nothing refused was saved");
+    let (status, headers, _) = send(&r, post("1 050", 1000)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers.get(header::LOCATION).unwrap(), "/admin/prices?notice=price");
+    assert_eq!(s.price_table(CardType::Adsl).await.unwrap().get(&1000), Some(&(Some(1050), None)));
+    assert!(shop.fresh_reads.load(std::sync::atomic::Ordering::Relaxed) >= 3, "checked against a fresh cost");
+    let f = crate::store::audit::AuditFilter { limit: 1, ..Default::default() };
+    let a = &s.audit_page(&f).await.unwrap()[0];
+    assert_eq!(
+        (a.admin_id, a.action.as_str(), a.target.as_deref(), a.before.as_deref(), a.after.as_deref()),
+        (ADMIN, "set-price", Some("price:ADSL:1000:customer"), None, Some("1050"))
+    );
+    // OneClickDZ unreachable: the page says so and nothing can be changed.
+    shop.down.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (_, _, page) =
+        send(&r, get("/admin/prices").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    assert!(page.contains("cannot be read now") && !page.contains("name=\"price\""), "{page}");
+    let (_, _, page) = send(&r, post("1100", 1000)).await;
+    assert!(page.contains("cannot be read now"), "{page}");
+    assert_eq!(s.price_table(CardType::Adsl).await.unwrap().get(&1000), Some(&(Some(1050), None)));
 }

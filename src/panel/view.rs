@@ -17,6 +17,12 @@ impl Amount for Dinars {
     }
 }
 
+impl<A: Amount> Amount for &A {
+    fn dinars(&self) -> Dinars {
+        (*self).dinars()
+    }
+}
+
 impl Amount for i64 {
     fn dinars(&self) -> Dinars {
         Dinars(*self)
