@@ -9,7 +9,10 @@ use super::view::{PanelError, render};
 use crate::domain::money::parse_amount_and_note;
 use crate::domain::pricing::check_price_against_cost;
 use crate::domain::{CardType, Dinars, PriceTier};
+use crate::store::StoreError;
 use crate::store::admin_actions::{AdminMove, ConfirmOutcome};
+use crate::store::audit::AuditEntry;
+use crate::store::lookup::AdminRefund;
 use crate::store::panel::MoveRow;
 use axum::extract::{Form, Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -198,4 +201,76 @@ pub async fn set_price(
         "price set in the panel"
     );
     Ok(Redirect::to("/admin/prices?notice=price").into_response())
+}
+
+/// The refund's second confirmation, naming the risk (as `/lookup` asks it).
+pub async fn ask_refund(
+    State(state): State<PanelState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PanelError> {
+    let o = state.store.order(id).await?.ok_or(PanelError::NotFound)?;
+    let notice = (!o.refundable_by_admin()).then(|| Notice::Error("panel-refund-final".into()));
+    pages::order_page(&state, &admin, id, true, notice).await
+}
+
+/// Yes, refund: `admin_refund` releases the hold once (guarded on the order still being open) and
+/// audits it; the tracker then tells the customer, as after `/lookup`.
+pub async fn refund(
+    State(state): State<PanelState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PanelError> {
+    admin.check_csrf(&f.csrf)?;
+    match state.store.admin_refund(id, admin.id).await {
+        Ok(AdminRefund::Done(o)) => {
+            tracing::warn!(admin = admin.id, order_ref = %o.r#ref, price = o.price.get(), "order refunded in the panel");
+            if let Some(shop) = &state.shop {
+                shop.to_tracker(o);
+            }
+            Ok(Redirect::to(&format!("/admin/orders/{id}?notice=refunded")).into_response())
+        }
+        Ok(AdminRefund::AlreadyFinal(_)) => {
+            let notice = Notice::Error("panel-refund-final".into());
+            Ok(pages::order_page(&state, &admin, id, false, Some(notice)).await?.into_response())
+        }
+        Err(StoreError::NotFound(_)) => Err(PanelError::NotFound),
+        // Open but not holding (a FULFILLED order waiting for its code): never refunded.
+        Err(StoreError::Corrupt(_)) => {
+            let notice = Notice::Error("panel-refund-final".into());
+            Ok(pages::order_page(&state, &admin, id, false, Some(notice)).await?.into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Recheck now: the order becomes due and goes to the tracker, as from `/lookup`; audited.
+pub async fn recheck(
+    State(state): State<PanelState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PanelError> {
+    admin.check_csrf(&f.csrf)?;
+    let Some(shop) = &state.shop else { return Err(PanelError::NotFound) };
+    match state.store.recheck_now(id).await? {
+        Some(row) => {
+            let entry = AuditEntry {
+                admin_id: admin.id,
+                action: "recheck".into(),
+                target: Some(format!("order:{id}")),
+                before: Some(row.status.as_str().into()),
+                after: None,
+            };
+            state.store.record_audit(&entry).await?;
+            tracing::info!(admin = admin.id, order_ref = %row.r#ref, "recheck asked in the panel");
+            shop.to_tracker(row);
+            Ok(Redirect::to(&format!("/admin/orders/{id}?notice=recheck")).into_response())
+        }
+        None => {
+            let notice = Notice::Error("panel-recheck-final".into());
+            Ok(pages::order_page(&state, &admin, id, false, Some(notice)).await?.into_response())
+        }
+    }
 }

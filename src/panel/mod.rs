@@ -11,7 +11,7 @@ mod view;
 use crate::domain::{CardType, Dinars};
 use crate::store::{Order, Store};
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
@@ -112,27 +112,46 @@ impl PanelState {
     }
 }
 
+type Routes = Vec<(&'static str, MethodRouter<PanelState>)>;
+
 /// Every page that shows shop data; each needs an admin (listed for the access tests).
-pub const DATA_ROUTES: &[&str] = &[
-    "/admin/dashboard",
-    "/admin/orders",
-    "/admin/orders/{id}",
-    "/admin/customers",
-    "/admin/customers/{id}",
-    "/admin/prices",
-    "/admin/broadcasts",
-    "/admin/audit",
-    "/admin/export/orders.csv",
-    "/admin/export/ledger.csv",
-    "/admin/moves/{id}",
-];
+fn data_routes() -> Routes {
+    vec![
+        ("/admin/dashboard", get(pages::dashboard)),
+        ("/admin/orders", get(pages::orders)),
+        ("/admin/orders/{id}", get(pages::order)),
+        ("/admin/orders/{id}/refund", get(actions::ask_refund)),
+        ("/admin/customers", get(pages::customers)),
+        ("/admin/customers/{id}", get(pages::customer)),
+        ("/admin/moves/{id}", get(actions::show_move)),
+        ("/admin/prices", get(pages::prices)),
+        ("/admin/broadcasts", get(pages::broadcasts)),
+        ("/admin/audit", get(pages::audit)),
+        ("/admin/export/orders.csv", get(csv::orders)),
+        ("/admin/export/ledger.csv", get(csv::ledger)),
+    ]
+}
 
 /// Every form that changes something; each needs an admin and, with a cookie, the CSRF token.
-pub const WRITE_ROUTES: &[&str] =
-    &["/admin/customers/{id}/move", "/admin/moves/{id}/confirm", "/admin/moves/{id}/cancel", "/admin/prices"];
+fn write_routes() -> Routes {
+    vec![
+        ("/admin/customers/{id}/move", post(actions::propose_move)),
+        ("/admin/moves/{id}/confirm", post(actions::confirm_move)),
+        ("/admin/moves/{id}/cancel", post(actions::cancel_move)),
+        ("/admin/prices", post(actions::set_price)),
+        ("/admin/orders/{id}/recheck", post(actions::recheck)),
+        ("/admin/orders/{id}/refund", post(actions::refund)),
+    ]
+}
+
+/// The paths of the data pages and of the forms, for the access tests.
+pub fn route_paths() -> (Vec<&'static str>, Vec<&'static str>) {
+    let paths = |r: Routes| r.into_iter().map(|(p, _)| p).collect();
+    (paths(data_routes()), paths(write_routes()))
+}
 
 pub fn router(state: PanelState) -> Router {
-    Router::new()
+    let mut r = Router::new()
         .route("/admin", get(pages::landing))
         .route("/admin/", get(pages::landing))
         .route("/admin/auth/webapp", post(session::webapp_login))
@@ -140,24 +159,11 @@ pub fn router(state: PanelState) -> Router {
         .route("/admin/login", post(session::link_login))
         .route("/admin/logout", post(session::logout))
         .route("/admin/assets/panel.css", get(view::css))
-        .route("/admin/assets/panel.js", get(view::js))
-        .route(DATA_ROUTES[0], get(pages::dashboard))
-        .route(DATA_ROUTES[1], get(pages::orders))
-        .route(DATA_ROUTES[2], get(pages::order))
-        .route(DATA_ROUTES[3], get(pages::customers))
-        .route(DATA_ROUTES[4], get(pages::customer))
-        .route(DATA_ROUTES[5], get(pages::prices))
-        .route(DATA_ROUTES[6], get(pages::broadcasts))
-        .route(DATA_ROUTES[7], get(pages::audit))
-        .route(DATA_ROUTES[8], get(csv::orders))
-        .route(DATA_ROUTES[9], get(csv::ledger))
-        .route(DATA_ROUTES[10], get(actions::show_move))
-        .route(WRITE_ROUTES[0], post(actions::propose_move))
-        .route(WRITE_ROUTES[1], post(actions::confirm_move))
-        .route(WRITE_ROUTES[2], post(actions::cancel_move))
-        .route(WRITE_ROUTES[3], post(actions::set_price))
-        .layer(axum::middleware::map_response(view::security_headers))
-        .with_state(state)
+        .route("/admin/assets/panel.js", get(view::js));
+    for (path, method) in data_routes().into_iter().chain(write_routes()) {
+        r = r.route(path, method);
+    }
+    r.layer(axum::middleware::map_response(view::security_headers)).with_state(state)
 }
 
 #[cfg(test)]

@@ -43,6 +43,14 @@ impl Frame {
     }
 }
 
+impl Frame {
+    /// The refund's second question: how much, to whom, and the risk.
+    pub fn refund_ask(&self, price: &i64, name: &str) -> String {
+        self.t
+            .plain("panel-refund-ask", &[("price", Arg::Str(self.t.money(price))), ("name", Arg::Str(name.to_owned()))])
+    }
+}
+
 /// A line at the top of a page after a write: what was done, or why it was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
@@ -192,15 +200,33 @@ struct OrderPage {
     o: OrderDetail,
     /// (time, what happened)
     timeline: Vec<(i64, String)>,
+    recheckable: bool,
+    refundable: bool,
+    /// The refund's second confirmation is shown.
+    ask_refund: bool,
+    notice: Option<Notice>,
 }
 
 pub async fn order(
     State(state): State<PanelState>,
     admin: Admin,
     Path(id): Path<i64>,
+    Query(p): Query<NoticeQuery>,
+) -> Result<Html<String>, PanelError> {
+    order_page(&state, &admin, id, false, Notice::from_query(p.notice.as_deref())).await
+}
+
+/// An order with its timeline and the actions of `/lookup` (never its card code).
+pub async fn order_page(
+    state: &PanelState,
+    admin: &Admin,
+    id: i64,
+    ask_refund: bool,
+    notice: Option<Notice>,
 ) -> Result<Html<String>, PanelError> {
     let o = state.store.order_detail(id).await?.ok_or(PanelError::NotFound)?;
-    let f = Frame::new(&admin, "orders");
+    let typed = state.store.order(id).await?.ok_or(PanelError::NotFound)?;
+    let f = Frame::new(admin, "orders");
     let mut timeline = vec![(o.created_at, f.t.t("panel-timeline-placed"))];
     if let Some(at) = o.send_attempted_at {
         timeline.push((at, f.t.t("panel-timeline-sent")));
@@ -209,7 +235,8 @@ pub async fn order(
         timeline.push((o.updated_at, f.t.status("QUEUED")));
     }
     timeline.push((o.finished_at.unwrap_or(o.updated_at), f.t.status(&o.status)));
-    render(&OrderPage { f, o, timeline })
+    let (recheckable, refundable) = (typed.recheckable() && state.shop.is_some(), typed.refundable_by_admin());
+    render(&OrderPage { f, o, timeline, recheckable, refundable, ask_refund: ask_refund && refundable, notice })
 }
 
 #[derive(serde::Deserialize, Default)]

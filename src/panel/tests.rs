@@ -91,7 +91,7 @@ async fn no_data_route_answers_without_a_valid_admin() {
     let (former, _) = s.create_session(99, 60_000).await.unwrap();
     let old = init_data(ADMIN, 4000);
     let forged = init_data(ADMIN, 0).replace("X", "Y");
-    for route in DATA_ROUTES {
+    for route in route_paths().0 {
         let path = concrete(route);
         let cases: Vec<(&str, axum::http::request::Builder, StatusCode)> = vec![
             ("nothing", get(&path), StatusCode::UNAUTHORIZED),
@@ -297,7 +297,7 @@ async fn no_write_route_acts_without_an_admin_or_without_the_csrf_token() {
     let csrf = csrf_of(&r, &cookie).await;
     let (former, _) = s.create_session(99, 60_000).await.unwrap();
     let body = "kind=credit&amount=500&reason=gift&card_type=ADSL&value=1000&price=1200&tier=customer";
-    for route in WRITE_ROUTES {
+    for route in route_paths().1 {
         let path = concrete(route);
         let cases = [
             ("nothing", Request::post(&path).body(Body::from(body)).unwrap(), StatusCode::UNAUTHORIZED),
@@ -459,4 +459,85 @@ async fn prices_are_edited_in_place_and_never_below_cost() {
     let (_, _, page) = send(&r, post("1100", 1000)).await;
     assert!(page.contains("cannot be read now"), "{page}");
     assert_eq!(s.price_table(CardType::Adsl).await.unwrap().get(&1000), Some(&(Some(1050), None)));
+}
+
+/// An order of customer 7 placed through the store (price held), then moved to HANDLING.
+async fn open_order(s: &Store, r: &str) -> crate::store::Order {
+    let o = crate::store::NewOrder {
+        r#ref: r.into(),
+        user_id: 7,
+        chat_id: 7,
+        message_id: None,
+        card_type: CardType::Adsl,
+        number: "036362608".into(),
+        value: Dinars(1000),
+        price: Dinars(1000),
+        cost: Some(Dinars(980)),
+        fast_window_ms: 1000,
+    };
+    let crate::store::PlaceOutcome::Placed { order, .. } = s.place_order_with_hold(&o).await.unwrap() else {
+        panic!("placed")
+    };
+    s.apply_status(order.id, crate::domain::OrderStatus::Handling, Default::default()).await.unwrap();
+    order
+}
+
+#[tokio::test]
+async fn an_open_order_is_rechecked_or_refunded_once_as_from_lookup() {
+    let (s, _r, _d) = setup().await;
+    let (r, shop) = with_shop(&s);
+    let o = open_order(&s, "OPENREF").await;
+    let cookie = login(&s, &r, ADMIN).await;
+    let csrf = csrf_of(&r, &cookie).await;
+    let page = |path: String| {
+        let r = r.clone();
+        let cookie = cookie.clone();
+        async move { send(&r, get(&path).header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await.2 }
+    };
+    let body = page(format!("/admin/orders/{}", o.id)).await;
+    assert!(body.contains("id=\"recheck\"") && body.contains("id=\"refund\""), "{body}");
+    // The delivered order of the setup offers neither; its refund page says it is final.
+    let delivered = page("/admin/orders/1".into()).await;
+    assert!(!delivered.contains("id=\"recheck\"") && !delivered.contains("id=\"refund\""), "{delivered}");
+    assert!(!page("/admin/orders/1/refund".into()).await.contains("refund-confirm"));
+
+    // Recheck: due now, handed to the tracker, audited.
+    let (status, headers, _) =
+        send(&r, form(&format!("/admin/orders/{}/recheck", o.id), &cookie, &format!("csrf={csrf}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+    assert_eq!(*shop.tracked.lock().unwrap(), [o.id]);
+
+    // Refund: a second question naming the risk, then once.
+    let ask = page(format!("/admin/orders/{}/refund", o.id)).await;
+    assert!(ask.contains("id=\"refund-confirm\"") && ask.contains("pays for the card"), "{ask}");
+    assert!(ask.contains("1\u{202f}000\u{a0}DA") && ask.contains(SECRET_NAME), "{ask}");
+    let yes = || form(&format!("/admin/orders/{}/refund", o.id), &cookie, &format!("csrf={csrf}"));
+    let (status, _, _) = send(&r, yes()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, again) = send(&r, yes()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(again.contains("final already"), "{again}");
+    assert_eq!(s.balances(7).await.unwrap().balance.get(), 2500, "the price came back once");
+    assert_eq!(*shop.tracked.lock().unwrap(), [o.id, o.id], "the tracker tells the customer");
+    // A delivered order is never refunded, whatever is posted.
+    let (_, _, body) = send(&r, form("/admin/orders/1/refund", &cookie, &format!("csrf={csrf}"))).await;
+    assert!(body.contains("final already"), "{body}");
+    assert!(!body.contains("card_code") && !page("/admin/orders/1".into()).await.contains("card_code"));
+    let f = crate::store::audit::AuditFilter { limit: 10, ..Default::default() };
+    let got: Vec<_> = s
+        .audit_page(&f)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.admin_id, a.action, a.target, a.before, a.after))
+        .collect();
+    let target = Some(format!("order:{}", o.id));
+    assert_eq!(
+        got,
+        [
+            (ADMIN, "refund".into(), target.clone(), Some("HANDLING".into()), Some("REFUNDED".into())),
+            (ADMIN, "recheck".into(), target, Some("HANDLING".into()), None),
+        ]
+    );
+    assert!(s.ledger_mismatches().await.unwrap().is_empty());
 }

@@ -133,6 +133,19 @@ pub struct BroadcastRow {
     pub finished_at: Option<i64>,
 }
 
+impl super::Order {
+    /// Whether an admin may refund it (the rule of `/lookup`): only an open order still holding
+    /// its price. A FULFILLED one paid for a card, and a final one is settled already.
+    pub fn refundable_by_admin(&self) -> bool {
+        !self.status.is_final() && self.hold_state == crate::domain::HoldState::Held
+    }
+
+    /// Whether the tracker still follows it, so that a recheck means something.
+    pub fn recheckable(&self) -> bool {
+        self.next_check_at.is_some()
+    }
+}
+
 /// A credit or debit typed in the panel (or the chat), pending until confirmed once.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MoveRow {
