@@ -149,6 +149,14 @@ panel-topups-waiting = عمليات شحن في الانتظار
 panel-broadcast-cancel = إلغاء الرسالة الجماعية
 panel-broadcast-cancel-done = أُلغيت الرسالة الجماعية.
 panel-broadcast-none = لا توجد رسالة جماعية جارية.
+panel-nav-topups = الشحن
+panel-topups-off = الشحن بالتحويل متوقف: لا تصل وصولات جديدة.
+panel-receipt = الوصل
+panel-topup-approve = قبول
+panel-topup-other-amount = إضافة مبلغ آخر
+panel-topup-reject = رفض
+panel-topup-decided = تم القرار: أُبلغ الزبون.
+panel-topup-already = سبق البت في هذا الوصل: لم يتغير شيء هذه المرة.
 
 # /panel in the admin's chat.
 cmd-panel = لوحة الإدارة

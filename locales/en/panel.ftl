@@ -146,6 +146,14 @@ panel-topups-waiting = Top-ups waiting
 panel-broadcast-cancel = Cancel the broadcast
 panel-broadcast-cancel-done = The broadcast is cancelled.
 panel-broadcast-none = No broadcast is running.
+panel-nav-topups = Top-ups
+panel-topups-off = Transfer top-ups are switched off: no new receipts come in.
+panel-receipt = Receipt
+panel-topup-approve = Approve
+panel-topup-other-amount = Credit another amount
+panel-topup-reject = Reject
+panel-topup-decided = Decided: the customer is told.
+panel-topup-already = This receipt was already decided: nothing changed this time.
 
 # /panel in the admin's chat.
 cmd-panel = Admin panel

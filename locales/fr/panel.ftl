@@ -146,6 +146,14 @@ panel-topups-waiting = Recharges en attente
 panel-broadcast-cancel = Annuler la diffusion
 panel-broadcast-cancel-done = La diffusion est annulée.
 panel-broadcast-none = Aucune diffusion en cours.
+panel-nav-topups = Recharges
+panel-topups-off = Les recharges par virement sont désactivées : aucun nouveau reçu n’arrive.
+panel-receipt = Reçu
+panel-topup-approve = Approuver
+panel-topup-other-amount = Créditer un autre montant
+panel-topup-reject = Refuser
+panel-topup-decided = Décidé : le client est prévenu.
+panel-topup-already = Ce reçu a déjà été traité : rien n’a changé cette fois.
 
 # /panel in the admin's chat.
 cmd-panel = Panneau d’administration

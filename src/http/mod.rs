@@ -121,7 +121,7 @@ pub async fn start(
     store: &Store,
     bot: &teloxide::Bot,
     oneclick_ok: bool,
-    shop: Arc<dyn crate::panel::ShopOps>,
+    ctx: Arc<crate::shop::Ctx>,
 ) -> Result<(Http, UpdateSource), StartError> {
     let readiness = Arc::new(Readiness::new());
     readiness.telegram_reached();
@@ -164,6 +164,7 @@ pub async fn start(
     http.addr = tcp.local_addr().ok();
     tracing::info!(addr = ?http.addr, "HTTP server listening");
     crate::metrics::install();
+    let panel_bot = bot.clone();
     let bot = bot.clone();
     let probe: TelegramProbe = Arc::new(move || {
         let bot = bot.clone();
@@ -172,14 +173,64 @@ pub async fn start(
             bot.get_me().await.is_ok()
         })
     });
-    let app = router(store.clone(), readiness, Some(probe), inbox)
-        .merge(crate::panel::router(crate::panel::PanelState::new(store.clone(), panel_config(cfg)).with_shop(shop)));
+    let app = router(store.clone(), readiness, Some(probe), inbox).merge(crate::panel::router(
+        crate::panel::PanelState::new(store.clone(), panel_config(cfg))
+            .with_shop(Arc::new(PanelShop { ctx, bot: panel_bot })),
+    ));
     if cfg.public_url.is_none() {
         tracing::info!("PUBLIC_URL is unset: the admin panel has no link to give out");
     }
     http.tasks.push(tokio::spawn(serve(tcp, app, stopped.clone())));
     http.tasks.push(tokio::spawn(metrics_upkeep(stopped)));
     Ok((http, source))
+}
+
+/// The running shop as the panel uses it, with the bot to fetch receipts: getFile, then the file
+/// streamed through this server (the download URL holds the bot token and never leaves here).
+struct PanelShop {
+    ctx: Arc<crate::shop::Ctx>,
+    bot: teloxide::Bot,
+}
+
+impl crate::panel::ShopOps for PanelShop {
+    fn costs(
+        &self,
+        t: crate::domain::CardType,
+        fresh: bool,
+    ) -> futures_util::future::BoxFuture<'_, Option<Vec<(i64, crate::domain::Dinars)>>> {
+        self.ctx.costs(t, fresh)
+    }
+
+    fn upstream_balance(&self) -> futures_util::future::BoxFuture<'_, Option<crate::domain::Dinars>> {
+        self.ctx.upstream_balance()
+    }
+
+    fn to_tracker(&self, order: crate::store::Order) {
+        self.ctx.to_tracker(order);
+    }
+
+    fn receipts_enabled(&self) -> bool {
+        self.ctx.receipts_enabled()
+    }
+
+    fn topup_decided(&self) {
+        self.ctx.topup_decided();
+    }
+
+    fn receipt(&self, file_id: String) -> futures_util::future::BoxFuture<'_, Option<axum::body::Body>> {
+        Box::pin(async move {
+            use teloxide::net::Download;
+            use teloxide::prelude::Requester;
+            let file = match self.bot.get_file(teloxide::types::FileId(file_id)).await {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!(error = %e, "receipt file not found on Telegram");
+                    return None;
+                }
+            };
+            Some(axum::body::Body::from_stream(self.bot.download_file_stream(&file.path)))
+        })
+    }
 }
 
 /// What the admin panel takes from the configuration.

@@ -6,6 +6,7 @@ pub mod auth;
 mod csv;
 mod pages;
 mod session;
+mod topups;
 mod view;
 
 use crate::domain::{CardType, Dinars};
@@ -67,6 +68,17 @@ pub trait ShopOps: Send + Sync {
     fn upstream_balance(&self) -> BoxFuture<'_, Option<Dinars>>;
     /// Hands an order to the tracker now (after a recheck or a refund), as `/lookup` does.
     fn to_tracker(&self, order: Order);
+    /// Whether customers may send transfer receipts (the Top-ups page is shown).
+    fn receipts_enabled(&self) -> bool {
+        false
+    }
+    /// A receipt decided: the top-up worker tells the customer now.
+    fn topup_decided(&self) {}
+    /// A receipt's file, fetched by the bot (getFile, then the download streamed through): the
+    /// page never sees a URL holding the bot token. `None` when it cannot be fetched.
+    fn receipt(&self, _file_id: String) -> BoxFuture<'_, Option<axum::body::Body>> {
+        Box::pin(async { None })
+    }
 }
 
 impl ShopOps for crate::shop::Ctx {
@@ -89,6 +101,14 @@ impl ShopOps for crate::shop::Ctx {
 
     fn to_tracker(&self, order: Order) {
         self.placed.placed(order);
+    }
+
+    fn receipts_enabled(&self) -> bool {
+        self.cfg.topup.offers(crate::domain::topup::TopupMethod::Transfer)
+    }
+
+    fn topup_decided(&self) {
+        self.topup_wake.notify_one();
     }
 }
 
@@ -129,6 +149,8 @@ fn data_routes() -> Routes {
         ("/admin/audit", get(pages::audit)),
         ("/admin/export/orders.csv", get(csv::orders)),
         ("/admin/export/ledger.csv", get(csv::ledger)),
+        ("/admin/topups", get(topups::page)),
+        ("/admin/topups/{id}/receipt", get(topups::receipt)),
     ]
 }
 
@@ -141,6 +163,7 @@ fn write_routes() -> Routes {
         ("/admin/prices", post(actions::set_price)),
         ("/admin/orders/{id}/recheck", post(actions::recheck)),
         ("/admin/orders/{id}/refund", post(actions::refund)),
+        ("/admin/topups/{id}/decide", post(topups::decide)),
     ]
 }
 

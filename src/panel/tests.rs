@@ -43,6 +43,15 @@ async fn setup() -> (Store, Router, tempfile::TempDir) {
     .unwrap();
     // A pending credit typed by the admin: action 1, for the confirmation page.
     s.propose_admin_move(ADMIN, AdminMove::Credit, 7, crate::domain::Dinars(10), Some("setup")).await.unwrap();
+    // A transfer receipt waiting for an admin: top-up 1.
+    let receipt = crate::store::topups::NewReceipt {
+        user_id: 7,
+        chat_id: 7,
+        amount: crate::domain::Dinars(3000),
+        file_id: "RECEIPT-FILE".into(),
+        kind: crate::domain::topup::ReceiptKind::Photo,
+    };
+    s.receipt_submitted(&receipt).await.unwrap();
     let r = router(PanelState::new(s.clone(), config()));
     (s, r, d)
 }
@@ -60,7 +69,11 @@ fn get(path: &str) -> axum::http::request::Builder {
 
 fn concrete(route: &str) -> String {
     // Order 1, customer 7 and the admin's pending action 1 exist.
-    let path = route.replace("/orders/{id}", "/orders/1").replace("/moves/{id}", "/moves/1").replace("{id}", "7");
+    let path = route
+        .replace("/orders/{id}", "/orders/1")
+        .replace("/moves/{id}", "/moves/1")
+        .replace("/topups/{id}", "/topups/1")
+        .replace("{id}", "7");
     if path.ends_with(".csv") { format!("{path}?from=2000-01-01&to=2100-01-01") } else { path }
 }
 
@@ -116,7 +129,7 @@ async fn no_data_route_answers_without_a_valid_admin() {
         }
         // And the admin does get it.
         let req = get(&path).header("x-telegram-init-data", init_data(ADMIN, 0)).body(Body::empty()).unwrap();
-        assert_eq!(send(&r, req).await.0, StatusCode::OK, "{path}");
+        assert_eq!(send(&with_shop(&s).0, req).await.0, StatusCode::OK, "{path}");
     }
 }
 
@@ -296,7 +309,7 @@ async fn no_write_route_acts_without_an_admin_or_without_the_csrf_token() {
     let cookie = login(&s, &r, ADMIN).await;
     let csrf = csrf_of(&r, &cookie).await;
     let (former, _) = s.create_session(99, 60_000).await.unwrap();
-    let body = "kind=credit&amount=500&reason=gift&card_type=ADSL&value=1000&price=1200&tier=customer";
+    let body = "decision=reject&kind=credit&amount=500&reason=gift&card_type=ADSL&value=1000&price=1200&tier=customer";
     for route in route_paths().1 {
         let path = concrete(route);
         let cases = [
@@ -387,6 +400,7 @@ struct FakeShop {
     down: std::sync::atomic::AtomicBool,
     fresh_reads: std::sync::atomic::AtomicUsize,
     tracked: std::sync::Mutex<Vec<i64>>,
+    decided: std::sync::atomic::AtomicUsize,
 }
 
 impl ShopOps for FakeShop {
@@ -409,6 +423,18 @@ impl ShopOps for FakeShop {
 
     fn to_tracker(&self, order: crate::store::Order) {
         self.tracked.lock().unwrap().push(order.id);
+    }
+
+    fn receipts_enabled(&self) -> bool {
+        true
+    }
+
+    fn topup_decided(&self) {
+        self.decided.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn receipt(&self, file_id: String) -> BoxFuture<'_, Option<Body>> {
+        Box::pin(async move { (file_id == "RECEIPT-FILE").then(|| Body::from("\u{ff}\u{d8}JPEG-BYTES")) })
     }
 }
 
@@ -538,6 +564,42 @@ async fn an_open_order_is_rechecked_or_refunded_once_as_from_lookup() {
             (ADMIN, "refund".into(), target.clone(), Some("HANDLING".into()), Some("REFUNDED".into())),
             (ADMIN, "recheck".into(), target, Some("HANDLING".into()), None),
         ]
+    );
+    assert!(s.ledger_mismatches().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_receipt_is_shown_through_the_bot_and_decided_once() {
+    let (s, _r, _d) = setup().await;
+    let (r, shop) = with_shop(&s);
+    let cookie = login(&s, &r, ADMIN).await;
+    let csrf = csrf_of(&r, &cookie).await;
+    let (_, _, page) =
+        send(&r, get("/admin/topups").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    assert!(page.contains("id=\"topup-1\"") && page.contains("3\u{202f}000\u{a0}DA") && page.contains(SECRET_NAME));
+    // The image comes from this server, never from a Telegram URL (which holds the bot token).
+    assert!(page.contains("src=\"/admin/topups/1/receipt\"") && !page.contains("api.telegram.org"), "{page}");
+    assert!(!page.contains(TOKEN));
+    let (status, headers, body) =
+        send(&r, get("/admin/topups/1/receipt").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    assert_eq!((status, headers.get(header::CONTENT_TYPE).unwrap().to_str().unwrap()), (StatusCode::OK, "image/jpeg"));
+    assert!(body.contains("JPEG-BYTES"));
+    let decide = |body: &str| form("/admin/topups/1/decide", &cookie, &format!("csrf={csrf}&{body}"));
+    let (_, _, page) = send(&r, decide("decision=amount&amount=2%2C5")).await;
+    assert!(page.contains("decimal"), "{page}");
+    let (_, _, page) = send(&r, decide("decision=reject&reason=")).await;
+    assert!(page.contains("Give a reason"), "{page}");
+    let (status, _, _) = send(&r, decide("decision=amount&amount=2+800")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&r, decide("decision=approve")).await;
+    assert!(page.contains("already decided"), "{page}");
+    assert_eq!(s.balances(7).await.unwrap().balance.get(), 2500 + 2800, "credited once, the amount received");
+    assert_eq!(shop.decided.load(std::sync::atomic::Ordering::Relaxed), 1, "the worker is woken to tell the customer");
+    let f = crate::store::audit::AuditFilter { limit: 10, ..Default::default() };
+    let a = &s.audit_page(&f).await.unwrap()[0];
+    assert_eq!(
+        (a.admin_id, a.action.as_str(), a.target.as_deref(), a.before.as_deref(), a.after.as_deref()),
+        (ADMIN, "topup-approve", Some("topup:1"), Some("PENDING 3000"), Some("APPROVED 2800"))
     );
     assert!(s.ledger_mismatches().await.unwrap().is_empty());
 }
