@@ -6,7 +6,7 @@ use crate::domain::{CardType, Dinars};
 use crate::i18n::Arg;
 use crate::store::User;
 use crate::store::audit::{AuditFilter, AuditRow};
-use crate::store::ledger::LedgerEntry;
+use crate::store::ledger::{LedgerCheckResult, LedgerEntry};
 use crate::store::now_ms;
 use crate::store::panel::{BroadcastRow, CustomerRow, Dashboard, OrderDetail, OrderRow, OrderSearch, PriceRow};
 use axum::extract::{Path, Query, State};
@@ -125,6 +125,10 @@ struct DashboardPage {
     bar_w: i64,
     chart_w: i64,
     chart_h: i64,
+    /// What the OneClickDZ account holds, when it can be read.
+    upstream: Option<Dinars>,
+    /// The last ledger check: when, and what it found.
+    ledger: Option<(i64, String, bool)>,
 }
 
 pub async fn dashboard(State(state): State<PanelState>, admin: Admin) -> Result<Html<String>, PanelError> {
@@ -135,7 +139,29 @@ pub async fn dashboard(State(state): State<PanelState>, admin: Admin) -> Result<
         ["panel-today", "panel-7-days", "panel-30-days"].iter().zip(d.sales).map(|(k, s)| (f.t.t(k), s)).collect();
     let bars = view::bars(&f.t, &d.daily);
     let bar_w = (view::CHART_W / i64::try_from(bars.len().max(1)).unwrap_or(1) - 2).max(1);
-    render(&DashboardPage { f, d, periods, bars, bar_w, chart_w: view::CHART_W, chart_h: view::CHART_H })
+    let upstream = match &state.shop {
+        Some(shop) => shop.upstream_balance().await,
+        None => None,
+    };
+    // The result the books worker saved (the same one /stats shows).
+    let ledger = state.store.last_ledger_check().await?.map(|c| match c.result {
+        LedgerCheckResult::Ok => (c.at, f.t.t("panel-ledger-ok"), true),
+        LedgerCheckResult::Failed => (c.at, f.t.t("panel-ledger-failed"), false),
+        LedgerCheckResult::Mismatches(users) => {
+            (c.at, f.t.n("panel-ledger-mismatch", &i64::try_from(users.len()).unwrap_or(i64::MAX)), false)
+        }
+    });
+    render(&DashboardPage {
+        f,
+        d,
+        periods,
+        bars,
+        bar_w,
+        chart_w: view::CHART_W,
+        chart_h: view::CHART_H,
+        upstream,
+        ledger,
+    })
 }
 
 #[derive(serde::Deserialize, Default)]

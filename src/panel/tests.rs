@@ -99,7 +99,7 @@ async fn login(s: &Store, r: &Router, admin: i64) -> String {
 
 #[tokio::test]
 async fn no_data_route_answers_without_a_valid_admin() {
-    let (s, r, _d) = setup().await;
+    let (s, _r, _d) = setup().await;
     // A session of someone no longer in ADMIN_IDS, and a forged cookie.
     let (former, _) = s.create_session(99, 60_000).await.unwrap();
     let old = init_data(ADMIN, 4000);
@@ -602,4 +602,29 @@ async fn a_receipt_is_shown_through_the_bot_and_decided_once() {
         (ADMIN, "topup-approve", Some("topup:1"), Some("PENDING 3000"), Some("APPROVED 2800"))
     );
     assert!(s.ledger_mismatches().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_dashboard_sets_oneclickdz_against_the_wallets_and_shows_the_books_and_receipts() {
+    let (s, _r, _d) = setup().await;
+    let (r, _shop) = with_shop(&s);
+    let cookie = login(&s, &r, ADMIN).await;
+    let dash = || async {
+        send(&r, get("/admin/dashboard").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await.2
+    };
+    let page = dash().await;
+    assert!(page.contains("Not checked yet"), "{page}");
+    // OneClickDZ holds 1 000 DA, the wallets 2 500 DA: the shop could not serve them all.
+    assert!(page.contains("id=\"upstream-balance\">1\u{202f}000\u{a0}DA") && page.contains("id=\"upstream-short\""));
+    assert!(page.contains("id=\"topups-waiting\">1<"), "{page}");
+    s.check_ledger().await;
+    let page = dash().await;
+    assert!(page.contains("Every wallet matches its ledger."), "{page}");
+    // Without the shop (OneClickDZ unknown), the page still answers.
+    let (_, _, page) = send(
+        &router(PanelState::new(s.clone(), config())),
+        get("/admin/dashboard").header(header::COOKIE, &cookie).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert!(page.contains("Unknown now") && !page.contains("upstream-short"), "{page}");
 }

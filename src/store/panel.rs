@@ -52,6 +52,8 @@ pub struct Dashboard {
     pub wallets_held: i64,
     /// The last 30 days, oldest first, days without sales included.
     pub daily: Vec<DaySales>,
+    /// Transfer receipts waiting for an admin.
+    pub topups_waiting: i64,
 }
 
 /// What the order page shows. The card code is not selected at all.
@@ -246,6 +248,10 @@ impl Store {
         .await?;
         (d.wallets_balance, d.wallets_held) =
             sqlx::query_as("SELECT COALESCE(SUM(balance), 0), COALESCE(SUM(held), 0) FROM users")
+                .fetch_one(&self.pool)
+                .await?;
+        (d.topups_waiting,) =
+            sqlx::query_as("SELECT COUNT(*) FROM topups WHERE method = 'transfer' AND status = 'PENDING'")
                 .fetch_one(&self.pool)
                 .await?;
         Ok(d)
