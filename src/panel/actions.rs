@@ -274,3 +274,32 @@ pub async fn recheck(
         }
     }
 }
+
+/// How long a cancel waits for copies already in flight (as the chat's cancel does).
+const CANCEL_SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Cancels a running broadcast with the chat's function; audited.
+pub async fn cancel_broadcast(
+    State(state): State<PanelState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PanelError> {
+    admin.check_csrf(&f.csrf)?;
+    if !state.store.cancel_broadcast(id).await? {
+        let notice = Notice::Error("panel-broadcast-none".into());
+        return Ok(pages::broadcasts_page(&state, &admin, None, Some(notice)).await?.into_response());
+    }
+    let entry = AuditEntry {
+        admin_id: admin.id,
+        action: "broadcast-cancel".into(),
+        target: Some(format!("broadcast:{id}")),
+        before: Some("running".into()),
+        after: Some("cancelled".into()),
+    };
+    state.store.record_audit(&entry).await?;
+    // Answered once copies already on their way are out: none follows the notice.
+    state.store.wait_sends_settled(&[id], CANCEL_SETTLE).await?;
+    tracing::info!(admin = admin.id, job = id, "broadcast cancelled in the panel");
+    Ok(Redirect::to("/admin/broadcasts?notice=broadcast-cancelled").into_response())
+}

@@ -164,6 +164,7 @@ fn write_routes() -> Routes {
         ("/admin/orders/{id}/recheck", post(actions::recheck)),
         ("/admin/orders/{id}/refund", post(actions::refund)),
         ("/admin/topups/{id}/decide", post(topups::decide)),
+        ("/admin/broadcasts/{id}/cancel", post(actions::cancel_broadcast)),
     ]
 }
 

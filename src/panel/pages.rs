@@ -445,15 +445,32 @@ struct BroadcastsPage {
     f: Frame,
     rows: Vec<BroadcastRow>,
     next: Option<i64>,
+    notice: Option<Notice>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct BroadcastsQuery {
+    before: Option<i64>,
+    notice: Option<String>,
 }
 
 pub async fn broadcasts(
     State(state): State<PanelState>,
     admin: Admin,
-    Query(p): Query<ListQuery>,
+    Query(p): Query<BroadcastsQuery>,
 ) -> Result<Html<String>, PanelError> {
-    let rows = state.store.broadcast_page(p.before, PAGE).await?;
-    render(&BroadcastsPage { f: Frame::new(&admin, "broadcasts"), next: next_cursor(&rows, |r| r.id), rows })
+    broadcasts_page(&state, &admin, p.before, Notice::from_query(p.notice.as_deref())).await
+}
+
+/// Broadcasts with their counts, newest first; a running one can be cancelled.
+pub async fn broadcasts_page(
+    state: &PanelState,
+    admin: &Admin,
+    before: Option<i64>,
+    notice: Option<Notice>,
+) -> Result<Html<String>, PanelError> {
+    let rows = state.store.broadcast_page(before, PAGE).await?;
+    render(&BroadcastsPage { f: Frame::new(admin, "broadcasts"), next: next_cursor(&rows, |r| r.id), rows, notice })
 }
 
 #[derive(serde::Deserialize, Default)]

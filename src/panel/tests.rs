@@ -628,3 +628,25 @@ async fn the_dashboard_sets_oneclickdz_against_the_wallets_and_shows_the_books_a
     .await;
     assert!(page.contains("Unknown now") && !page.contains("upstream-short"), "{page}");
 }
+
+#[tokio::test]
+async fn a_running_broadcast_is_cancelled_from_the_panel_once_and_audited() {
+    let (s, r, _d) = setup().await;
+    let job = s.create_broadcast(ADMIN, ADMIN, 1, &crate::store::Audience::Everyone, ADMIN, 2).await.unwrap();
+    let cookie = login(&s, &r, ADMIN).await;
+    let csrf = csrf_of(&r, &cookie).await;
+    let (_, _, page) =
+        send(&r, get("/admin/broadcasts").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    assert!(page.contains(&format!("id=\"cancel-{}\"", job.id)), "{page}");
+    let cancel = || form(&format!("/admin/broadcasts/{}/cancel", job.id), &cookie, &format!("csrf={csrf}"));
+    let (status, headers, _) = send(&r, cancel()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers.get(header::LOCATION).unwrap(), "/admin/broadcasts?notice=broadcast-cancelled");
+    assert!(s.running_broadcasts().await.unwrap().is_empty());
+    let (_, _, page) = send(&r, cancel()).await;
+    assert!(page.contains("No broadcast is running") && !page.contains("id=\"cancel-"), "{page}");
+    let f = crate::store::audit::AuditFilter { limit: 10, ..Default::default() };
+    let got: Vec<_> = s.audit_page(&f).await.unwrap().into_iter().map(|a| (a.action, a.target)).collect();
+    let target = Some(format!("broadcast:{}", job.id));
+    assert_eq!(got, [("broadcast-cancel".to_owned(), target.clone()), ("broadcast".to_owned(), target)]);
+}
