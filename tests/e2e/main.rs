@@ -7,6 +7,7 @@ mod http;
 mod locales;
 mod ops;
 mod orders;
+mod panel_audit;
 mod pricing;
 mod startup;
 mod strict;
