@@ -5,6 +5,8 @@
 //! `PANEL_SCREENSHOTS=1`). Without chromedriver the test fails (a skipped browser test would pass
 //! unseen); `PANEL_BROWSER=skip` is the explicit opt-out on a machine without Chromium.
 use fantoccini::{ClientBuilder, Locator};
+use futures_util::future::BoxFuture;
+use netcard_bot::domain::{CardType, Dinars};
 use hyper_util::client::legacy::connect::HttpConnector;
 use netcard_bot::i18n::Lang;
 use netcard_bot::panel::{LOGIN_LINK_TTL_MS, PanelConfig, PanelState};
@@ -75,6 +77,25 @@ async fn shop(s: &Store) {
     .unwrap();
 }
 
+/// OneClickDZ as the dashboard reads it: a balance, and the costs of the cards sold.
+struct Shop;
+
+impl netcard_bot::panel::ShopOps for Shop {
+    fn costs(&self, t: CardType, _fresh: bool) -> BoxFuture<'_, Option<Vec<(i64, Dinars)>>> {
+        let list = match t {
+            CardType::Adsl => vec![(1000, Dinars(1000)), (2000, Dinars(2000))],
+            CardType::FourG => vec![(1000, Dinars(1000)), (2000, Dinars(2000))],
+        };
+        Box::pin(async move { Some(list) })
+    }
+
+    fn upstream_balance(&self) -> BoxFuture<'_, Option<Dinars>> {
+        Box::pin(async { Some(Dinars(48_250)) })
+    }
+
+    fn to_tracker(&self, _: netcard_bot::store::Order) {}
+}
+
 async fn wait_for<T, F, Fut>(what: &str, mut f: F) -> T
 where
     F: FnMut() -> Fut,
@@ -118,7 +139,8 @@ async fn an_admin_logs_in_reads_the_dashboard_and_finds_a_customer() {
         session_secs: 3600,
         public_url: None,
     };
-    let app = netcard_bot::panel::router(PanelState::new(store.clone(), config));
+    store.check_ledger().await;
+    let app = netcard_bot::panel::router(PanelState::new(store.clone(), config).with_shop(std::sync::Arc::new(Shop)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
