@@ -6,8 +6,8 @@
 //! unseen); `PANEL_BROWSER=skip` is the explicit opt-out on a machine without Chromium.
 use fantoccini::{ClientBuilder, Locator};
 use futures_util::future::BoxFuture;
-use netcard_bot::domain::{CardType, Dinars};
 use hyper_util::client::legacy::connect::HttpConnector;
+use netcard_bot::domain::{CardType, Dinars};
 use netcard_bot::i18n::Lang;
 use netcard_bot::panel::{LOGIN_LINK_TTL_MS, PanelConfig, PanelState};
 use netcard_bot::store::{NewUser, Store};

@@ -85,9 +85,23 @@ impl Notice {
 }
 
 /// The next page's cursor: the last id shown, when the page was full.
-fn next_cursor<T>(rows: &[T], id: impl Fn(&T) -> i64) -> Option<i64> {
-    (rows.len() as i64 >= PAGE).then(|| rows.last().map(id)).flatten()
+fn next_cursor<T: Keyed>(rows: &[T]) -> Option<i64> {
+    (rows.len() as i64 >= PAGE).then(|| rows.last().map(Keyed::key)).flatten()
 }
+
+/// A row of a list paged on its id (newest first): the next page starts below the last key.
+trait Keyed {
+    fn key(&self) -> i64;
+}
+
+macro_rules! keyed_by_id {
+    ($($t:ty),*) => {$(impl Keyed for $t {
+        fn key(&self) -> i64 {
+            self.id
+        }
+    })*};
+}
+keyed_by_id!(OrderRow, CustomerRow, LedgerEntry, BroadcastRow, AuditRow);
 
 #[derive(askama::Template)]
 #[template(path = "panel/landing.html")]
@@ -214,7 +228,7 @@ pub async fn orders(
         from: p.from.unwrap_or_default(),
         to: p.to.unwrap_or_default(),
         statuses: &STATUSES,
-        next: next_cursor(&rows, |r| r.id),
+        next: next_cursor(&rows),
         rows,
     })
 }
@@ -289,7 +303,7 @@ pub async fn customers(
     render(&CustomersPage {
         f: Frame::new(&admin, "customers"),
         q: p.q.unwrap_or_default(),
-        next: next_cursor(&rows, |r| r.id),
+        next: next_cursor(&rows),
         rows,
     })
 }
@@ -338,9 +352,9 @@ pub async fn customer_page(
     render(&CustomerPage {
         f: Frame::new(admin, "customers"),
         c,
-        ledger_next: next_cursor(&ledger, |r| r.id),
+        ledger_next: next_cursor(&ledger),
         ledger,
-        orders_next: next_cursor(&orders, |r| r.id),
+        orders_next: next_cursor(&orders),
         orders,
         notice,
     })
@@ -470,7 +484,7 @@ pub async fn broadcasts_page(
     notice: Option<Notice>,
 ) -> Result<Html<String>, PanelError> {
     let rows = state.store.broadcast_page(before, PAGE).await?;
-    render(&BroadcastsPage { f: Frame::new(admin, "broadcasts"), next: next_cursor(&rows, |r| r.id), rows, notice })
+    render(&BroadcastsPage { f: Frame::new(admin, "broadcasts"), next: next_cursor(&rows), rows, notice })
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -508,7 +522,7 @@ pub async fn audit(
         admin: admin_filter.map(|a| a.to_string()).unwrap_or_default(),
         action: action.unwrap_or_default(),
         actions: state.store.audit_actions().await?,
-        next: next_cursor(&rows, |r| r.id),
+        next: next_cursor(&rows),
         rows,
     })
 }
