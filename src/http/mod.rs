@@ -217,6 +217,34 @@ impl crate::panel::ShopOps for PanelShop {
         self.ctx.topup_decided();
     }
 
+    fn credited(
+        &self,
+        user_id: i64,
+        amount: crate::domain::Dinars,
+        balance: crate::domain::Dinars,
+    ) -> futures_util::future::BoxFuture<'_, ()> {
+        Box::pin(async move {
+            use teloxide::payloads::SendMessageSetters;
+            use teloxide::prelude::Requester;
+            let Ok(Some(u)) = self.ctx.store.user(user_id).await else { return };
+            let l = u.language;
+            let text = crate::tr!(
+                l,
+                "credit-received",
+                amount = crate::i18n::money(l, amount),
+                balance = crate::i18n::money(l, balance)
+            );
+            let sent = self
+                .bot
+                .send_message(teloxide::types::ChatId(user_id), text)
+                .parse_mode(teloxide::types::ParseMode::Html)
+                .await;
+            if let Err(e) = sent {
+                tracing::info!(user = user_id, error = %e, "credit notice not delivered");
+            }
+        })
+    }
+
     fn receipt(&self, file_id: String) -> futures_util::future::BoxFuture<'_, Option<axum::body::Body>> {
         Box::pin(async move {
             use teloxide::net::Download;

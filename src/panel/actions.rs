@@ -123,6 +123,11 @@ pub async fn confirm_move(
                 balance = balances.balance.get(),
                 "wallet changed by admin in the panel"
             );
+            if action.kind == AdminMove::Credit
+                && let Some(shop) = &state.shop
+            {
+                shop.credited(action.user_id, action.amount, balances.balance).await;
+            }
             Ok(Redirect::to(&format!("/admin/customers/{}?notice=moved", action.user_id)).into_response())
         }
         ConfirmOutcome::Refused { available, .. } => {

@@ -74,6 +74,10 @@ pub trait ShopOps: Send + Sync {
     }
     /// A receipt decided: the top-up worker tells the customer now.
     fn topup_decided(&self) {}
+    /// A credit confirmed in the panel: the customer is told, as after the chat's Confirm.
+    fn credited(&self, _user_id: i64, _amount: Dinars, _balance: Dinars) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
     /// A receipt's file, fetched by the bot (getFile, then the download streamed through): the
     /// page never sees a URL holding the bot token. `None` when it cannot be fetched.
     fn receipt(&self, _file_id: String) -> BoxFuture<'_, Option<axum::body::Body>> {

@@ -332,7 +332,8 @@ async fn no_write_route_acts_without_an_admin_or_without_the_csrf_token() {
 
 #[tokio::test]
 async fn a_credit_from_the_panel_is_confirmed_once_and_audited() {
-    let (s, r, _d) = setup().await;
+    let (s, _r, _d) = setup().await;
+    let (r, shop) = with_shop(&s);
     let cookie = login(&s, &r, ADMIN).await;
     let csrf = csrf_of(&r, &cookie).await;
     // Bad amounts and a missing reason are refused with the chat's words; nothing is written.
@@ -372,6 +373,7 @@ async fn a_credit_from_the_panel_is_confirmed_once_and_audited() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("already confirmed or cancelled"), "{page}");
     assert_eq!(s.balances(7).await.unwrap().balance.get(), 4000);
+    assert_eq!(*shop.credits.lock().unwrap(), [(7, 1500, 4000)], "the customer is told once");
     let ledger = s.recent_ledger(7, 10).await.unwrap();
     assert_eq!(ledger.len(), 2);
     assert_eq!((ledger[0].admin_id, ledger[0].note.as_deref()), (Some(ADMIN), Some("cash at the shop")));
@@ -401,6 +403,7 @@ struct FakeShop {
     fresh_reads: std::sync::atomic::AtomicUsize,
     tracked: std::sync::Mutex<Vec<i64>>,
     decided: std::sync::atomic::AtomicUsize,
+    credits: std::sync::Mutex<Vec<(i64, i64, i64)>>,
 }
 
 impl ShopOps for FakeShop {
@@ -431,6 +434,11 @@ impl ShopOps for FakeShop {
 
     fn topup_decided(&self) {
         self.decided.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn credited(&self, user_id: i64, amount: Dinars, balance: Dinars) -> BoxFuture<'_, ()> {
+        self.credits.lock().unwrap().push((user_id, amount.get(), balance.get()));
+        Box::pin(async {})
     }
 
     fn receipt(&self, file_id: String) -> BoxFuture<'_, Option<Body>> {

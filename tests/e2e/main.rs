@@ -8,6 +8,7 @@ mod locales;
 mod ops;
 mod orders;
 mod panel_audit;
+mod panel_writes;
 mod pricing;
 mod startup;
 mod strict;
