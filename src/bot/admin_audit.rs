@@ -15,7 +15,7 @@ async fn read(ctx: &Ctx, cmd: Command, args: &[&str]) -> Option<(&'static str, S
         Command::SetRole => {
             let id = user()?;
             let u = ctx.store.user(id).await.ok()??;
-            Some(("set-role", format!("user:{id}"), Some(u.role.as_str().to_owned())))
+            Some((crate::store::panel::AUDIT_SET_ROLE, format!("user:{id}"), Some(u.role.as_str().to_owned())))
         }
         Command::Ban | Command::Unban => {
             let id = user()?;

@@ -6,6 +6,9 @@ use crate::domain::Dinars;
 use futures_util::stream::BoxStream;
 use sha2::{Digest, Sha256};
 
+/// The audit log's action name for a role change (from `/setrole`).
+pub const AUDIT_SET_ROLE: &str = "set-role";
+
 /// Orders not final after this long are shown as stuck.
 pub const STUCK_AFTER_MS: i64 = 30 * 60 * 1000;
 const DAY_MS: i64 = 24 * 3600 * 1000;
