@@ -256,6 +256,16 @@ async fn csv_export_streams_every_order_with_arabic_names_intact() {
     let lines: Vec<&str> = body.trim_end().split("\r\n").collect();
     assert_eq!(lines.len(), 1 + 10_001, "header, 10,000 orders and the setup's one");
     assert_eq!(lines.iter().filter(|l| l.contains(",عبد القادر,ADSL,")).count(), 10_000);
+    // Streamed: the body comes in many chunks of bounded size, not as one string built in memory.
+    let req = get("/admin/export/orders.csv?from=2000-01-01&to=2100-12-31").header(header::COOKIE, &cookie);
+    let resp = r.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let mut stream = resp.into_body().into_data_stream();
+    let (mut chunks, mut largest, mut total) = (0, 0, 0);
+    while let Some(c) = futures_util::StreamExt::next(&mut stream).await {
+        let c = c.unwrap();
+        (chunks, largest, total) = (chunks + 1, largest.max(c.len()), total + c.len());
+    }
+    assert!(chunks > 20 && largest < 64 * 1024, "{chunks} chunks, largest {largest} of {total} bytes");
     assert!(!body.contains("card_code"));
     let req = get("/admin/export/ledger.csv?from=2000-01-01&to=2100-12-31").header(header::COOKIE, &cookie);
     let (_, _, body) = send(&r, req.body(Body::empty()).unwrap()).await;
