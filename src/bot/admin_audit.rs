@@ -1,6 +1,6 @@
 //! Audit entries for the admin commands whose store functions take no admin id (`/setrole`,
-//! `/ban`, `/unban`, `/maintenance`): the state is read before and after the command, and a change
-//! is written to the audit log as the panel writes it. Money, prices, refunds, broadcasts and
+//! `/ban`, `/unban`, `/maintenance`, `/broadcast_cancel`): the state is read before and after the
+//! command, and a change is written to the audit log as the panel writes it. Money, prices, refunds, broadcasts and
 //! top-up decisions are audited inside their store functions instead.
 use super::commands::Command;
 use crate::shop::Ctx;
@@ -22,6 +22,11 @@ async fn read(ctx: &Ctx, cmd: Command, args: &[&str]) -> Option<(&'static str, S
             let u = ctx.store.user(id).await.ok()??;
             let action = if cmd == Command::Ban { "ban" } else { "unban" };
             Some((action, format!("user:{id}"), Some(if u.banned { "banned" } else { "not banned" }.to_owned())))
+        }
+        Command::BroadcastCancel => {
+            let ids: Vec<String> =
+                ctx.store.running_broadcasts().await.ok()?.iter().map(|j| j.id.to_string()).collect();
+            Some((crate::store::panel::AUDIT_BROADCAST_CANCEL, "broadcasts".to_owned(), Some(ids.join(","))))
         }
         Command::Maintenance => {
             Some(("maintenance", "shop".to_owned(), Some(if ctx.in_maintenance() { "on" } else { "off" }.to_owned())))

@@ -297,7 +297,7 @@ pub async fn cancel_broadcast(
     }
     let entry = AuditEntry {
         admin_id: admin.id,
-        action: "broadcast-cancel".into(),
+        action: crate::store::panel::AUDIT_BROADCAST_CANCEL.into(),
         target: Some(format!("broadcast:{id}")),
         before: Some("running".into()),
         after: Some("cancelled".into()),

@@ -8,6 +8,8 @@ use sha2::{Digest, Sha256};
 
 /// The audit log's action name for a role change (from `/setrole`).
 pub const AUDIT_SET_ROLE: &str = "set-role";
+/// The audit log's action name for a broadcast stopped before its end.
+pub const AUDIT_BROADCAST_CANCEL: &str = "broadcast-cancel";
 
 /// Orders not final after this long are shown as stuck.
 pub const STUCK_AFTER_MS: i64 = 30 * 60 * 1000;

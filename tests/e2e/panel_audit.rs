@@ -44,3 +44,38 @@ async fn admin_commands_write_audit_entries() {
         ]
     );
 }
+
+#[tokio::test]
+async fn broadcast_cancel_by_command_is_audited() {
+    let app = TestApp::start_with(&[("BROADCAST_PER_SEC", "1")]).await;
+    admin_says(&app, "/start").await;
+    let store = app.store().await;
+    for id in 31_001..=31_030 {
+        let u = netcard_bot::store::NewUser {
+            id,
+            first_name: format!("U{id}"),
+            last_name: None,
+            username: None,
+            language: netcard_bot::i18n::Lang::En,
+            is_admin: false,
+        };
+        store.touch_user(&u).await.unwrap();
+    }
+    // A job as `/broadcast` writes it (audited by the store), still running at one copy a second.
+    let job = store.create_broadcast(ADMIN, ADMIN, 1, &netcard_bot::store::Audience::Everyone, ADMIN, 1).await.unwrap();
+    let m = admin_says(&app, "/broadcast_cancel").await;
+    assert!(m.plain.contains("Broadcast stopped."), "{}", m.plain);
+    let rows = store.audit_page(&AuditFilter { limit: 10, ..Default::default() }).await.unwrap();
+    let got: Vec<_> = rows
+        .iter()
+        .rev()
+        .map(|r| (r.admin_id, r.action.as_str(), r.target.clone(), r.before.clone(), r.after.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (ADMIN, "broadcast", Some(format!("broadcast:{}", job.id)), None, Some(format!("all {}", job.total))),
+            (ADMIN, "broadcast-cancel", Some("broadcasts".into()), Some(job.id.to_string()), Some(String::new())),
+        ]
+    );
+}
