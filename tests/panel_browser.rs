@@ -247,6 +247,30 @@ async fn an_admin_logs_in_reads_the_dashboard_and_finds_a_customer() {
     let row = audit.lines().find(|l| l.contains("user:7")).unwrap_or_default().to_owned();
     assert!(row.contains("credit") && row.contains("42") && row.contains("12500") && row.contains("14000"), "{audit}");
 
+    // A price edited in place: below the OneClickDZ cost it is refused, above it is saved.
+    c.goto(&format!("{base}/admin/prices")).await.unwrap();
+    let set_price = |price: &'static str, want: &'static str| {
+        let c = c.clone();
+        async move {
+            let input = wait_for("the price field", || async {
+                c.find(Locator::Css("#price-ADSL-1000 td.customer input[name=price]")).await.ok()
+            })
+            .await;
+            input.clear().await.unwrap();
+            input.send_keys(price).await.unwrap();
+            c.find(Locator::Css("#price-ADSL-1000 td.customer button")).await.unwrap().click().await.unwrap();
+            // The page is replaced: wait for the answer to this submission, not the last one.
+            wait_for("the answer", || async {
+                c.find(Locator::Id("notice")).await.ok()?.text().await.ok().filter(|t| t.contains(want))
+            })
+            .await
+        }
+    };
+    set_price("900", "below the OneClickDZ cost of 1\u{202f}000 DA").await;
+    assert_eq!(set_price("1 100", "saved").await, "Price saved.");
+    let margin = c.find(Locator::Css("#price-ADSL-1000 td.margin")).await.unwrap().text().await.unwrap();
+    assert_eq!(margin, "100 DA");
+
     // The same dashboard for an admin who reads Arabic: right to left, amounts in د.ج.
     store.set_language(ADMIN, Lang::Ar).await.unwrap();
     c.goto(&format!("{base}/admin/dashboard")).await.unwrap();
