@@ -45,7 +45,7 @@ impl Frame {
 
 impl Frame {
     /// The refund's second question: how much, to whom, and the risk.
-    pub fn refund_ask(&self, price: &i64, name: &str) -> String {
+    pub fn refund_ask(&self, price: &Dinars, name: &str) -> String {
         self.t
             .plain("panel-refund-ask", &[("price", Arg::Str(self.t.money(price))), ("name", Arg::Str(name.to_owned()))])
     }
