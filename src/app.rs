@@ -127,7 +127,7 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
     // Production plumbing (issue 15, src/http): the HTTP server when configured, and the update
     // source (webhook, or polling after deleting any webhook). Before the workers, so a refused
     // webhook or a taken port stops the start cleanly.
-    let (http, listener) = crate::http::start(&cfg, &store, &bot, oneclick_ok).await?;
+    let (http, listener) = crate::http::start(&cfg, &store, &bot, oneclick_ok, ctx.clone()).await?;
     setup::register_commands(&bot, &ctx).await;
     crate::bot::panel_link::set_menu_buttons(&bot, &ctx).await;
 

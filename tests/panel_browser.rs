@@ -1,10 +1,13 @@
 //! The admin panel in a real browser: headless Chromium driven through chromedriver logs in with
-//! a one-time link, reads the dashboard, finds a customer and reads their balance, and takes
+//! a one-time link, reads the dashboard, finds a customer, credits them through the form (with its
+//! confirmation step), sees the balance, ledger and audit entry change, and takes
 //! screenshots of the dashboard in English and Arabic (saved under `docs/` when
 //! `PANEL_SCREENSHOTS=1`). Without chromedriver the test fails (a skipped browser test would pass
 //! unseen); `PANEL_BROWSER=skip` is the explicit opt-out on a machine without Chromium.
 use fantoccini::{ClientBuilder, Locator};
+use futures_util::future::BoxFuture;
 use hyper_util::client::legacy::connect::HttpConnector;
+use netcard_bot::domain::{CardType, Dinars};
 use netcard_bot::i18n::Lang;
 use netcard_bot::panel::{LOGIN_LINK_TTL_MS, PanelConfig, PanelState};
 use netcard_bot::store::{NewUser, Store};
@@ -74,6 +77,25 @@ async fn shop(s: &Store) {
     .unwrap();
 }
 
+/// OneClickDZ as the dashboard reads it: a balance, and the costs of the cards sold.
+struct Shop;
+
+impl netcard_bot::panel::ShopOps for Shop {
+    fn costs(&self, t: CardType, _fresh: bool) -> BoxFuture<'_, Option<Vec<(i64, Dinars)>>> {
+        let list = match t {
+            CardType::Adsl => vec![(1000, Dinars(1000)), (2000, Dinars(2000))],
+            CardType::FourG => vec![(1000, Dinars(1000)), (2000, Dinars(2000))],
+        };
+        Box::pin(async move { Some(list) })
+    }
+
+    fn upstream_balance(&self) -> BoxFuture<'_, Option<Dinars>> {
+        Box::pin(async { Some(Dinars(48_250)) })
+    }
+
+    fn to_tracker(&self, _: netcard_bot::store::Order) {}
+}
+
 async fn wait_for<T, F, Fut>(what: &str, mut f: F) -> T
 where
     F: FnMut() -> Fut,
@@ -117,7 +139,8 @@ async fn an_admin_logs_in_reads_the_dashboard_and_finds_a_customer() {
         session_secs: 3600,
         public_url: None,
     };
-    let app = netcard_bot::panel::router(PanelState::new(store.clone(), config));
+    store.check_ledger().await;
+    let app = netcard_bot::panel::router(PanelState::new(store.clone(), config).with_shop(std::sync::Arc::new(Shop)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -187,6 +210,67 @@ async fn an_admin_logs_in_reads_the_dashboard_and_finds_a_customer() {
     let ledger = c.find(Locator::Id("ledger")).await.unwrap().text().await.unwrap();
     assert!(ledger.contains("Credit") && ledger.contains("12\u{202f}500 DA"), "{ledger}");
 
+    // Credit her through the form: a confirmation page first, then Confirm moves the money.
+    c.find(Locator::Id("move-amount")).await.unwrap().send_keys("1 500").await.unwrap();
+    c.find(Locator::Id("move-reason")).await.unwrap().send_keys("cash paid at the shop").await.unwrap();
+    c.find(Locator::Id("move-submit")).await.unwrap().click().await.unwrap();
+    let after = wait_for("the confirmation page", || async {
+        c.find(Locator::Id("move-new-balance")).await.ok()?.text().await.ok()
+    })
+    .await;
+    assert_eq!(after, "14\u{202f}000 DA");
+    assert_eq!(c.find(Locator::Id("move-balance")).await.unwrap().text().await.unwrap(), "12\u{202f}500 DA");
+    assert_eq!(store.balances(7).await.unwrap().balance.get(), 12_500, "nothing moved before Confirm");
+    c.find(Locator::Id("move-confirm")).await.unwrap().click().await.unwrap();
+    let notice =
+        wait_for("the credit done", || async { c.find(Locator::Id("notice")).await.ok()?.text().await.ok() }).await;
+    assert!(notice.contains("the wallet has changed"), "{notice}");
+    assert_eq!(c.find(Locator::Id("balance")).await.unwrap().text().await.unwrap(), "14\u{202f}000 DA");
+    let ledger = c.find(Locator::Id("ledger")).await.unwrap().text().await.unwrap();
+    let first = ledger.lines().nth(1).unwrap_or_default();
+    assert!(first.contains("Credit") && first.contains("1\u{202f}500 DA") && first.contains("cash paid"), "{ledger}");
+    // Back to the confirmation page as the browser kept it, and Confirm pressed again: the action
+    // is decided, nothing moves twice.
+    c.back().await.unwrap();
+    wait_for("the kept page", || async { c.find(Locator::Id("move-confirm")).await.ok()?.click().await.ok() }).await;
+    let notice =
+        wait_for("the second confirm", || async { c.find(Locator::Css("#notice.bad")).await.ok()?.text().await.ok() })
+            .await;
+    assert!(notice.contains("already confirmed"), "{notice}");
+    assert_eq!(c.find(Locator::Id("move-status")).await.unwrap().text().await.unwrap(), "Confirmed.");
+    assert_eq!(store.balances(7).await.unwrap().balance.get(), 14_000);
+
+    // The audit log names who did it, to whom, and the balance before and after.
+    c.goto(&format!("{base}/admin/audit")).await.unwrap();
+    let audit =
+        wait_for("the audit log", || async { c.find(Locator::Id("audit")).await.ok()?.text().await.ok() }).await;
+    let row = audit.lines().find(|l| l.contains("user:7")).unwrap_or_default().to_owned();
+    assert!(row.contains("credit") && row.contains("42") && row.contains("12500") && row.contains("14000"), "{audit}");
+
+    // A price edited in place: below the OneClickDZ cost it is refused, above it is saved.
+    c.goto(&format!("{base}/admin/prices")).await.unwrap();
+    let set_price = |price: &'static str, want: &'static str| {
+        let c = c.clone();
+        async move {
+            let input = wait_for("the price field", || async {
+                c.find(Locator::Css("#price-ADSL-1000 td.customer input[name=price]")).await.ok()
+            })
+            .await;
+            input.clear().await.unwrap();
+            input.send_keys(price).await.unwrap();
+            c.find(Locator::Css("#price-ADSL-1000 td.customer button")).await.unwrap().click().await.unwrap();
+            // The page is replaced: wait for the answer to this submission, not the last one.
+            wait_for("the answer", || async {
+                c.find(Locator::Id("notice")).await.ok()?.text().await.ok().filter(|t| t.contains(want))
+            })
+            .await
+        }
+    };
+    set_price("900", "below the OneClickDZ cost of 1\u{202f}000 DA").await;
+    assert_eq!(set_price("1 100", "saved").await, "Price saved.");
+    let margin = c.find(Locator::Css("#price-ADSL-1000 td.margin")).await.unwrap().text().await.unwrap();
+    assert_eq!(margin, "100 DA");
+
     // The same dashboard for an admin who reads Arabic: right to left, amounts in د.ج.
     store.set_language(ADMIN, Lang::Ar).await.unwrap();
     c.goto(&format!("{base}/admin/dashboard")).await.unwrap();
@@ -196,7 +280,7 @@ async fn an_admin_logs_in_reads_the_dashboard_and_finds_a_customer() {
         c.find(Locator::Id("wallets-balance")).await.ok()?.text().await.ok()
     })
     .await;
-    assert_eq!(wallets, "15\u{202f}500 د.ج");
+    assert_eq!(wallets, "17\u{202f}000 د.ج");
     screenshot(&c, "panel-dashboard-ar.png").await;
     c.close().await.unwrap();
 }

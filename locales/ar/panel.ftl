@@ -104,6 +104,60 @@ panel-target = الهدف
 panel-before = قبل
 panel-after = بعد
 
+# الكتابة: إضافة / خصم، الأسعار، إجراءات الطلبات، الرسائل الجماعية.
+panel-move-title = إضافة رصيد أو خصمه
+panel-reason = السبب
+panel-move-next = متابعة
+panel-move-confirm-credit = تأكيد الإضافة
+panel-move-confirm-debit = تأكيد الخصم
+panel-balance-now = الرصيد الحالي
+panel-balance-after = الرصيد بعد العملية
+panel-confirm = تأكيد
+panel-cancel = إلغاء
+panel-move-done = تم: تغيّر رصيد المحفظة.
+panel-move-cancelled = أُلغيت العملية: لم يتحرك أي مبلغ.
+panel-move-already = هذه العملية سبق تأكيدها أو إلغاؤها: لم يتحرك أي مبلغ هذه المرة.
+panel-reason-needed = اكتب سببًا: يظهر في سجل محفظة الزبون.
+panel-move-status-done = مؤكدة.
+panel-move-status-cancelled = ملغاة.
+panel-move-status-refused = مرفوضة: الرصيد غير كافٍ.
+panel-save = حفظ
+panel-price-saved = تم حفظ السعر.
+panel-cost-now = تكلفة OneClickDZ الحالية
+panel-price-not-sold = لا تبيع OneClickDZ هذه البطاقة حاليًا: لا يمكن تغيير سعرها.
+panel-costs-unavailable = تعذّرت قراءة تكاليف OneClickDZ حاليًا: لا يمكن تغيير الأسعار.
+panel-recheck = تحقق الآن
+panel-recheck-started = يجري التحقق من الطلب لدى OneClickDZ الآن.
+panel-recheck-final = هذا الطلب منتهٍ: لم يبق شيء للتحقق منه.
+panel-refund = استرجاع
+panel-refund-ask = استرجاع { $price } إلى { $name }؟ لا تفعل ذلك إلا إذا أكدت OneClickDZ أنها لن تسلّم هذه البطاقة: إن سلّمتها لاحقًا يدفع المتجر ثمن البطاقة ويحتفظ الزبون بالمبلغ.
+panel-refund-confirm = نعم، استرجاع
+panel-refund-done = تم الاسترجاع: عاد السعر إلى محفظة الزبون.
+panel-refund-final = هذا الطلب منتهٍ مسبقًا: لم يُسترجع شيء.
+panel-upstream-balance = رصيد OneClickDZ
+panel-upstream-unknown = غير معروف حاليًا
+panel-upstream-short = أقل مما تحمله محافظ الزبائن.
+panel-ledger-check = آخر تدقيق للحسابات
+panel-ledger-ok = كل محفظة تطابق سجلها.
+panel-ledger-mismatch = { $n ->
+    [one] محفظة واحدة لا تطابق سجلها.
+   *[other] { $n } محافظ لا تطابق سجلاتها.
+}
+panel-ledger-failed = تعذّر إجراء التدقيق.
+panel-ledger-never = لم يجر التدقيق بعد.
+panel-topups-waiting = عمليات شحن في الانتظار
+panel-broadcast-cancel = إلغاء الرسالة الجماعية
+panel-broadcast-cancel-done = أُلغيت الرسالة الجماعية.
+panel-broadcast-none = لا توجد رسالة جماعية جارية.
+panel-nav-topups = الشحن
+panel-topups-off = الشحن بالتحويل متوقف: لا تصل وصولات جديدة.
+panel-receipt = الوصل
+panel-topup-approve = قبول
+panel-topup-other-amount = إضافة مبلغ آخر
+panel-topup-reject = رفض
+panel-topup-decided = تم القرار: أُبلغ الزبون.
+panel-topup-already = سبق البت في هذا الوصل: لم يتغير شيء هذه المرة.
+
 # /panel in the admin's chat.
 cmd-panel = لوحة الإدارة
 panel-link =

@@ -101,6 +101,60 @@ panel-target = Target
 panel-before = Before
 panel-after = After
 
+# Writes: credit / debit, prices, order actions, broadcasts.
+panel-move-title = Credit or debit
+panel-reason = Reason
+panel-move-next = Continue
+panel-move-confirm-credit = Confirm the credit
+panel-move-confirm-debit = Confirm the debit
+panel-balance-now = Balance now
+panel-balance-after = Balance after
+panel-confirm = Confirm
+panel-cancel = Cancel
+panel-move-done = Done: the wallet has changed.
+panel-move-cancelled = Cancelled: nothing moved.
+panel-move-already = This credit or debit was already confirmed or cancelled: nothing moved this time.
+panel-reason-needed = Give a reason: it goes into the customer's wallet history.
+panel-move-status-done = Confirmed.
+panel-move-status-cancelled = Cancelled.
+panel-move-status-refused = Refused: the balance was too small.
+panel-save = Save
+panel-price-saved = Price saved.
+panel-cost-now = OneClickDZ cost now
+panel-price-not-sold = OneClickDZ does not sell this card now: its price cannot be changed.
+panel-costs-unavailable = OneClickDZ costs cannot be read now: prices cannot be changed.
+panel-recheck = Recheck now
+panel-recheck-started = The order is being checked with OneClickDZ now.
+panel-recheck-final = This order is final: there is nothing left to check.
+panel-refund = Refund
+panel-refund-ask = Refund { $price } to { $name }? Only do this when OneClickDZ has confirmed it will not deliver this card: if it delivers later, the shop pays for the card and the customer keeps the money.
+panel-refund-confirm = Yes, refund
+panel-refund-done = Refunded: the price went back to the customer's wallet.
+panel-refund-final = This order is final already: nothing was refunded.
+panel-upstream-balance = OneClickDZ balance
+panel-upstream-unknown = Unknown now
+panel-upstream-short = Less than the customers' wallets hold.
+panel-ledger-check = Last ledger check
+panel-ledger-ok = Every wallet matches its ledger.
+panel-ledger-mismatch = { $n ->
+    [one] { $n } wallet does not match its ledger.
+   *[other] { $n } wallets do not match their ledger.
+}
+panel-ledger-failed = The check could not run.
+panel-ledger-never = Not checked yet.
+panel-topups-waiting = Top-ups waiting
+panel-broadcast-cancel = Cancel the broadcast
+panel-broadcast-cancel-done = The broadcast is cancelled.
+panel-broadcast-none = No broadcast is running.
+panel-nav-topups = Top-ups
+panel-topups-off = Transfer top-ups are switched off: no new receipts come in.
+panel-receipt = Receipt
+panel-topup-approve = Approve
+panel-topup-other-amount = Credit another amount
+panel-topup-reject = Reject
+panel-topup-decided = Decided: the customer is told.
+panel-topup-already = This receipt was already decided: nothing changed this time.
+
 # /panel in the admin's chat.
 cmd-panel = Admin panel
 panel-link =

@@ -101,6 +101,60 @@ panel-target = Cible
 panel-before = Avant
 panel-after = Après
 
+# Écritures : crédit / débit, prix, actions sur les commandes, diffusions.
+panel-move-title = Créditer ou débiter
+panel-reason = Motif
+panel-move-next = Continuer
+panel-move-confirm-credit = Confirmer le crédit
+panel-move-confirm-debit = Confirmer le débit
+panel-balance-now = Solde actuel
+panel-balance-after = Solde après
+panel-confirm = Confirmer
+panel-cancel = Annuler
+panel-move-done = C’est fait : le portefeuille a changé.
+panel-move-cancelled = Annulé : rien n’a bougé.
+panel-move-already = Ce crédit ou débit a déjà été confirmé ou annulé : rien n’a bougé cette fois.
+panel-reason-needed = Indiquez un motif : il figure dans l’historique du portefeuille du client.
+panel-move-status-done = Confirmé.
+panel-move-status-cancelled = Annulé.
+panel-move-status-refused = Refusé : le solde était insuffisant.
+panel-save = Enregistrer
+panel-price-saved = Prix enregistré.
+panel-cost-now = Coût OneClickDZ actuel
+panel-price-not-sold = OneClickDZ ne vend pas cette carte en ce moment : son prix ne peut pas être modifié.
+panel-costs-unavailable = Les coûts OneClickDZ sont illisibles pour le moment : les prix ne peuvent pas être modifiés.
+panel-recheck = Vérifier maintenant
+panel-recheck-started = La commande est vérifiée auprès de OneClickDZ maintenant.
+panel-recheck-final = Cette commande est terminée : il n’y a plus rien à vérifier.
+panel-refund = Rembourser
+panel-refund-ask = Rembourser { $price } à { $name } ? Seulement si OneClickDZ a confirmé qu’il ne livrera pas cette carte : s’il la livre plus tard, la boutique paie la carte et le client garde l’argent.
+panel-refund-confirm = Oui, rembourser
+panel-refund-done = Remboursé : le prix est revenu dans le portefeuille du client.
+panel-refund-final = Cette commande est déjà terminée : rien n’a été remboursé.
+panel-upstream-balance = Solde OneClickDZ
+panel-upstream-unknown = Inconnu pour le moment
+panel-upstream-short = Moins que ce que détiennent les portefeuilles des clients.
+panel-ledger-check = Dernière vérification des comptes
+panel-ledger-ok = Chaque portefeuille correspond à son historique.
+panel-ledger-mismatch = { $n ->
+    [one] { $n } portefeuille ne correspond pas à son historique.
+   *[other] { $n } portefeuilles ne correspondent pas à leur historique.
+}
+panel-ledger-failed = La vérification n’a pas pu se faire.
+panel-ledger-never = Pas encore vérifié.
+panel-topups-waiting = Recharges en attente
+panel-broadcast-cancel = Annuler la diffusion
+panel-broadcast-cancel-done = La diffusion est annulée.
+panel-broadcast-none = Aucune diffusion en cours.
+panel-nav-topups = Recharges
+panel-topups-off = Les recharges par virement sont désactivées : aucun nouveau reçu n’arrive.
+panel-receipt = Reçu
+panel-topup-approve = Approuver
+panel-topup-other-amount = Créditer un autre montant
+panel-topup-reject = Refuser
+panel-topup-decided = Décidé : le client est prévenu.
+panel-topup-already = Ce reçu a déjà été traité : rien n’a changé cette fois.
+
 # /panel in the admin's chat.
 cmd-panel = Panneau d’administration
 panel-link =

@@ -20,6 +20,7 @@ const CANCEL_SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
 pub async fn command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> HandlerResult {
     let (bot, ctx, admin, chat) = (t.bot, t.ctx, t.user, t.chat);
     let lang = admin.language;
+    let audit = super::admin_audit::before(ctx, cmd, args).await;
     let reply = match cmd {
         Command::Credit | Command::Debit => money_command(t, cmd, args).await?,
         Command::Lookup => return super::lookup::command(t, args).await,
@@ -40,6 +41,7 @@ pub async fn command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> HandlerResult
         },
         _ => tr!(lang, "unknown-command"),
     };
+    super::admin_audit::after(ctx, admin.id, cmd, args, audit).await;
     // Empty: the handler has answered with its own buttons.
     if !reply.is_empty() {
         ui::send(bot, chat, reply, None).await?;

@@ -121,6 +121,7 @@ pub async fn start(
     store: &Store,
     bot: &teloxide::Bot,
     oneclick_ok: bool,
+    ctx: Arc<crate::shop::Ctx>,
 ) -> Result<(Http, UpdateSource), StartError> {
     let readiness = Arc::new(Readiness::new());
     readiness.telegram_reached();
@@ -163,6 +164,7 @@ pub async fn start(
     http.addr = tcp.local_addr().ok();
     tracing::info!(addr = ?http.addr, "HTTP server listening");
     crate::metrics::install();
+    let panel_bot = bot.clone();
     let bot = bot.clone();
     let probe: TelegramProbe = Arc::new(move || {
         let bot = bot.clone();
@@ -171,14 +173,109 @@ pub async fn start(
             bot.get_me().await.is_ok()
         })
     });
-    let app = router(store.clone(), readiness, Some(probe), inbox)
-        .merge(crate::panel::router(crate::panel::PanelState::new(store.clone(), panel_config(cfg))));
+    let app = router(store.clone(), readiness, Some(probe), inbox).merge(crate::panel::router(
+        crate::panel::PanelState::new(store.clone(), panel_config(cfg)).with_shop(Arc::new(PanelShop {
+            ctx,
+            store: store.clone(),
+            bot: panel_bot,
+        })),
+    ));
     if cfg.public_url.is_none() {
         tracing::info!("PUBLIC_URL is unset: the admin panel has no link to give out");
     }
     http.tasks.push(tokio::spawn(serve(tcp, app, stopped.clone())));
     http.tasks.push(tokio::spawn(metrics_upkeep(stopped)));
     Ok((http, source))
+}
+
+/// The running shop as the panel uses it, with the bot to fetch receipts: getFile, then the file
+/// streamed through this server (the download URL holds the bot token and never leaves here).
+struct PanelShop {
+    /// The running shop (`Ctx`): costs, balance, tracker, top-up worker.
+    ctx: Arc<dyn crate::panel::ShopOps>,
+    store: Store,
+    bot: teloxide::Bot,
+}
+
+impl crate::panel::ShopOps for PanelShop {
+    fn costs(
+        &self,
+        t: crate::domain::CardType,
+        fresh: bool,
+    ) -> futures_util::future::BoxFuture<'_, Option<Vec<(i64, crate::domain::Dinars)>>> {
+        self.ctx.costs(t, fresh)
+    }
+
+    fn upstream_balance(&self) -> futures_util::future::BoxFuture<'_, Option<crate::domain::Dinars>> {
+        self.ctx.upstream_balance()
+    }
+
+    fn to_tracker(&self, order: crate::store::Order) {
+        self.ctx.to_tracker(order);
+    }
+
+    fn receipts_enabled(&self) -> bool {
+        self.ctx.receipts_enabled()
+    }
+
+    fn topup_decided(&self) {
+        self.ctx.topup_decided();
+    }
+
+    fn credited(
+        &self,
+        user_id: i64,
+        amount: crate::domain::Dinars,
+        balance: crate::domain::Dinars,
+    ) -> futures_util::future::BoxFuture<'_, ()> {
+        Box::pin(async move {
+            use teloxide::payloads::SendMessageSetters;
+            use teloxide::prelude::Requester;
+            let Ok(Some(u)) = self.store.user(user_id).await else { return };
+            let l = u.language;
+            let text = crate::tr!(
+                l,
+                "credit-received",
+                amount = crate::i18n::money(l, amount),
+                balance = crate::i18n::money(l, balance)
+            );
+            let sent = self
+                .bot
+                .send_message(teloxide::types::ChatId(user_id), text)
+                .parse_mode(teloxide::types::ParseMode::Html)
+                .await;
+            if let Err(e) = sent {
+                tracing::info!(user = user_id, error = %e, "credit notice not delivered");
+            }
+        })
+    }
+
+    fn receipt(&self, file_id: String) -> futures_util::future::BoxFuture<'_, Option<axum::body::Body>> {
+        Box::pin(async move {
+            use teloxide::net::Download;
+            use teloxide::prelude::Requester;
+            let file = match self.bot.get_file(teloxide::types::FileId(file_id)).await {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!(error = %e, "receipt file not found on Telegram");
+                    return None;
+                }
+            };
+            // The first chunk is awaited here: a file Telegram refuses gives "not found", not a
+            // broken image.
+            let mut stream = Box::pin(self.bot.download_file_stream(&file.path));
+            let first = match futures_util::StreamExt::next(&mut stream).await {
+                Some(Ok(b)) => b,
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "receipt file not downloaded");
+                    return None;
+                }
+                None => Default::default(),
+            };
+            let head = futures_util::stream::once(async move { Ok(first) });
+            Some(axum::body::Body::from_stream(futures_util::StreamExt::chain(head, stream)))
+        })
+    }
 }
 
 /// What the admin panel takes from the configuration.
@@ -215,6 +312,65 @@ async fn metrics_upkeep(mut stop: watch::Receiver<bool>) {
 
 #[cfg(test)]
 mod tests {
+    /// A shop that only has the bot: what the receipt fetch needs.
+    struct BotOnly;
+
+    impl crate::panel::ShopOps for BotOnly {
+        fn costs(
+            &self,
+            _: crate::domain::CardType,
+            _: bool,
+        ) -> futures_util::future::BoxFuture<'_, Option<Vec<(i64, crate::domain::Dinars)>>> {
+            Box::pin(async { None })
+        }
+        fn upstream_balance(&self) -> futures_util::future::BoxFuture<'_, Option<crate::domain::Dinars>> {
+            Box::pin(async { None })
+        }
+        fn to_tracker(&self, _: crate::store::Order) {}
+    }
+
+    /// A receipt is fetched as Telegram serves files: getFile, then the file under the token's
+    /// path, streamed through; an unknown file id gives nothing.
+    #[tokio::test]
+    async fn a_receipt_is_fetched_through_the_bot() {
+        use crate::panel::ShopOps;
+        use axum::extract::Path;
+        use axum::routing::post;
+        let tg = axum::Router::new()
+            .route(
+                "/bot{token}/GetFile",
+                post(|Path(token): Path<String>, body: String| async move {
+                    assert_eq!(token, "42:receipt-test");
+                    if body.contains("KNOWN") || body.contains("GONE") {
+                        let path = if body.contains("GONE") { "photos/gone.jpg" } else { "photos/file_1.jpg" };
+                        axum::Json(serde_json::json!({"ok": true, "result": {"file_id": "KNOWN",
+                            "file_unique_id": "u", "file_size": 9, "file_path": path}}))
+                    } else {
+                        axum::Json(serde_json::json!({"ok": false, "error_code": 400,
+                            "description": "Bad Request: invalid file_id"}))
+                    }
+                }),
+            )
+            .fallback(|uri: axum::http::Uri| async move {
+                // teloxide sends the file path as one segment (`photos%2Ffile_1.jpg`).
+                match uri.path().replace("%2F", "/").as_str() {
+                    "/file/bot42:receipt-test/photos/file_1.jpg" => (axum::http::StatusCode::OK, "JPEGBYTES"),
+                    _ => (axum::http::StatusCode::NOT_FOUND, "gone"),
+                }
+            });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, tg).await.unwrap() });
+        let (store, _d) = crate::store::testing::temp_store().await;
+        let bot = teloxide::Bot::new("42:receipt-test").set_api_url(url.parse().unwrap());
+        let shop = super::PanelShop { ctx: std::sync::Arc::new(BotOnly), store, bot };
+        let body = shop.receipt("KNOWN".into()).await.expect("fetched");
+        let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+        assert_eq!(&bytes[..], b"JPEGBYTES");
+        assert!(shop.receipt("OTHER".into()).await.is_none(), "unknown to getFile");
+        assert!(shop.receipt("GONE".into()).await.is_none(), "known, but the download fails");
+    }
+
     use super::*;
     use crate::store::testing::{customer, temp_store};
     use std::future::poll_fn;

@@ -89,7 +89,7 @@ impl CsvRow for OrderRow {
             self.number.clone(),
             self.value.to_string(),
             self.price.to_string(),
-            opt(self.cost),
+            opt(self.cost.map(crate::domain::Dinars::get)),
             self.status.clone(),
         ]
     }

@@ -93,12 +93,7 @@ impl FromRequestParts<PanelState> for Admin {
             let lang = language(state, u.id, u.language_code.as_deref()).await;
             return Ok(Admin { id: u.id, lang, csrf: None });
         }
-        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(PanelError::Unauthorized)?;
-        let (id, csrf) = state.store.session(token).await?.ok_or(PanelError::Unauthorized)?;
-        // Removed from ADMIN_IDS since the session began: no longer an admin.
-        if !state.config.admin_ids.contains(&id) {
-            return Err(PanelError::Forbidden);
-        }
+        let (id, csrf) = cookie_admin(state, &parts.headers).await?;
         Ok(Admin { id, lang: language(state, id, None).await, csrf: Some(csrf) })
     }
 }
@@ -183,10 +178,18 @@ pub async fn logout(
     Ok(([(SET_COOKIE, gone), (LOCATION, "/admin".to_owned())], StatusCode::SEE_OTHER).into_response())
 }
 
-/// The admin of a valid cookie, if any (the entry page sends a logged-in browser on).
-pub async fn logged_in(state: &PanelState, headers: &HeaderMap) -> bool {
-    match cookie(headers, SESSION_COOKIE) {
-        Some(t) => matches!(state.store.session(t).await, Ok(Some((id, _))) if state.config.admin_ids.contains(&id)),
-        None => false,
+/// The admin (id, CSRF token) of the session cookie: 401 without a live session, 403 for someone
+/// removed from ADMIN_IDS since the session began.
+async fn cookie_admin(state: &PanelState, headers: &HeaderMap) -> Result<(i64, String), PanelError> {
+    let token = cookie(headers, SESSION_COOKIE).ok_or(PanelError::Unauthorized)?;
+    let (id, csrf) = state.store.session(token).await?.ok_or(PanelError::Unauthorized)?;
+    if !state.config.admin_ids.contains(&id) {
+        return Err(PanelError::Forbidden);
     }
+    Ok((id, csrf))
+}
+
+/// Whether the cookie is an admin's live session (the entry page sends a logged-in browser on).
+pub async fn logged_in(state: &PanelState, headers: &HeaderMap) -> bool {
+    cookie_admin(state, headers).await.is_ok()
 }

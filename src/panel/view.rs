@@ -6,6 +6,29 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
+/// An amount the templates format: typed (`Dinars`) or a plain sum of the dashboard.
+pub trait Amount {
+    fn dinars(&self) -> Dinars;
+}
+
+impl Amount for Dinars {
+    fn dinars(&self) -> Dinars {
+        *self
+    }
+}
+
+impl<A: Amount> Amount for &A {
+    fn dinars(&self) -> Dinars {
+        (*self).dinars()
+    }
+}
+
+impl Amount for i64 {
+    fn dinars(&self) -> Dinars {
+        Dinars(*self)
+    }
+}
+
 /// Texts and formats of one language, for the templates.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr(pub Lang);
@@ -20,17 +43,33 @@ impl Tr {
         i18n::t(self.0, key, &[("n", Arg::Num(*n))])
     }
 
-    pub fn money(&self, amount: &i64) -> String {
-        i18n::money(self.0, Dinars(*amount))
+    pub fn money(&self, amount: &impl Amount) -> String {
+        i18n::money(self.0, amount.dinars())
     }
 
-    pub fn num(&self, n: &i64) -> String {
-        Dinars(*n).grouped()
+    pub fn num(&self, n: &impl Amount) -> String {
+        n.dinars().grouped()
     }
 
     /// An amount that may be unknown.
-    pub fn money_opt(&self, amount: &Option<i64>) -> String {
-        amount.map_or_else(|| "—".to_owned(), |a| self.money(&a))
+    pub fn money_opt<A: Amount>(&self, amount: &Option<A>) -> String {
+        amount.as_ref().map_or_else(|| "—".to_owned(), |a| self.money(a))
+    }
+
+    /// A chat text without its Telegram HTML tags (the amount refusals carry `<code>`).
+    pub fn plain(&self, key: &str, args: &[(&'static str, Arg)]) -> String {
+        let html = i18n::t(self.0, key, args);
+        let mut out = String::with_capacity(html.len());
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     }
 
     pub fn code(&self) -> &'static str {

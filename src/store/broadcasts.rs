@@ -158,6 +158,15 @@ impl Store {
         }
         let total = q.execute(&mut *tx).await?.rows_affected() as i64;
         sqlx::query("UPDATE broadcasts SET total = ? WHERE id = ?").bind(total).bind(id).execute(&mut *tx).await?;
+        // Audited with the job, in its transaction.
+        let entry = super::audit::AuditEntry {
+            admin_id,
+            action: "broadcast".into(),
+            target: Some(format!("broadcast:{id}")),
+            before: None,
+            after: Some(format!("{} {total}", audience.encode())),
+        };
+        super::audit::record(&mut tx, &entry).await?;
         let row: JobRow = sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM broadcasts WHERE id = ?"))
             .bind(id)
             .fetch_one(&mut *tx)

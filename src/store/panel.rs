@@ -1,8 +1,15 @@
 //! Read-only queries behind the admin panel's pages, and its login links and sessions. Every list
 //! is paged in SQL (keyset on the id, newest first); nothing here loads a whole table.
+use super::ledger::LedgerEntry;
 use super::{Store, StoreError, now_ms};
+use crate::domain::Dinars;
 use futures_util::stream::BoxStream;
 use sha2::{Digest, Sha256};
+
+/// The audit log's action name for a role change (from `/setrole`).
+pub const AUDIT_SET_ROLE: &str = "set-role";
+/// The audit log's action name for a broadcast stopped before its end.
+pub const AUDIT_BROADCAST_CANCEL: &str = "broadcast-cancel";
 
 /// Orders not final after this long are shown as stuck.
 pub const STUCK_AFTER_MS: i64 = 30 * 60 * 1000;
@@ -34,8 +41,8 @@ pub struct OrderRow {
     pub card_type: String,
     pub number: String,
     pub value: i64,
-    pub price: i64,
-    pub cost: Option<i64>,
+    pub price: Dinars,
+    pub cost: Option<Dinars>,
     pub status: String,
     pub created_at: i64,
 }
@@ -50,6 +57,8 @@ pub struct Dashboard {
     pub wallets_held: i64,
     /// The last 30 days, oldest first, days without sales included.
     pub daily: Vec<DaySales>,
+    /// Transfer receipts waiting for an admin.
+    pub topups_waiting: i64,
 }
 
 /// What the order page shows. The card code is not selected at all.
@@ -62,8 +71,8 @@ pub struct OrderDetail {
     pub card_type: String,
     pub number: String,
     pub value: i64,
-    pub price: i64,
-    pub cost: Option<i64>,
+    pub price: Dinars,
+    pub cost: Option<Dinars>,
     pub status: String,
     pub hold_state: String,
     pub send_attempted_at: Option<i64>,
@@ -102,34 +111,20 @@ pub struct CustomerRow {
     pub role: String,
     pub banned: bool,
     pub unreachable: bool,
-    pub balance: i64,
-    pub held: i64,
+    pub balance: Dinars,
+    pub held: Dinars,
     pub created_at: i64,
     pub last_seen_at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct LedgerRow {
-    pub id: i64,
-    pub user_id: i64,
-    pub kind: String,
-    pub amount: i64,
-    pub balance_after: i64,
-    pub held_after: i64,
-    pub order_id: Option<i64>,
-    pub admin_id: Option<i64>,
-    pub note: Option<String>,
-    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PriceRow {
     pub card_type: String,
     pub value: i64,
-    pub customer: Option<i64>,
-    pub reseller: Option<i64>,
+    pub customer: Option<Dinars>,
+    pub reseller: Option<Dinars>,
     /// The OneClickDZ cost of the last order of this card.
-    pub last_cost: Option<i64>,
+    pub last_cost: Option<Dinars>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -143,6 +138,34 @@ pub struct BroadcastRow {
     pub failed: i64,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+}
+
+impl super::Order {
+    /// Whether an admin may refund it (the rule of `/lookup`): only an open order still holding
+    /// its price. A FULFILLED one paid for a card, and a final one is settled already.
+    pub fn refundable_by_admin(&self) -> bool {
+        !self.status.is_final() && self.hold_state == crate::domain::HoldState::Held
+    }
+
+    /// Whether the tracker still follows it, so that a recheck means something.
+    pub fn recheckable(&self) -> bool {
+        self.next_check_at.is_some()
+    }
+}
+
+/// A credit or debit typed in the panel (or the chat), pending until confirmed once.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MoveRow {
+    pub id: i64,
+    pub admin_id: i64,
+    /// `credit` or `debit`.
+    pub kind: String,
+    pub user_id: i64,
+    pub amount: Dinars,
+    pub note: Option<String>,
+    /// `pending`, `done`, `cancelled` or `refused`.
+    pub status: String,
+    pub created_at: i64,
 }
 
 /// One row of the ledger export.
@@ -173,8 +196,6 @@ macro_rules! order_row {
 const ORDER_ROW: &str = order_row!();
 const CUSTOMER_ROW: &str = "SELECT id, first_name, last_name, username, language, role, banned, unreachable, balance,
         held, created_at, last_seen_at FROM users";
-const LEDGER_ROW: &str =
-    "SELECT id, user_id, kind, amount, balance_after, held_after, order_id, admin_id, note, created_at FROM ledger";
 
 fn page_limit(limit: i64) -> i64 {
     limit.clamp(1, 200)
@@ -232,6 +253,10 @@ impl Store {
         .await?;
         (d.wallets_balance, d.wallets_held) =
             sqlx::query_as("SELECT COALESCE(SUM(balance), 0), COALESCE(SUM(held), 0) FROM users")
+                .fetch_one(&self.pool)
+                .await?;
+        (d.topups_waiting,) =
+            sqlx::query_as("SELECT COUNT(*) FROM topups WHERE method = 'transfer' AND status = 'PENDING'")
                 .fetch_one(&self.pool)
                 .await?;
         Ok(d)
@@ -306,10 +331,10 @@ impl Store {
         user_id: i64,
         before_id: Option<i64>,
         limit: i64,
-    ) -> Result<Vec<LedgerRow>, StoreError> {
-        Ok(sqlx::query_as(&format!(
-            "{LEDGER_ROW} WHERE user_id = ? AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"
-        ))
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT * FROM ledger WHERE user_id = ? AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
+        )
         .bind(user_id)
         .bind(before_id)
         .bind(page_limit(limit))
@@ -369,6 +394,16 @@ impl Store {
         .bind(from)
         .bind(to)
         .fetch(&self.pool)
+    }
+
+    /// A credit or debit written by `propose_admin_move`, as its confirmation page shows it.
+    pub async fn admin_move(&self, id: i64) -> Result<Option<MoveRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, admin_id, kind, user_id, amount, note, status, created_at FROM admin_actions WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     // --- login links and sessions ----------------------------------------------------------

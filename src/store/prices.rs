@@ -1,4 +1,5 @@
 //! Price overrides per card type, value and tier.
+use super::audit::{self, AuditEntry};
 use super::{Store, StoreError, now_ms};
 use crate::domain::{CardType, PriceTier};
 use std::collections::HashMap;
@@ -19,6 +20,8 @@ impl PriceCache {
 }
 
 impl Store {
+    /// Sets one price, and writes its audit entry (old and new price) in the same transaction:
+    /// `/setprice` and the panel both come through here.
     pub async fn set_price(
         &self,
         t: CardType,
@@ -27,6 +30,14 @@ impl Store {
         price: i64,
         admin_id: i64,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        let before: Option<(i64,)> =
+            sqlx::query_as("SELECT price FROM prices WHERE card_type = ? AND value = ? AND tier = ?")
+                .bind(t.as_api())
+                .bind(value)
+                .bind(tier.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
         sqlx::query(
             "INSERT INTO prices (card_type, value, tier, price, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT(card_type, value, tier) DO UPDATE SET price = excluded.price,
@@ -38,8 +49,17 @@ impl Store {
         .bind(price)
         .bind(admin_id)
         .bind(now_ms())
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
+        let entry = AuditEntry {
+            admin_id,
+            action: "set-price".into(),
+            target: Some(format!("price:{}:{value}:{}", t.as_api(), tier.as_str())),
+            before: before.map(|b| b.0.to_string()),
+            after: Some(price.to_string()),
+        };
+        audit::record(&mut tx, &entry).await?;
+        tx.commit().await?;
         let mut c = self.prices.lock();
         c.0 += 1;
         c.1.remove(&t);
@@ -94,5 +114,25 @@ mod tests {
         s.set_price(CardType::FourG, 500, PriceTier::Reseller, 480, 1).await.unwrap();
         assert_eq!(s.price_table(CardType::Adsl).await.unwrap().get(&1000), Some(&(Some(1200), Some(990))));
         assert_eq!(s.price_table(CardType::FourG).await.unwrap().get(&500), Some(&(None, Some(480))));
+    }
+
+    #[tokio::test]
+    async fn every_price_change_is_audited_with_the_old_and_new_price() {
+        let (s, _d) = temp_store().await;
+        s.set_price(CardType::Adsl, 1000, PriceTier::Customer, 1050, 7).await.unwrap();
+        s.set_price(CardType::Adsl, 1000, PriceTier::Customer, 1100, 8).await.unwrap();
+        let f = crate::store::audit::AuditFilter { limit: 10, ..Default::default() };
+        let rows = s.audit_page(&f).await.unwrap();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.admin_id, r.action.as_str(), r.target.as_deref(), r.before.as_deref(), r.after.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (8, "set-price", Some("price:ADSL:1000:customer"), Some("1050"), Some("1100")),
+                (7, "set-price", Some("price:ADSL:1000:customer"), None, Some("1050")),
+            ]
+        );
     }
 }

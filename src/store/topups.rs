@@ -436,6 +436,18 @@ impl Store {
             };
         };
         let balances = credit_once(&mut tx, &topup).await?;
+        // Audited in the decision's transaction: the chat's buttons and the panel alike.
+        let entry = super::audit::AuditEntry {
+            admin_id,
+            action: if status == TopupStatus::Approved { "topup-approve" } else { "topup-reject" }.into(),
+            target: Some(format!("topup:{id}")),
+            before: Some(format!("PENDING {}", topup.amount_asked.get())),
+            after: Some(match topup.amount_credited {
+                Some(a) => format!("{} {}", topup.status.as_str(), a.get()),
+                None => format!("{} {}", topup.status.as_str(), reason.unwrap_or_default()),
+            }),
+        };
+        super::audit::record(&mut tx, &entry).await?;
         tx.commit().await?;
         Ok(DecideOutcome::Decided { topup, balances })
     }

@@ -9,6 +9,8 @@ mod http;
 mod locales;
 mod ops;
 mod orders;
+mod panel_audit;
+mod panel_writes;
 mod pricing;
 mod reminders;
 mod startup;
