@@ -64,7 +64,15 @@ async fn a_balance_tampered_with_before_start_is_reported_to_admins_and_in_stats
     // Fixed by hand; the next start's check says the books add up, and alerts nobody.
     let store = app.store().await;
     sqlx::query("UPDATE users SET balance = 1000 WHERE id = 4102").execute(store.pool()).await.unwrap();
+    let restarted_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
     app.restart().await;
+    // /stats shows the last finished check: wait for the one this start runs (it is not awaited
+    // before updates are served), so the answer cannot be the previous run's.
+    let deadline = Instant::now() + WAIT;
+    while store.last_ledger_check().await.unwrap().is_none_or(|c| c.at < restarted_at) {
+        assert!(Instant::now() < deadline, "the start-up books check never finished");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let admin = app.user(ADMIN, "en");
     let stats = say(&app, &admin, "/stats", |m| m.plain.contains("every balance matches")).await;
     assert!(stats.plain.contains("Books checked"), "{}", stats.plain);
