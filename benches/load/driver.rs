@@ -12,7 +12,7 @@ const MISSES_PER_SCAN: usize = 48;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Flow {
-    /// The real order wizard: /order → ADSL → number → the 1000 DA card → Confirm.
+    /// The real order wizard: /order → ADSL → number → the 1 000 DA card → Confirm.
     Order,
     /// The same five updates (two texts, three button presses) to a bot that answers each with
     /// one message.
@@ -123,7 +123,7 @@ impl<'a> Driver<'a> {
                 Kind::Message
             }
             (Flow::Order, s) => {
-                let label = ["", "ADSL", "", "1000\u{a0}DA", "Confirm"][s as usize];
+                let label = ["", "ADSL", "", "1\u{202f}000\u{a0}DA", "Confirm"][s as usize];
                 c.mark = c.wizard;
                 Kind::Callback(tg.press_button(u, c.wizard, label))
             }
@@ -152,7 +152,7 @@ impl<'a> Driver<'a> {
                 _ => false,
             },
             (Flow::Order, 0 | 2) => {
-                let want = if c.step == 0 { "ADSL" } else { "1000\u{a0}DA" };
+                let want = if c.step == 0 { "ADSL" } else { "1\u{202f}000\u{a0}DA" };
                 match tg.last_bot_message(chat) {
                     Some(m) if m.message_id > c.mark && m.has_button(want) => {
                         c.wizard = m.message_id;

@@ -57,7 +57,7 @@ pub fn values(lang: Lang, offers: &[Offer]) -> InlineKeyboardMarkup {
             pair.iter()
                 .map(|o| {
                     button(
-                        tr!(lang, "btn-value", value = o.value.get().to_string(), price = money(lang, o.price)),
+                        tr!(lang, "btn-value", value = crate::i18n::card_value(o.value), price = money(lang, o.price)),
                         Cb::Value(o.value.get()),
                     )
                 })

@@ -257,7 +257,9 @@ async fn adsl_values(app: &TestApp, u: &TgUser) -> BotMessage {
     let typed = app.tg.send_text(u, "036362608");
     app.tg
         .wait_for(WAIT, |tg| {
-            tg.bot_messages(u.id).into_iter().find(|m| m.message_id > typed && m.has_button("2000\u{a0}DA card"))
+            tg.bot_messages(u.id)
+                .into_iter()
+                .find(|m| m.message_id > typed && m.has_button("2\u{202f}000\u{a0}DA card"))
         })
         .await
 }

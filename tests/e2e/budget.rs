@@ -92,7 +92,7 @@ async fn number_check(app: &TestApp, id: i64) -> Duration {
     crate::support::flow::wait_msg(&app.tg, id, m.message_id, |m| m.plain.contains("phone number")).await;
     let asked = Instant::now();
     app.tg.send_text(&u, NUMBER);
-    let label = format!("{PRICE}\u{a0}DA");
+    let label = format!("{}\u{a0}DA", netcard_bot::domain::Dinars(PRICE).grouped());
     crate::support::flow::wait_last(&app.tg, id, |m| m.has_button(&label)).await;
     asked.elapsed()
 }

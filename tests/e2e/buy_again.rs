@@ -75,7 +75,7 @@ async fn buy_again_from_the_order_list_and_back_goes_to_the_values() {
     let summary = next_msg(&app, u.id, detail.message_id, |m| m.has_button("Confirm")).await;
     assert!(summary.plain.contains(NUMBER) && summary.plain.contains("1\u{202f}000\u{a0}DA"), "{}", summary.plain);
     app.tg.press_button(&u, summary.message_id, "Back");
-    let values = wait_msg(&app.tg, u.id, summary.message_id, |m| m.has_button("2000\u{a0}DA")).await;
+    let values = wait_msg(&app.tg, u.id, summary.message_id, |m| m.has_button("2\u{202f}000\u{a0}DA")).await;
     assert!(values.plain.contains(NUMBER), "{}", values.plain);
     assert_eq!(app.oc.total_sends(), 1);
 }
@@ -89,10 +89,10 @@ async fn buy_again_when_the_value_is_gone_shows_the_values_instead() {
     app.oc.set_available("ADSL", 1000, false);
     app.tg.press_button(&u, receipt.message_id, "Buy again");
     let m = next_msg(&app, u.id, receipt.message_id, |m| m.plain.contains("no longer available")).await;
-    assert!(!m.has_button("Confirm") && !m.has_button("1000\u{a0}DA"), "{:?}", m.buttons());
-    assert!(m.has_button("2000\u{a0}DA") && m.plain.contains(NUMBER), "{}: {:?}", m.plain, m.buttons());
+    assert!(!m.has_button("Confirm") && !m.has_button("1\u{202f}000\u{a0}DA"), "{:?}", m.buttons());
+    assert!(m.has_button("2\u{202f}000\u{a0}DA") && m.plain.contains(NUMBER), "{}: {:?}", m.plain, m.buttons());
     // The value list is a wizard step like any other: a value tapped goes on to the summary.
-    app.tg.press_button(&u, m.message_id, "2000\u{a0}DA");
+    app.tg.press_button(&u, m.message_id, "2\u{202f}000\u{a0}DA");
     wait_msg(&app.tg, u.id, m.message_id, |m| m.has_button("Confirm") && m.plain.contains("2\u{202f}000")).await;
     assert_eq!(app.oc.total_sends(), 1);
     assert_eq!(app.store().await.balances(u.id).await.unwrap().balance.get(), 4000);

@@ -4,7 +4,7 @@
 use crate::support::flow::{wait_last, wait_msg};
 use crate::support::{BotMessage, TestApp, WAIT};
 use netcard_bot::domain::Dinars;
-use netcard_bot::i18n::{Arg, Lang, money, t};
+use netcard_bot::i18n::{Arg, Lang, card_value, money, t};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use testkit::ftl;
@@ -281,8 +281,12 @@ fn amounts_are_written_in_each_language() {
         assert_eq!(s, "1\u{202f}500\u{a0}DA", "{lang:?}");
     }
     assert_eq!(
-        t(Lang::Ar, "btn-value", &[("value", "1000".into()), ("price", money(Lang::Ar, Dinars(1100)).into())]),
-        "بطاقة 1000\u{a0}د.ج · 1\u{202f}100\u{a0}د.ج"
+        t(
+            Lang::Ar,
+            "btn-value",
+            &[("value", card_value(Dinars(1000)).into()), ("price", money(Lang::Ar, Dinars(1100)).into())]
+        ),
+        "بطاقة 1\u{202f}000\u{a0}د.ج · 1\u{202f}100\u{a0}د.ج"
     );
     assert_eq!(t0(Lang::Fr, "language-name"), "Français");
     assert_eq!(t0(Lang::Ar, "language-name"), "العربية");
@@ -397,7 +401,7 @@ const FR: Expect = Expect {
     choose_type: "De quelle carte avez-vous besoin\u{202f}?",
     number_prompt: "Envoyez le numéro de la ligne",
     choose_value: "Choisissez le montant",
-    value_button: "Carte de 1000\u{a0}DA · 1\u{202f}000\u{a0}DA",
+    value_button: "Carte de 1\u{202f}000\u{a0}DA · 1\u{202f}000\u{a0}DA",
     summary_title: "Vérifiez votre commande",
     confirm: "✅ Confirmer",
     back: "⬅️ Retour",
@@ -415,7 +419,7 @@ const AR: Expect = Expect {
     choose_type: "ما نوع البطاقة التي تحتاجها؟",
     number_prompt: "أرسل رقم الهاتف الثابت",
     choose_value: "اختر قيمة البطاقة",
-    value_button: "بطاقة 1000\u{a0}د.ج · 1\u{202f}000\u{a0}د.ج",
+    value_button: "بطاقة 1\u{202f}000\u{a0}د.ج · 1\u{202f}000\u{a0}د.ج",
     summary_title: "تحقق من طلبك",
     confirm: "✅ تأكيد",
     back: "➡️ رجوع",
@@ -486,7 +490,7 @@ async fn whole_order_in(x: &Expect, user_id: i64) {
 
     // The values.
     app.tg.send_text(&u, "036362608");
-    let values = wait_last(&app.tg, u.id, |m| m.has_button("1000\u{a0}")).await;
+    let values = wait_last(&app.tg, u.id, |m| m.has_button("1\u{202f}000\u{a0}")).await;
     assert!(values.plain.contains(x.choose_value), "{}", values.plain);
     assert_eq!(
         values.text,
@@ -496,7 +500,7 @@ async fn whole_order_in(x: &Expect, user_id: i64) {
     assert!(values.has_button(x.back) && values.has_button(x.cancel));
 
     // The confirm screen.
-    app.tg.press_button(&u, values.message_id, "1000\u{a0}");
+    app.tg.press_button(&u, values.message_id, "1\u{202f}000\u{a0}");
     let summary = wait_msg(&app.tg, u.id, values.message_id, |m| m.has_button(x.confirm)).await;
     assert!(summary.plain.contains(x.summary_title), "{}", summary.plain);
     assert_eq!(

@@ -134,7 +134,7 @@ async fn invalid_numbers_are_caught_locally_and_by_oneclick() {
     assert_eq!(app.oc.request_count("check-number"), 1);
     // Still at the number step: a good number now goes on to the values.
     app.tg.send_text(&u, "036362608");
-    wait_last(&app.tg, u.id, |m| m.has_button("1000\u{a0}DA")).await;
+    wait_last(&app.tg, u.id, |m| m.has_button("1\u{202f}000\u{a0}DA")).await;
     assert_eq!(app.oc.total_sends(), 0);
 }
 
@@ -151,13 +151,13 @@ async fn a_slow_number_check_shows_typing_and_a_quick_one_does_not() {
     }
     number_step(&app, &u).await;
     app.tg.send_text(&u, "036362608");
-    wait_last(&app.tg, u.id, |m| m.has_button("1000\u{a0}DA")).await;
+    wait_last(&app.tg, u.id, |m| m.has_button("1\u{202f}000\u{a0}DA")).await;
     assert_eq!(app.tg.call_count("sendChatAction"), 0, "a quick check needs no typing");
 
     number_step(&app, &u).await;
     app.oc.inject_delay("check-number", 1, std::time::Duration::from_millis(800));
     app.tg.send_text(&u, "036362608");
-    wait_last(&app.tg, u.id, |m| m.has_button("1000\u{a0}DA")).await;
+    wait_last(&app.tg, u.id, |m| m.has_button("1\u{202f}000\u{a0}DA")).await;
     let typing = app.tg.calls_to("sendChatAction");
     assert_eq!(typing.len(), 1, "one typing while the check runs");
     assert_eq!(typing[0].body["action"], "typing");
@@ -172,7 +172,7 @@ async fn a_value_gone_out_of_stock_before_confirm_is_refused() {
     app.oc.set_available("ADSL", 2000, false);
     app.tg.press_button(&u, summary.message_id, "Confirm");
     let m = wait_msg(&app.tg, u.id, summary.message_id, |m| m.plain.contains("no longer available")).await;
-    assert!(!m.has_button("2000\u{a0}DA") && m.has_button("1000\u{a0}DA"), "{:?}", m.buttons());
+    assert!(!m.has_button("2\u{202f}000\u{a0}DA") && m.has_button("1\u{202f}000\u{a0}DA"), "{:?}", m.buttons());
     assert_eq!(app.oc.total_sends(), 0);
     assert_eq!(app.store().await.balances(u.id).await.unwrap().balance.get(), 5000);
 }
@@ -294,7 +294,7 @@ async fn back_and_cancel_move_through_the_wizard() {
     let u = app.customer_with(1013, "en", 5000).await;
     let summary = to_confirm(&app.tg, &u, "ADSL", "036362608", 1000).await;
     app.tg.press_button(&u, summary.message_id, "Back");
-    let values = wait_msg(&app.tg, u.id, summary.message_id, |m| m.has_button("2000\u{a0}DA")).await;
+    let values = wait_msg(&app.tg, u.id, summary.message_id, |m| m.has_button("2\u{202f}000\u{a0}DA")).await;
     app.tg.press_button(&u, values.message_id, "Back");
     let number = wait_msg(&app.tg, u.id, summary.message_id, |m| m.plain.contains("phone number")).await;
     assert!(number.has_button("Back") && number.has_button("Cancel"));

@@ -151,8 +151,12 @@ async fn values_the_shop_cannot_afford_are_hidden_and_admins_told_once() {
         app.tg.press_button(&u, m.message_id, "ADSL");
         wait_msg(&app.tg, u.id, m.message_id, |m| m.plain.contains("phone number")).await;
         app.tg.send_text(&u, "036362608");
-        let values = wait_last(&app.tg, u.id, |m| m.has_button("1000\u{a0}DA")).await;
-        assert!(values.has_button("500\u{a0}DA") && !values.has_button("2000\u{a0}DA"), "{:?}", values.buttons());
+        let values = wait_last(&app.tg, u.id, |m| m.has_button("1\u{202f}000\u{a0}DA")).await;
+        assert!(
+            values.has_button("500\u{a0}DA") && !values.has_button("2\u{202f}000\u{a0}DA"),
+            "{:?}",
+            values.buttons()
+        );
         app.tg.send_text(&u, "/cancel");
         wait_last(&app.tg, u.id, |m| m.plain.contains("Cancelled")).await;
     }

@@ -1,5 +1,6 @@
 //! Steps a customer takes in chat, shared by the end-to-end tests.
 use super::{BotMessage, FakeTelegram, TgUser, WAIT};
+use netcard_bot::domain::Dinars;
 
 /// Waits until the chat's newest bot message satisfies `pred`.
 pub async fn wait_last(tg: &FakeTelegram, chat: i64, pred: impl Fn(&BotMessage) -> bool) -> BotMessage {
@@ -27,7 +28,7 @@ pub async fn to_confirm(tg: &FakeTelegram, u: &TgUser, kind: &str, number: &str,
     tg.press_button(u, m.message_id, kind);
     wait_msg(tg, u.id, m.message_id, |m| m.plain.contains("phone number")).await;
     tg.send_text(u, number);
-    let label = format!("{value}\u{a0}DA");
+    let label = format!("{}\u{a0}DA", Dinars(value).grouped());
     let values = wait_last(tg, u.id, |m| m.has_button(&label)).await;
     tg.press_button(u, values.message_id, &label);
     wait_msg(tg, u.id, values.message_id, |m| m.has_button("Confirm")).await
