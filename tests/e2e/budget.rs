@@ -203,3 +203,35 @@ async fn an_order_that_leaves_the_list_window_is_still_followed() {
     assert!(app.oc.request_count("list") <= lists + 1, "no list reads for orders out of its window");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn more_changes_in_one_list_read_than_steps_at_once_are_all_delivered_from_that_read() {
+    // More orders than the tracker runs steps at once (32): one read finds them all done.
+    const ORDERS: usize = 100;
+    let mut app = TestApp::prepare(&[
+        ("ORDER_POLL_SECS", "2"),
+        ("ORDER_FAST_POLL_WINDOW_SECS", "120"),
+        ("ONECLICK_REQUESTS_PER_MINUTE", "100000"),
+    ])
+    .await;
+    app.oc.script(NUMBER, Script::Manual);
+    let ids = seed_orders(&app, 18_400, ORDERS, 120_000).await;
+    app.launch().await;
+    app.oc.wait_for(WAIT, |oc| (oc.total_sends() == ORDERS).then_some(())).await;
+    // Every order followed by the list: a read after the last send.
+    let lists = app.oc.request_count("list");
+    app.oc.wait_for(WAIT, |oc| (oc.request_count("list") > lists).then_some(())).await;
+    let released = Instant::now();
+    let lists = app.oc.request_count("list");
+    for r in app.oc.topup_refs() {
+        app.oc.set_status(&r, "FULFILLED");
+    }
+    wait_all_delivered(&app, &ids, Duration::from_secs(30)).await;
+    let reads = app.oc.request_count("list") - lists;
+    eprintln!("{ORDERS} orders delivered {:?} after their release, {reads} list reads", released.elapsed());
+    // One read brings every change (a second may have been under way at the release); changes
+    // beyond the free steps wait for a step, not for another read a poll later.
+    assert!(reads <= 2, "{reads} list reads to deliver {ORDERS} orders released at once");
+    assert_each_delivered_once(&app, &ids).await;
+    app.stop().await;
+}

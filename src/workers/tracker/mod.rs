@@ -18,7 +18,7 @@ use crate::shop::Ctx;
 use crate::store::{Order, now_ms};
 use planner::{Follow, Pacer, Plan};
 use schedule::{Report, Schedule};
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
@@ -120,6 +120,9 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
     let mut planned_at = 0;
     // A list read in flight: the orders it looks for, and its answer.
     let mut reading: Option<(Vec<i64>, ListRead)> = None;
+    // Changes a list read brought that wait for a free place, with the item in hand: put back in
+    // the schedule they would be followed by the list again and wait for its next read.
+    let mut ready: VecDeque<(Order, Option<Topup>)> = VecDeque::new();
     let poll_ms = ctx.cfg.order_poll.as_millis() as i64;
     tracing::info!(list = ctx.cfg.oneclick_list, "order tracker started");
     loop {
@@ -171,6 +174,15 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
                 for row in follower.release_all() {
                     schedule.set_with_row(row.id, Some(now), Some(row));
                 }
+            }
+        }
+        // Before anything else due: these are answers already paid for with a request.
+        while runner.permits.available_permits() > 0 {
+            let Some((row, answer)) = ready.pop_front() else { break };
+            let id = row.id;
+            if let Some(row) = runner.try_start(&mut tasks, id, Some(row), answer) {
+                // A step of this order is running: it is looked at again shortly, by id.
+                schedule.set_with_row(id, Some(now + BUSY_RETRY_MS), row);
             }
         }
         while let Some(id) = schedule.pop_due(now) {
@@ -237,13 +249,8 @@ pub async fn run<N: Notifier>(n: N, ctx: Arc<Ctx>, inbox: Arc<Inbox>, mut shutdo
                     Ok(Ok(mut read)) => {
                         // A change the list brought is settled and told now with the item in hand;
                         // an order it cannot serve is checked by id now.
-                        for (row, answer) in follower.judge(&ids, &mut read) {
-                            let id = row.id;
-                            if let Some(row) = runner.try_start(&mut tasks, id, Some(row), answer) {
-                                // No free place now: looked at again shortly (checked by id).
-                                schedule.set_with_row(id, Some(now + BUSY_RETRY_MS), row);
-                            }
-                        }
+                        // Started as places free up (the loop's next turns), each with its item.
+                        ready.extend(follower.judge(&ids, &mut read));
                     }
                     Ok(Err(e)) => {
                         for row in follower.failed(now, &e, poll_ms) {
