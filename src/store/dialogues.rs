@@ -18,7 +18,7 @@ impl Store {
         .bind(chat_id)
         .bind(state_json)
         .bind(now_ms())
-        .execute(&self.writer)
+        .execute(&mut *self.light_write().await?)
         .await?;
         Ok(())
     }
@@ -37,7 +37,7 @@ impl Store {
                 row.push_bind(*chat).push_bind(*state).push_bind(now);
             });
             qb.push(" ON CONFLICT(chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at");
-            qb.build().execute(&self.writer).await?;
+            qb.build().execute(&mut *self.light_write().await?).await?;
         }
         for chunk in removes.chunks(ROWS) {
             let mut qb = sqlx::QueryBuilder::new("DELETE FROM dialogues WHERE chat_id IN (");
@@ -46,13 +46,16 @@ impl Store {
                 ids.push_bind(*chat);
             }
             qb.push(")");
-            qb.build().execute(&self.writer).await?;
+            qb.build().execute(&mut *self.light_write().await?).await?;
         }
         Ok(())
     }
 
     pub async fn remove_dialogue(&self, chat_id: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM dialogues WHERE chat_id = ?").bind(chat_id).execute(&self.writer).await?;
+        sqlx::query("DELETE FROM dialogues WHERE chat_id = ?")
+            .bind(chat_id)
+            .execute(&mut *self.light_write().await?)
+            .await?;
         Ok(())
     }
 }

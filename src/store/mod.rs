@@ -17,9 +17,12 @@ pub mod topups;
 pub mod users;
 
 use crate::domain::Dinars;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 pub use broadcasts::{Audience, BroadcastJob, BroadcastProgress, BroadcastStatus, RecipientStatus};
@@ -56,9 +59,16 @@ pub struct Store {
     /// here wakes each as soon as the previous commits, where SQLite's busy handler would make
     /// them sleep and retry (up to tens of milliseconds each when several orders settle at once).
     writer: SqlitePool,
+    /// What the writer commits with now (`SYNC_*`): FULL unless a light write just set NORMAL.
+    writer_sync: Arc<AtomicU8>,
     members: std::sync::Arc<users::MemberCache>,
     prices: std::sync::Arc<prices::PriceCache>,
 }
+
+/// The writer's `synchronous` as last set (`SYNC_UNKNOWN`: a change may have been cut short).
+const SYNC_FULL: u8 = 0;
+const SYNC_NORMAL: u8 = 1;
+const SYNC_UNKNOWN: u8 = 2;
 
 /// Milliseconds since the Unix epoch: our one clock for rows and schedules.
 pub fn now_ms() -> i64 {
@@ -80,12 +90,28 @@ impl Store {
         // No ping before each acquire (sqlx's default): a SQLite connection is a file handle in this
         // process, and the ping is one more round trip to the connection's thread per statement.
         // The writer syncs the WAL at every commit (FULL): a committed claim or credit survives a
-        // power loss, not only a killed process. Readers never commit, so NORMAL costs them nothing.
+        // power loss, not only a killed process. Writes whose loss costs nothing (see `light_write`)
+        // commit at NORMAL; every acquire puts the writer back to FULL first, so any other write,
+        // and one after a light write was cancelled half-way, is FULL. Readers never commit, so
+        // NORMAL costs them nothing.
         Self::migrate(opts.clone()).await?;
+        let writer_sync = Arc::new(AtomicU8::new(SYNC_FULL));
+        let sync = writer_sync.clone();
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .test_before_acquire(false)
+            .before_acquire(move |conn, _| {
+                let sync = sync.clone();
+                Box::pin(async move {
+                    if sync.load(Ordering::Acquire) != SYNC_FULL {
+                        sync.store(SYNC_UNKNOWN, Ordering::Release);
+                        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+                        sync.store(SYNC_FULL, Ordering::Release);
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(opts.clone().synchronous(SqliteSynchronous::Full))
             .await?;
         let pool = SqlitePoolOptions::new()
@@ -94,7 +120,7 @@ impl Store {
             .test_before_acquire(false)
             .connect_with(opts)
             .await?;
-        Ok(Store { pool, writer, members: Default::default(), prices: Default::default() })
+        Ok(Store { pool, writer, writer_sync, members: Default::default(), prices: Default::default() })
     }
 
     /// Runs the migrations on a connection of their own with foreign keys off, as SQLite's way of
@@ -128,6 +154,19 @@ impl Store {
     /// a lock upgrade and the busy timeout applies.
     async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// The writer for one statement whose loss in a power cut costs nothing: what a later check
+    /// or the customer's next tap writes again (the last-seen time, a dialogue's step, a status
+    /// seen upstream with no money moving, a reschedule, "customer told"). It commits at NORMAL,
+    /// without waiting for the disk; a later FULL commit makes it durable with itself. Never for
+    /// money, a claim before an outside call, or anything a restart could not rebuild.
+    async fn light_write(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
+        let mut conn = self.writer.acquire().await?;
+        self.writer_sync.store(SYNC_UNKNOWN, Ordering::Release);
+        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+        self.writer_sync.store(SYNC_NORMAL, Ordering::Release);
+        Ok(conn)
     }
 
     pub async fn close(&self) {
@@ -200,6 +239,37 @@ mod tests {
         assert_eq!(w, 2, "writer synchronous");
         let (r,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(s.pool()).await.unwrap();
         assert_eq!(r, 1, "reader synchronous");
+    }
+
+    async fn synchronous(c: &mut sqlx::SqliteConnection) -> i64 {
+        sqlx::query_as::<_, (i64,)>("PRAGMA synchronous").fetch_one(c).await.unwrap().0
+    }
+
+    /// A light write commits at NORMAL; whatever takes the writer next (a money transaction, a
+    /// claim as one statement) is back at FULL, also after a light write cut short.
+    #[tokio::test]
+    async fn only_light_writes_skip_the_sync_and_the_writer_returns_to_full() {
+        let (s, _d) = testing::temp_store().await;
+        {
+            let mut light = s.light_write().await.unwrap();
+            assert_eq!(synchronous(&mut light).await, 1, "a light write commits at NORMAL");
+        }
+        let mut tx = s.write_tx().await.unwrap();
+        assert_eq!(synchronous(&mut tx).await, 2, "a transaction after it is FULL");
+        tx.rollback().await.unwrap();
+        {
+            let _light = s.light_write().await.unwrap();
+        }
+        let (w,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(&s.writer).await.unwrap();
+        assert_eq!(w, 2, "one statement on the writer after it is FULL");
+        // Cut short between its two steps: the next acquire cannot know, and makes it FULL.
+        {
+            let mut conn = s.writer.acquire().await.unwrap();
+            s.writer_sync.store(SYNC_UNKNOWN, Ordering::Release);
+            sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await.unwrap();
+        }
+        let (w,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(&s.writer).await.unwrap();
+        assert_eq!(w, 2, "after a light write cut short");
     }
 
     /// A database of the first schema, filled the old way, reads back the same through the store

@@ -389,7 +389,7 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(from)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.light_write().await?)
         .await?)
     }
 
@@ -424,7 +424,7 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(status.as_str())
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.light_write().await?)
         .await?)
     }
 
@@ -444,7 +444,7 @@ impl Store {
         .bind(i64::from(failed_check))
         .bind(now_ms())
         .bind(id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.light_write().await?)
         .await?)
     }
 
@@ -460,7 +460,7 @@ impl Store {
         .bind(message_id)
         .bind(now_ms())
         .bind(id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.light_write().await?)
         .await?
         .ok_or(StoreError::NotFound("order"))
     }
@@ -484,7 +484,7 @@ impl Store {
         .bind(keep_earlier)
         .bind(seen)
         .bind(id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.light_write().await?)
         .await?
         .ok_or(StoreError::NotFound("order"))
     }
@@ -498,7 +498,7 @@ impl Store {
         .bind(next_check_at)
         .bind(now_ms())
         .bind(id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.light_write().await?)
         .await?
         .ok_or(StoreError::NotFound("order"))
     }

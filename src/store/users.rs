@@ -198,7 +198,7 @@ impl Store {
         .bind(role_if_new.as_str())
         .bind(now)
         .bind(u.is_admin)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.light_write().await?)
         .await?;
         let member = Member::from(user);
         self.members.put(member.clone(), now, epoch);
