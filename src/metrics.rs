@@ -85,12 +85,11 @@ pub fn oneclick_request(path: &str, result: Result<(), &OneClickError>, latency:
         .record(latency.as_secs_f64());
 }
 
-/// A request that had to wait for the OneClickDZ request budget, and how long.
-pub fn oneclick_budget_wait(waited: Duration) {
-    // Below a millisecond the limiter let it through at once: not a wait.
-    if waited >= Duration::from_millis(1) {
-        histogram!("netcard_oneclick_budget_wait_seconds").record(waited.as_secs_f64());
-    }
+/// How long a OneClickDZ request waited for the request budget, by lane (`customer`: someone
+/// waits in the chat; `tracker`: list pages; `background`: sends, checks, broadcasts). Every
+/// request is recorded, zero waits included, so a lane's quantiles are over all its requests.
+pub fn oneclick_budget_wait(lane: &'static str, waited: Duration) {
+    histogram!("netcard_oneclick_budget_wait_seconds", "lane" => lane).record(waited.as_secs_f64());
 }
 
 /// The OneClickDZ account balance, each time the bot reads it.

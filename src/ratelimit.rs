@@ -36,6 +36,17 @@ pub enum Lane {
     Tracker,
 }
 
+impl Lane {
+    /// The lane's name in metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lane::Customer => "customer",
+            Lane::Background => "background",
+            Lane::Tracker => "tracker",
+        }
+    }
+}
+
 pub struct RateLimiter {
     /// `None` when unlimited (`per_minute == 0`).
     interval: Option<Duration>,

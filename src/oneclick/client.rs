@@ -324,7 +324,7 @@ impl OneClickClient {
     ) -> Result<T, Failure> {
         let waiting = Instant::now();
         self.inner.limiter.acquire_in(lane).await;
-        crate::metrics::oneclick_budget_wait(waiting.elapsed());
+        crate::metrics::oneclick_budget_wait(lane.name(), waiting.elapsed());
         let started = Instant::now();
         let result = self.exchange(method, url, body).await;
         crate::metrics::oneclick_request(
