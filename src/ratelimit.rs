@@ -53,6 +53,8 @@ pub struct RateLimiter {
     /// Extra requests allowed ahead of schedule: `(burst - 1) * interval`.
     tolerance: Duration,
     burst: u32,
+    /// Burst slots the free lanes leave to `acquire` (customers); 0 unless `reserving`.
+    customer_reserve: u32,
     state: Mutex<State>,
 }
 
@@ -91,6 +93,7 @@ impl RateLimiter {
             interval,
             tolerance,
             burst,
+            customer_reserve: 0,
             state: Mutex::new(State {
                 tat: Instant::now(),
                 paused_until: None,
@@ -99,6 +102,13 @@ impl RateLimiter {
                 customer_recent: std::collections::VecDeque::new(),
             }),
         }
+    }
+
+    /// Keeps `slots` of the burst (at most all but one) for customers' requests: the free lanes
+    /// stop that many slots short of the full burst, so a customer never queues behind them.
+    pub fn reserving(mut self, slots: u32) -> Self {
+        self.customer_reserve = slots.min(self.burst - 1);
+        self
     }
 
     pub fn burst(&self) -> u32 {
@@ -234,7 +244,9 @@ impl RateLimiter {
             st.paused_until = None;
         }
         let Some(interval) = self.interval else { return Ok(()) };
-        let earliest = st.tat.checked_sub(self.tolerance).unwrap_or(now);
+        // The last burst slots held for customers stay theirs: with the budget in full use by
+        // the free lanes, a customer's request (and a few after it) still goes at once.
+        let earliest = st.tat.checked_sub(self.tolerance).unwrap_or(now) + interval * self.customer_reserve;
         if !tracker && st.tracker_waiting > 0 {
             // The next free slot is the tracker's; look again one slot after it.
             return Err(earliest.max(now) + interval);
@@ -409,6 +421,24 @@ mod tests {
         fifo.reserve(t0);
         assert_eq!(fifo.reserve(t0 + ms(10)).0, t0 + ms(100));
         assert_eq!(fifo.reserve(t0 + ms(20)).0, t0 + ms(200));
+    }
+
+    #[test]
+    fn reserved_burst_slots_leave_customers_a_slot_at_once_when_free_lanes_use_the_rest() {
+        let l = RateLimiter::with_burst(600, 5).reserving(3);
+        let t0 = l.lock().tat;
+        // The free lanes take two of the five burst slots, then wait for the steady rate...
+        assert_eq!(l.take_spare(t0), Ok(()));
+        assert_eq!(l.take_free(t0, true), Ok(()));
+        assert_eq!(l.take_spare(t0), Err(t0 + ms(100)));
+        // ...while three customers arriving now still go at once, the fourth at the steady rate.
+        let at: Vec<Duration> = (0..4).map(|_| l.reserve(t0).0 - t0).collect();
+        assert_eq!(at, [ms(0), ms(0), ms(0), ms(100)]);
+        // Never more than the burst and the steady rate between them.
+        let plain = RateLimiter::with_burst(600, 5);
+        let t1 = plain.lock().tat;
+        assert!((0..5).all(|_| plain.take_spare(t1).is_ok()));
+        assert_eq!(plain.reserve(t1).0, t1 + ms(100), "without a reserve the customer queues");
     }
 
     #[test]

@@ -22,6 +22,11 @@ use super::types::{
 use crate::domain::CardType;
 use crate::ratelimit::{Lane, RateLimiter};
 
+/// Burst slots of the request budget that sends, checks and list pages leave to customers' own
+/// requests (a number check, a price list): with the budget in full use, a customer still goes at
+/// once instead of queueing a slot or more behind the tracker.
+const CUSTOMER_RESERVE: u32 = 3;
+
 /// Bodies are small JSON documents (a list page is 100 items at most); anything bigger is a
 /// misbehaving proxy and is not worth buffering.
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -155,7 +160,7 @@ impl OneClickClient {
                 http,
                 base,
                 key,
-                limiter: RateLimiter::within_budget(cfg.requests_per_minute),
+                limiter: RateLimiter::within_budget(cfg.requests_per_minute).reserving(CUSTOMER_RESERVE),
                 requests: AtomicU64::new(0),
                 get_retries: cfg.get_retries,
                 initial_backoff: cfg.initial_backoff,
