@@ -68,9 +68,10 @@ impl Ctx {
         self.maintenance.load(Ordering::Relaxed)
     }
 
-    /// Switches maintenance and persists it, so a restart keeps the shop closed.
-    pub async fn set_maintenance(&self, on: bool) -> Result<(), StoreError> {
-        self.store.set_flag(crate::store::settings::MAINTENANCE, on).await?;
+    /// Switches maintenance and persists it, so a restart keeps the shop closed. `admin_id` names
+    /// the admin who switched it (audited); `None` for the health check.
+    pub async fn set_maintenance(&self, on: bool, admin_id: Option<i64>) -> Result<(), StoreError> {
+        self.store.set_maintenance(on, admin_id).await?;
         self.maintenance.store(on, Ordering::Relaxed);
         Ok(())
     }

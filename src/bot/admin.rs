@@ -20,18 +20,17 @@ const CANCEL_SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
 pub async fn command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> HandlerResult {
     let (bot, ctx, admin, chat) = (t.bot, t.ctx, t.user, t.chat);
     let lang = admin.language;
-    let audit = super::admin_audit::before(ctx, cmd, args).await;
     let reply = match cmd {
         Command::Credit | Command::Debit => money_command(t, cmd, args).await?,
         Command::Lookup => return super::lookup::command(t, args).await,
         Command::SetRole => set_role(t, lang, args).await?,
         Command::User => user_profile(ctx, lang, args).await?,
         Command::SetPrice => set_price(ctx, admin, args).await?,
-        Command::Ban | Command::Unban => ban(ctx, lang, cmd == Command::Ban, args).await?,
-        Command::Maintenance => maintenance(ctx, lang, args).await?,
+        Command::Ban | Command::Unban => ban(ctx, admin.id, lang, cmd == Command::Ban, args).await?,
+        Command::Maintenance => maintenance(ctx, admin.id, lang, args).await?,
         Command::Stats => super::stats::render(ctx, lang).await?,
         Command::Broadcast => broadcast_begin(t, args).await?,
-        Command::BroadcastCancel => match ctx.store.cancel_running_broadcasts().await?.as_slice() {
+        Command::BroadcastCancel => match ctx.store.cancel_running_broadcasts(admin.id).await?.as_slice() {
             [] => tr!(lang, "broadcast-none-running"),
             jobs => {
                 // Acknowledged only once copies already on their way are out: none follows it.
@@ -41,7 +40,6 @@ pub async fn command(t: &Turn<'_>, cmd: Command, args: &[&str]) -> HandlerResult
         },
         _ => tr!(lang, "unknown-command"),
     };
-    super::admin_audit::after(ctx, admin.id, cmd, args, audit).await;
     // Empty: the handler has answered with its own buttons.
     if !reply.is_empty() {
         ui::send(bot, chat, reply, None).await?;
@@ -172,7 +170,7 @@ async fn set_role(t: &Turn<'_>, lang: Lang, args: &[&str]) -> Result<String, Sto
     if ctx.cfg.is_admin(id) {
         return Ok(tr!(lang, "admin-role-config"));
     }
-    match ctx.store.set_role(id, role).await {
+    match ctx.store.set_role(t.user.id, id, role).await {
         Ok(()) => {
             tell_role(t.bot, ctx, id, role).await;
             Ok(tr!(lang, "admin-role-set", id = id.to_string(), role = tr!(lang, &format!("role-{}", role.as_str()))))
@@ -304,21 +302,21 @@ async fn set_price(ctx: &Ctx, admin: &Member, args: &[&str]) -> Result<String, S
     ))
 }
 
-async fn ban(ctx: &Ctx, lang: Lang, on: bool, args: &[&str]) -> Result<String, StoreError> {
+async fn ban(ctx: &Ctx, admin_id: i64, lang: Lang, on: bool, args: &[&str]) -> Result<String, StoreError> {
     let Some(id) = user_id_arg(args.first()) else {
         return Ok(tr!(lang, if on { "usage-ban" } else { "usage-unban" }));
     };
     if on && ctx.cfg.is_admin(id) {
         return Ok(tr!(lang, "admin-role-config"));
     }
-    match ctx.store.set_banned(id, on).await {
+    match ctx.store.set_banned(admin_id, id, on).await {
         Ok(()) => Ok(tr!(lang, if on { "admin-banned" } else { "admin-unbanned" }, id = id.to_string())),
         Err(StoreError::NotFound(_)) => Ok(tr!(lang, "admin-user-unknown", id = id.to_string())),
         Err(e) => Err(e),
     }
 }
 
-async fn maintenance(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, StoreError> {
+async fn maintenance(ctx: &Ctx, admin_id: i64, lang: Lang, args: &[&str]) -> Result<String, StoreError> {
     let on = match args.first().map(|a| a.to_ascii_lowercase()) {
         Some(a) if a == "on" => true,
         Some(a) if a == "off" => false,
@@ -327,8 +325,7 @@ async fn maintenance(ctx: &Ctx, lang: Lang, args: &[&str]) -> Result<String, Sto
         }
     };
     // An admin's word wins over the health check: it no longer reopens the shop by itself.
-    ctx.store.set_flag(crate::store::settings::AUTO_MAINTENANCE, false).await?;
-    ctx.set_maintenance(on).await?;
+    ctx.set_maintenance(on, Some(admin_id)).await?;
     tracing::info!(on, "maintenance switched by an admin");
     Ok(tr!(lang, "maintenance-set", state = maintenance_state(ctx, lang)))
 }
@@ -430,7 +427,7 @@ pub async fn broadcast_abort(t: &Turn<'_>, msg: MessageId) -> HandlerResult {
 
 pub async fn broadcast_stop(t: &Turn<'_>, job: i64) -> HandlerResult {
     let (bot, ctx, admin, chat) = (t.bot, t.ctx, t.user, t.chat);
-    let text = if ctx.store.cancel_broadcast(job).await? {
+    let text = if ctx.store.cancel_broadcast(job, admin.id).await? {
         ctx.store.wait_sends_settled(&[job], CANCEL_SETTLE).await?;
         tr!(admin.language, "broadcast-cancelled", count = 1)
     } else {

@@ -123,7 +123,7 @@ async fn order_text(t: &Turn<'_>, lang: Lang, o: &Order, index: i64, total: i64)
 /// Recheck now: the order becomes due at once and the tracker is woken for it.
 pub async fn recheck(t: &Turn<'_>, order: i64) -> HandlerResult {
     let lang = t.user.language;
-    let text = match t.ctx.store.recheck_now(order).await? {
+    let text = match t.ctx.store.recheck_now(order, t.user.id).await? {
         Some(row) => {
             tracing::info!(admin = t.user.id, order_ref = %row.r#ref, "recheck asked by an admin");
             // Same hand-off as a new order: the tracker takes the row and looks at it now.

@@ -2,7 +2,6 @@
 //! the store and catalog and a reply; they never wait for an order to finish.
 pub mod account;
 pub mod admin;
-pub mod admin_audit;
 pub mod callback;
 pub mod commands;
 pub mod dispatch;

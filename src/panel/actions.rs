@@ -11,7 +11,6 @@ use crate::domain::pricing::check_price_against_cost;
 use crate::domain::{CardType, Dinars, PriceTier};
 use crate::store::StoreError;
 use crate::store::admin_actions::{AdminMove, ConfirmOutcome};
-use crate::store::audit::AuditEntry;
 use crate::store::lookup::AdminRefund;
 use crate::store::panel::MoveRow;
 use axum::extract::{Form, Path, State};
@@ -259,16 +258,8 @@ pub async fn recheck(
 ) -> Result<Response, PanelError> {
     admin.check_csrf(&f.csrf)?;
     let Some(shop) = &state.shop else { return Err(PanelError::NotFound) };
-    match state.store.recheck_now(id).await? {
+    match state.store.recheck_now(id, admin.id).await? {
         Some(row) => {
-            let entry = AuditEntry {
-                admin_id: admin.id,
-                action: "recheck".into(),
-                target: Some(format!("order:{id}")),
-                before: Some(row.status.as_str().into()),
-                after: None,
-            };
-            state.store.record_audit(&entry).await?;
             tracing::info!(admin = admin.id, order_ref = %row.r#ref, "recheck asked in the panel");
             shop.to_tracker(row);
             Ok(Redirect::to(&format!("/admin/orders/{id}?notice=recheck")).into_response())
@@ -291,18 +282,10 @@ pub async fn cancel_broadcast(
     Form(f): Form<CsrfOnly>,
 ) -> Result<Response, PanelError> {
     admin.check_csrf(&f.csrf)?;
-    if !state.store.cancel_broadcast(id).await? {
+    if !state.store.cancel_broadcast(id, admin.id).await? {
         let notice = Notice::Error("panel-broadcast-none".into());
         return Ok(pages::broadcasts_page(&state, &admin, None, Some(notice)).await?.into_response());
     }
-    let entry = AuditEntry {
-        admin_id: admin.id,
-        action: crate::store::panel::AUDIT_BROADCAST_CANCEL.into(),
-        target: Some(format!("broadcast:{id}")),
-        before: Some("running".into()),
-        after: Some("cancelled".into()),
-    };
-    state.store.record_audit(&entry).await?;
     // Answered once copies already on their way are out: none follows the notice.
     state.store.wait_sends_settled(&[id], CANCEL_SETTLE).await?;
     tracing::info!(admin = admin.id, job = id, "broadcast cancelled in the panel");

@@ -1,4 +1,5 @@
 //! Broadcast jobs with one row per recipient, so a restart goes on where it stopped.
+use super::audit::AuditEntry;
 use super::{Store, StoreError, now_ms};
 use crate::i18n::Lang;
 
@@ -354,27 +355,56 @@ impl Store {
         Ok(())
     }
 
-    /// Stops a job; its pending recipients are never sent. True if it was running.
-    pub async fn cancel_broadcast(&self, job_id: i64) -> Result<bool, StoreError> {
+    /// Stops a job; its pending recipients are never sent. True if it was running; then the stop
+    /// is audited under `admin_id` (`broadcast-cancel`) in the same transaction.
+    pub async fn cancel_broadcast(&self, job_id: i64, admin_id: i64) -> Result<bool, StoreError> {
+        let mut tx = self.write_tx().await?;
         let r = sqlx::query(
             "UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'running'",
         )
         .bind(now_ms())
         .bind(job_id)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
-        Ok(r.rows_affected() == 1)
+        let stopped = r.rows_affected() == 1;
+        if stopped {
+            let entry = AuditEntry {
+                admin_id,
+                action: super::panel::AUDIT_BROADCAST_CANCEL.into(),
+                target: Some(format!("broadcast:{job_id}")),
+                before: Some("running".into()),
+                after: Some("cancelled".into()),
+            };
+            super::audit::record(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(stopped)
     }
 
-    /// Stops every running job; returns their ids.
-    pub async fn cancel_running_broadcasts(&self) -> Result<Vec<i64>, StoreError> {
+    /// Stops every running job; returns their ids. Audited under `admin_id` in the same
+    /// transaction when any was running: before, the ids that ran; after, none.
+    pub async fn cancel_running_broadcasts(&self, admin_id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.write_tx().await?;
         let rows: Vec<(i64,)> = sqlx::query_as(
             "UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE status = 'running' RETURNING id",
         )
         .bind(now_ms())
-        .fetch_all(&self.writer)
+        .fetch_all(&mut *tx)
         .await?;
-        Ok(rows.into_iter().map(|r| r.0).collect())
+        let mut ids: Vec<i64> = rows.into_iter().map(|r| r.0).collect();
+        ids.sort_unstable();
+        if !ids.is_empty() {
+            let entry = AuditEntry {
+                admin_id,
+                action: super::panel::AUDIT_BROADCAST_CANCEL.into(),
+                target: Some("broadcasts".into()),
+                before: Some(ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+                after: Some(String::new()),
+            };
+            super::audit::record(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(ids)
     }
 }
 
@@ -404,9 +434,9 @@ mod tests {
         for (id, l) in [(1, Lang::En), (2, Lang::Fr), (3, Lang::Fr), (4, Lang::Ar), (5, Lang::Ar)] {
             user(&s, id, l).await;
         }
-        s.set_banned(3, true).await.unwrap();
+        s.set_banned(1, 3, true).await.unwrap();
         s.set_unreachable(5, true).await.unwrap();
-        s.set_role(4, Role::Reseller).await.unwrap();
+        s.set_role(1, 4, Role::Reseller).await.unwrap();
         assert_eq!(s.audience_size(&Audience::Everyone).await.unwrap(), 3);
         assert_eq!(s.audience_size(&Audience::Language(Lang::Fr)).await.unwrap(), 1);
         assert_eq!(s.audience_size(&Audience::Resellers).await.unwrap(), 1);
@@ -443,9 +473,15 @@ mod tests {
         assert_eq!((p.sent, p.blocked, p.failed, p.pending), (1, 1, 1, 0));
         s.set_progress_message(job.id, 1, 42).await.unwrap();
         assert_eq!(s.broadcast(job.id).await.unwrap().unwrap().progress_message_id, Some(42));
-        assert!(s.cancel_broadcast(job.id).await.unwrap());
-        assert!(!s.cancel_broadcast(job.id).await.unwrap());
+        assert!(s.cancel_broadcast(job.id, 7).await.unwrap());
+        assert!(!s.cancel_broadcast(job.id, 7).await.unwrap());
         assert_eq!(s.broadcasts().await.unwrap()[0].status, BroadcastStatus::Cancelled);
+        // The stop is audited with it, once (the newest entry; the creation is the one before).
+        let f = crate::store::audit::AuditFilter { limit: 10, ..Default::default() };
+        let got: Vec<_> =
+            s.audit_page(&f).await.unwrap().into_iter().map(|r| (r.admin_id, r.action, r.after)).collect();
+        assert_eq!(got[0], (7, "broadcast-cancel".to_owned(), Some("cancelled".to_owned())));
+        assert_eq!(got.iter().filter(|r| r.1 == "broadcast-cancel").count(), 1);
     }
 
     #[tokio::test]
@@ -456,7 +492,7 @@ mod tests {
         }
         let job = s.create_broadcast(1, 1, 10, &Audience::Everyone, 1, 11).await.unwrap();
         assert!(s.claim_recipient(job.id, 1).await.unwrap());
-        assert_eq!(s.cancel_running_broadcasts().await.unwrap(), vec![job.id]);
+        assert_eq!(s.cancel_running_broadcasts(1).await.unwrap(), vec![job.id]);
         assert!(!s.claim_recipient(job.id, 2).await.unwrap(), "claimed after the cancel");
         // The one claimed before the cancel is waited for, within the bound.
         assert!(!s.wait_sends_settled(&[job.id], std::time::Duration::from_millis(30)).await.unwrap());

@@ -106,18 +106,32 @@ impl Store {
             .collect()
     }
 
-    /// Makes an order still followed due now. `None` when the tracker no longer follows it (final
-    /// and told): there is nothing left to check.
-    pub async fn recheck_now(&self, order_id: i64) -> Result<Option<Order>, StoreError> {
+    /// Makes an order still followed due now, audited under `admin_id` (`recheck`, before: the
+    /// order's status) in the same transaction. `None` when the tracker no longer follows it
+    /// (final and told): there is nothing left to check, and nothing is written.
+    pub async fn recheck_now(&self, order_id: i64, admin_id: i64) -> Result<Option<Order>, StoreError> {
         let now = now_ms();
-        Ok(sqlx::query_as(
+        let mut tx = self.write_tx().await?;
+        let row: Option<Order> = sqlx::query_as(
             "UPDATE orders SET next_check_at = ?1, updated_at = ?1
              WHERE id = ?2 AND next_check_at IS NOT NULL RETURNING *",
         )
         .bind(now)
         .bind(order_id)
-        .fetch_optional(&self.writer)
-        .await?)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(o) = &row {
+            let entry = super::audit::AuditEntry {
+                admin_id,
+                action: "recheck".into(),
+                target: Some(format!("order:{order_id}")),
+                before: Some(o.status.as_str().into()),
+                after: None,
+            };
+            super::audit::record(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        Ok(row)
     }
 
     /// An admin gives an open order's hold back to its customer (OneClickDZ confirmed it will not
@@ -313,7 +327,12 @@ mod tests {
         // A recheck: only for orders still followed.
         let told = s.mark_notified(b.id, None).await.unwrap();
         assert_eq!(told.next_check_at, None);
-        assert!(s.recheck_now(b.id).await.unwrap().is_none());
-        assert!(s.recheck_now(a.id).await.unwrap().is_some(), "the refund is still to be told");
+        assert!(s.recheck_now(b.id, 1).await.unwrap().is_none());
+        assert!(s.recheck_now(a.id, 1).await.unwrap().is_some(), "the refund is still to be told");
+        // Audited with the change, and only the recheck that was made.
+        let f = crate::store::audit::AuditFilter { action: Some("recheck".into()), limit: 10, ..Default::default() };
+        let got: Vec<_> =
+            s.audit_page(&f).await.unwrap().into_iter().map(|r| (r.admin_id, r.target, r.before)).collect();
+        assert_eq!(got, [(1, Some(format!("order:{}", a.id)), Some("REFUNDED".to_owned()))]);
     }
 }

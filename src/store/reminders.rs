@@ -272,9 +272,9 @@ mod tests {
 
         let c = order(&s, 5, "c", "036000003").await;
         deliver(&s, &c).await;
-        s.set_banned(5, true).await.unwrap();
+        s.set_banned(1, 5, true).await.unwrap();
         assert_eq!(s.claim_reminder(c.id, 0).await.unwrap(), Claim::Skipped("banned"));
-        s.set_banned(5, false).await.unwrap();
+        s.set_banned(1, 5, false).await.unwrap();
 
         let d = order(&s, 5, "d", "036000004").await;
         deliver(&s, &d).await;

@@ -4,6 +4,7 @@
 //! language, role, ban) changes rarely, so it is kept in memory and the row is written only when
 //! something changed or `last_seen_at` is older than `LAST_SEEN_EVERY`. Every write to those
 //! columns goes through this store and forgets the cached entry.
+use super::audit::AuditEntry;
 use super::{Store, StoreError, now_ms};
 use crate::domain::{Dinars, Role};
 use crate::i18n::Lang;
@@ -223,25 +224,61 @@ impl Store {
         self.update_user_field(id, "UPDATE users SET language = ?1 WHERE id = ?2", lang.code().to_owned()).await
     }
 
-    /// Makes a user a reseller or a customer again. Admin rights come from config only.
-    pub async fn set_role(&self, id: i64, role: Role) -> Result<(), StoreError> {
+    /// Makes a user a reseller or a customer again, audited under `admin_id` in the same
+    /// transaction (nothing is written when the role was already that one). Admin rights come
+    /// from config only.
+    pub async fn set_role(&self, admin_id: i64, id: i64, role: Role) -> Result<(), StoreError> {
         if role == Role::Admin {
             return Err(StoreError::Corrupt("admin role is granted by ADMIN_IDS only".into()));
         }
-        let r = sqlx::query("UPDATE users SET role = ?1 WHERE id = ?2 AND role != 'admin'")
-            .bind(role.as_str())
+        let mut tx = self.write_tx().await?;
+        let before: Option<(String,)> = sqlx::query_as("SELECT role FROM users WHERE id = ? AND role != 'admin'")
             .bind(id)
-            .execute(&self.writer)
+            .fetch_optional(&mut *tx)
             .await?;
-        self.members.forget(id);
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound("user"));
+        let Some((before,)) = before else { return Err(StoreError::NotFound("user")) };
+        if before != role.as_str() {
+            sqlx::query("UPDATE users SET role = ?1 WHERE id = ?2")
+                .bind(role.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let entry = AuditEntry {
+                admin_id,
+                action: super::panel::AUDIT_SET_ROLE.into(),
+                target: Some(format!("user:{id}")),
+                before: Some(before),
+                after: Some(role.as_str().into()),
+            };
+            super::audit::record(&mut tx, &entry).await?;
         }
+        tx.commit().await?;
+        self.members.forget(id);
         Ok(())
     }
 
-    pub async fn set_banned(&self, id: i64, banned: bool) -> Result<(), StoreError> {
-        self.update_user_field(id, "UPDATE users SET banned = ?1 WHERE id = ?2", banned).await
+    /// Bans or unbans a user, audited under `admin_id` in the same transaction (`ban` / `unban`,
+    /// before and after read there); a ban of a banned user changes and writes nothing.
+    pub async fn set_banned(&self, admin_id: i64, id: i64, banned: bool) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        let before: Option<(bool,)> =
+            sqlx::query_as("SELECT banned FROM users WHERE id = ?").bind(id).fetch_optional(&mut *tx).await?;
+        let Some((before,)) = before else { return Err(StoreError::NotFound("user")) };
+        if before != banned {
+            sqlx::query("UPDATE users SET banned = ?1 WHERE id = ?2").bind(banned).bind(id).execute(&mut *tx).await?;
+            let word = |b: bool| if b { "banned" } else { "not banned" };
+            let entry = AuditEntry {
+                admin_id,
+                action: if banned { "ban" } else { "unban" }.into(),
+                target: Some(format!("user:{id}")),
+                before: Some(word(before).into()),
+                after: Some(word(banned).into()),
+            };
+            super::audit::record(&mut tx, &entry).await?;
+        }
+        tx.commit().await?;
+        self.members.forget(id);
+        Ok(())
     }
 
     pub async fn set_unreachable(&self, id: i64, unreachable: bool) -> Result<(), StoreError> {
@@ -307,16 +344,16 @@ mod tests {
         s.touch_user(&new_user(7, false)).await.unwrap();
         assert_eq!(seen_at(&s).await, first_seen, "an unchanged sender is answered from memory");
 
-        s.set_banned(7, true).await.unwrap();
+        s.set_banned(1, 7, true).await.unwrap();
         assert!(s.touch_user(&new_user(7, false)).await.unwrap().banned);
-        s.set_banned(7, false).await.unwrap();
+        s.set_banned(1, 7, false).await.unwrap();
         assert_eq!(s.language_of(7).await.unwrap(), Some(Lang::Fr));
         s.set_language(7, Lang::Ar).await.unwrap();
         assert_eq!(s.language_of(7).await.unwrap(), Some(Lang::Ar), "read from the table after a change");
         assert_eq!(s.language_of(8).await.unwrap(), None);
         let m = s.touch_user(&new_user(7, false)).await.unwrap();
         assert_eq!((m.banned, m.language), (false, Lang::Ar));
-        s.set_role(7, Role::Reseller).await.unwrap();
+        s.set_role(1, 7, Role::Reseller).await.unwrap();
         assert_eq!(s.touch_user(&new_user(7, false)).await.unwrap().role, Role::Reseller);
         assert_eq!(s.touch_user(&new_user(7, true)).await.unwrap().role, Role::Admin, "added to ADMIN_IDS");
 
@@ -334,11 +371,47 @@ mod tests {
     async fn admin_role_follows_config() {
         let (s, _d) = temp_store().await;
         assert_eq!(s.touch_user(&new_user(1, true)).await.unwrap().role, Role::Admin);
-        assert!(s.set_role(1, Role::Customer).await.is_err(), "no command removes a config admin");
+        assert!(s.set_role(1, 1, Role::Customer).await.is_err(), "no command removes a config admin");
         assert_eq!(s.touch_user(&new_user(1, false)).await.unwrap().role, Role::Customer, "removed from ADMIN_IDS");
         s.touch_user(&new_user(2, false)).await.unwrap();
-        s.set_role(2, Role::Reseller).await.unwrap();
+        s.set_role(1, 2, Role::Reseller).await.unwrap();
         assert_eq!(s.user(2).await.unwrap().unwrap().role, Role::Reseller);
-        assert!(matches!(s.set_role(99, Role::Reseller).await, Err(StoreError::NotFound(_))));
+        assert!(matches!(s.set_role(1, 99, Role::Reseller).await, Err(StoreError::NotFound(_))));
+    }
+
+    /// The audited row as (admin, action, target, before, after).
+    async fn audit(s: &Store) -> Vec<(i64, String, Option<String>, Option<String>, Option<String>)> {
+        let f = crate::store::audit::AuditFilter { limit: 50, ..Default::default() };
+        let rows = s.audit_page(&f).await.unwrap();
+        rows.into_iter().rev().map(|r| (r.admin_id, r.action, r.target, r.before, r.after)).collect()
+    }
+
+    #[tokio::test]
+    async fn a_ban_and_its_audit_entry_are_written_together_and_only_on_a_change() {
+        let (s, _d) = temp_store().await;
+        s.touch_user(&new_user(7, false)).await.unwrap();
+        let some = |x: &str| Some(x.to_owned());
+        s.set_banned(42, 7, true).await.unwrap();
+        s.set_banned(42, 7, true).await.unwrap();
+        assert!(s.user(7).await.unwrap().unwrap().banned);
+        let ban = (42, "ban".to_owned(), some("user:7"), some("not banned"), some("banned"));
+        assert_eq!(audit(&s).await, std::slice::from_ref(&ban), "a repeated ban writes nothing");
+        s.set_banned(43, 7, false).await.unwrap();
+        s.set_role(43, 7, Role::Reseller).await.unwrap();
+        s.set_role(43, 7, Role::Reseller).await.unwrap();
+        let unban = (43, "unban".to_owned(), some("user:7"), some("banned"), some("not banned"));
+        let role = (43, "set-role".to_owned(), some("user:7"), some("customer"), some("reseller"));
+        assert_eq!(audit(&s).await, [ban, unban, role]);
+
+        // An entry that cannot be written takes the change down with it: one transaction.
+        sqlx::query("CREATE TRIGGER no_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'no audit'); END")
+            .execute(&s.writer)
+            .await
+            .unwrap();
+        assert!(s.set_banned(42, 7, true).await.is_err());
+        assert!(s.set_role(42, 7, Role::Customer).await.is_err());
+        let u = s.user(7).await.unwrap().unwrap();
+        assert_eq!((u.banned, u.role), (false, Role::Reseller), "nothing changed without its entry");
+        assert!(!s.touch_user(&new_user(7, false)).await.unwrap().banned, "nor in the members' cache");
     }
 }

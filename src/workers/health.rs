@@ -58,7 +58,7 @@ async fn step<N: Notifier>(n: &N, ctx: &Ctx, ok: bool, failures: &mut u32) -> Re
     if ok {
         *failures = 0;
         if auto {
-            ctx.set_maintenance(false).await?;
+            ctx.set_maintenance(false, None).await?;
             ctx.store.set_flag(AUTO_MAINTENANCE, false).await?;
             tracing::info!("OneClickDZ answers again; maintenance off");
             n.alert(Alert::MaintenanceOff).await;
@@ -70,7 +70,7 @@ async fn step<N: Notifier>(n: &N, ctx: &Ctx, ok: bool, failures: &mut u32) -> Re
     if *failures == FAILURES_TO_CLOSE && !ctx.in_maintenance() {
         // The flag first: a crash in between then at worst reopens a shop that never closed.
         ctx.store.set_flag(AUTO_MAINTENANCE, true).await?;
-        ctx.set_maintenance(true).await?;
+        ctx.set_maintenance(true, None).await?;
         tracing::warn!("OneClickDZ failed {FAILURES_TO_CLOSE} health checks; maintenance on");
         n.alert(Alert::MaintenanceOn { failures: FAILURES_TO_CLOSE }).await;
     }

@@ -307,7 +307,7 @@ async fn cancel_stops_a_broadcast_by_command_and_by_button() {
 
     // The broadcaster runs one job at a time: once a later job has finished, the cancelled ones
     // are over for good, and nothing was copied for them after their stop.
-    store.set_role(30_002, netcard_bot::domain::Role::Reseller).await.unwrap();
+    store.set_role(1, 30_002, netcard_bot::domain::Role::Reseller).await.unwrap();
     let s = start_broadcast(&app, "resellers", "After the stops", 1).await;
     wait_progress(&app, s.progress, "Broadcast finished").await;
     assert_eq!(broadcast_copies(&app, first), sent, "nothing after the first stop");
@@ -349,7 +349,7 @@ async fn broadcast_audience_can_be_one_language_or_resellers() {
     let store = app.store().await;
     // ids % 3: 0 → en, 1 → fr, 2 → ar.
     add_users(&store, 40_001..=40_009).await;
-    store.set_role(40_004, netcard_bot::domain::Role::Reseller).await.unwrap();
+    store.set_role(1, 40_004, netcard_bot::domain::Role::Reseller).await.unwrap();
     let m = say(&app, &admin, "/broadcast de", |_| true).await;
     assert!(m.plain.contains("Usage"), "{}", m.plain);
 

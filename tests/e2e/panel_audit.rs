@@ -1,6 +1,6 @@
 //! The admin commands write the same audit entries as the panel: who, what, to whom, before and
 //! after. Read back from the audit log the panel shows.
-use crate::support::flow::money_confirmed;
+use crate::support::flow::{money_confirmed, wait_msg};
 use crate::support::{ADMIN, BotMessage, TestApp, WAIT};
 use netcard_bot::store::audit::AuditFilter;
 
@@ -76,6 +76,65 @@ async fn broadcast_cancel_by_command_is_audited() {
         [
             (ADMIN, "broadcast", Some(format!("broadcast:{}", job.id)), None, Some(format!("all {}", job.total))),
             (ADMIN, "broadcast-cancel", Some("broadcasts".into()), Some(job.id.to_string()), Some(String::new())),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_stop_button_on_a_broadcasts_progress_is_audited() {
+    let app = TestApp::start_with(&[("BROADCAST_PER_SEC", "1")]).await;
+    let admin = app.user(ADMIN, "en");
+    admin_says(&app, "/start").await;
+    let store = app.store().await;
+    for id in 32_001..=32_030 {
+        let u = netcard_bot::store::NewUser {
+            id,
+            first_name: format!("U{id}"),
+            last_name: None,
+            username: None,
+            language: netcard_bot::i18n::Lang::En,
+            is_admin: false,
+        };
+        store.touch_user(&u).await.unwrap();
+    }
+    // Started as an admin does it; at one copy a second it is still running when Cancel is pressed.
+    admin_says(&app, "/broadcast").await;
+    let source = app.tg.send_text(&admin, "Soon stopped");
+    let preview = app
+        .tg
+        .wait_for(WAIT, |tg| {
+            tg.bot_messages(ADMIN).into_iter().find(|m| m.message_id > source && m.has_button("Confirm"))
+        })
+        .await;
+    app.tg.press_button(&admin, preview.message_id, "Confirm");
+    wait_msg(&app.tg, ADMIN, preview.message_id, |m| m.text_history.iter().any(|t| t.contains("Broadcast started")))
+        .await;
+    let job = store.broadcasts().await.unwrap().pop().expect("a job");
+    // The answer is a new message (copies of the broadcast may land in the admin's chat too).
+    let answer = |after: i32, needle: &'static str| {
+        app.tg.wait_for(WAIT, move |tg| {
+            tg.bot_messages(ADMIN).into_iter().find(|m| m.message_id > after && m.plain.contains(needle))
+        })
+    };
+    let last = app.tg.bot_messages(ADMIN).last().unwrap().message_id;
+    app.tg.press_button(&admin, preview.message_id, "Cancel");
+    let m = answer(last, "Broadcast stopped.").await;
+    assert!(!m.plain.contains("No broadcast"), "{}", m.plain);
+    // A second tap on the old button is answered and changes nothing: no second entry.
+    let q = app.tg.press(&admin, preview.message_id, &format!("bs:{}", job.id));
+    app.tg.wait_for(WAIT, |tg| tg.answered_callbacks().iter().any(|(id, _)| *id == q).then_some(())).await;
+    let rows = store.audit_page(&AuditFilter { limit: 10, ..Default::default() }).await.unwrap();
+    let got: Vec<_> = rows
+        .iter()
+        .rev()
+        .map(|r| (r.admin_id, r.action.as_str(), r.target.clone(), r.before.clone(), r.after.clone()))
+        .collect();
+    let target = Some(format!("broadcast:{}", job.id));
+    assert_eq!(
+        got,
+        [
+            (ADMIN, "broadcast", target.clone(), None, Some(format!("all {}", job.total))),
+            (ADMIN, "broadcast-cancel", target, Some("running".into()), Some("cancelled".into())),
         ]
     );
 }
