@@ -107,40 +107,16 @@ mod tests {
 
     fn o(user_id: i64, status: OrderStatus) -> Order {
         Order {
-            id: 1,
-            r#ref: "r1".into(),
             user_id,
             chat_id: user_id,
-            message_id: None,
-            card_type: CardType::Adsl,
             number: "036362608".into(),
             value: Dinars(1000),
             price: Dinars(1000),
-            cost: None,
             status,
             hold_state: HoldState::Captured,
-            topup_id: None,
-            topup_ref: None,
-            card_code_enc: None,
-            num_trans: None,
-            date_traitement: None,
-            upstream_status: None,
-            failure_reason: None,
-            send_attempted_at: Some(1),
-            next_check_at: None,
-            fast_until: None,
-            check_failures: 0,
-            notify_pending: false,
-            was_queued: false,
-            created_at: 1,
-            updated_at: 1,
             finished_at: Some(1),
-            send_ended_at: None,
             upstream_seen: true,
-            not_found_count: 0,
-            alerted: 0,
-            status_since: Some(1),
-            followup_at: None,
+            ..crate::store::testing::order(1)
         }
     }
 

@@ -179,6 +179,48 @@ impl Store {
 pub(crate) mod testing {
     use super::*;
 
+    /// An order row as unit tests start from: ADSL, 500 DA, HANDLING with its hold, sent at 1 ms;
+    /// each test overrides what it is about with `Order { .., ..testing::order(id) }`.
+    pub fn order(id: i64) -> Order {
+        use crate::domain::{CardType, HoldState, OrderStatus};
+        Order {
+            id,
+            r#ref: format!("r{id}"),
+            user_id: 1,
+            chat_id: 1,
+            message_id: None,
+            card_type: CardType::Adsl,
+            number: "031000000".into(),
+            value: Dinars(500),
+            price: Dinars(500),
+            cost: None,
+            status: OrderStatus::Handling,
+            hold_state: HoldState::Held,
+            topup_id: None,
+            topup_ref: None,
+            card_code_enc: None,
+            num_trans: None,
+            date_traitement: None,
+            upstream_status: None,
+            failure_reason: None,
+            send_attempted_at: Some(1),
+            next_check_at: None,
+            fast_until: None,
+            check_failures: 0,
+            notify_pending: false,
+            was_queued: false,
+            created_at: 1,
+            updated_at: 1,
+            finished_at: None,
+            send_ended_at: None,
+            upstream_seen: false,
+            not_found_count: 0,
+            alerted: 0,
+            status_since: Some(1),
+            followup_at: None,
+        }
+    }
+
     /// A migrated store on a real file in a temp dir (kept alive by the returned guard).
     pub async fn temp_store() -> (Store, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();

@@ -211,40 +211,15 @@ mod tests {
 
     fn row(id: i64) -> Order {
         Order {
-            id,
-            r#ref: format!("r{id}"),
-            user_id: 1,
-            chat_id: 1,
-            message_id: None,
-            card_type: crate::domain::CardType::Adsl,
-            number: "031000000".into(),
-            value: crate::domain::Dinars(500),
-            price: crate::domain::Dinars(500),
-            cost: None,
-            status: OrderStatus::Handling,
-            hold_state: crate::domain::HoldState::Held,
             topup_id: Some(format!("t{id}")),
-            topup_ref: None,
-            card_code_enc: None,
-            num_trans: None,
-            date_traitement: None,
-            upstream_status: None,
-            failure_reason: None,
             send_attempted_at: Some(1_000),
             next_check_at: Some(2_000),
             fast_until: Some(100_000),
-            check_failures: 0,
-            notify_pending: false,
-            was_queued: false,
             created_at: 1_000,
             updated_at: 1_000,
-            finished_at: None,
             send_ended_at: Some(1_000),
-            upstream_seen: false,
-            not_found_count: 0,
-            alerted: 0,
             status_since: Some(1_000),
-            followup_at: None,
+            ..crate::store::testing::order(id)
         }
     }
 

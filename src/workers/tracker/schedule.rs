@@ -124,7 +124,6 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::OrderStatus;
 
     fn drain(s: &mut Schedule, now: i64) -> Vec<i64> {
         std::iter::from_fn(|| s.pop_due(now)).collect()
@@ -183,42 +182,7 @@ mod tests {
     }
 
     fn row(id: i64, next_check_at: Option<i64>) -> Order {
-        Order {
-            id,
-            r#ref: format!("r{id}"),
-            user_id: 1,
-            chat_id: 1,
-            message_id: None,
-            card_type: crate::domain::CardType::Adsl,
-            number: "031000000".into(),
-            value: crate::domain::Dinars(500),
-            price: crate::domain::Dinars(500),
-            cost: None,
-            status: OrderStatus::Handling,
-            hold_state: crate::domain::HoldState::Held,
-            topup_id: None,
-            topup_ref: None,
-            card_code_enc: None,
-            num_trans: None,
-            date_traitement: None,
-            upstream_status: None,
-            failure_reason: None,
-            send_attempted_at: Some(1),
-            next_check_at,
-            fast_until: None,
-            check_failures: 0,
-            notify_pending: false,
-            was_queued: false,
-            created_at: 1,
-            updated_at: 1,
-            finished_at: None,
-            send_ended_at: None,
-            upstream_seen: false,
-            not_found_count: 0,
-            alerted: 0,
-            status_since: Some(1),
-            followup_at: None,
-        }
+        Order { next_check_at, ..crate::store::testing::order(id) }
     }
 
     /// A row is handed to the next step only while its order is scheduled, once, and never one
